@@ -1,0 +1,1010 @@
+//! Compiling a raw feed into the flat [`Timetable`]: the one place where GTFS strings are
+//! resolved into indices, service calendars into day bitsets, frequencies into trips, empty
+//! times into interpolated ones, and trips into FIFO patterns.
+//!
+//! Lenient by design, because real feeds are messy: a row that cannot be used (a trip whose
+//! route does not exist, a stop time with an unknown stop, times that run backwards) is
+//! skipped with a warning kept in [`FeedMeta::warnings`]; only problems that make the whole feed
+//! unusable (a required file missing or unparsable, an unknown time zone, no service dates) are
+//! errors. `gethere feed check` reports the same problems in detail.
+
+use super::*;
+use crate::error::{Error, Result};
+use crate::feed::load::describe;
+use crate::time::service_day_start;
+use gtfs_structures as gtfs;
+use std::collections::HashMap;
+
+/// Generated walking links are kept up to this straight-line distance; `--walk-radius` may not
+/// exceed it.
+pub const MAX_WALK_LINK_M: u32 = 1000;
+
+/// A feed whose calendar claims to run longer than this many days is clamped (some feeds put
+/// end_date 2099-12-31): the compiled form stays small and queries past it say so.
+const MAX_DAYS: i64 = 3 * 366;
+
+/// At most this many warnings of one kind are kept verbatim; the rest are counted.
+const MAX_WARNINGS_PER_KIND: usize = 5;
+
+/// Collects warnings, keeping a few examples of each kind and counting the rest.
+#[derive(Default)]
+struct Warnings {
+    kinds: Vec<(&'static str, Vec<String>, usize)>,
+}
+
+impl Warnings {
+    fn add(&mut self, kind: &'static str, msg: String) {
+        match self.kinds.iter_mut().find(|(k, _, _)| *k == kind) {
+            Some((_, ex, n)) => {
+                *n += 1;
+                if ex.len() < MAX_WARNINGS_PER_KIND {
+                    ex.push(msg);
+                }
+            }
+            None => self.kinds.push((kind, vec![msg], 1)),
+        }
+    }
+
+    fn finish(self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (kind, examples, n) in self.kinds {
+            out.extend(examples.iter().cloned());
+            if n > examples.len() {
+                out.push(format!("… and {} more: {kind}", n - examples.len()));
+            }
+        }
+        out
+    }
+}
+
+fn naive(d: jiff::civil::Date) -> NaiveDate {
+    NaiveDate::from_ymd_opt(d.year() as i32, d.month() as u32, d.day() as u32)
+        .unwrap_or(NaiveDate::MIN)
+}
+
+fn required<'a, T>(r: &'a std::result::Result<Vec<T>, gtfs::Error>, feed: &str) -> Result<&'a [T]> {
+    r.as_deref().map_err(|e| Error::FeedUnusable {
+        feed: feed.to_string(),
+        reason: describe(e),
+    })
+}
+
+fn optional<'a, T>(
+    r: &'a Option<std::result::Result<Vec<T>, gtfs::Error>>,
+    feed: &str,
+) -> Result<&'a [T]> {
+    match r {
+        None => Ok(&[]),
+        Some(r) => required(r, feed),
+    }
+}
+
+fn wheelchair(a: gtfs::Availability) -> Wheelchair {
+    match a {
+        gtfs::Availability::Available => Wheelchair::Accessible,
+        gtfs::Availability::NotAvailable => Wheelchair::NotAccessible,
+        _ => Wheelchair::Unknown,
+    }
+}
+
+fn route_type(t: gtfs::RouteType) -> i32 {
+    use gtfs::RouteType as R;
+    match t {
+        R::Tramway => 0,
+        R::Subway => 1,
+        R::Rail => 2,
+        R::Bus => 3,
+        R::Ferry => 4,
+        R::CableCar => 5,
+        R::Gondola => 6,
+        R::Funicular => 7,
+        R::Extended(e) => e as i16 as i32,
+        R::Other(i) => i as i32,
+    }
+}
+
+fn location_type(t: &gtfs::LocationType) -> u8 {
+    use gtfs::LocationType as L;
+    match t {
+        L::StopPoint => 0,
+        L::StopArea => 1,
+        L::StationEntrance => 2,
+        L::GenericNode => 3,
+        L::BoardingArea => 4,
+        L::Unknown(_) => 0,
+    }
+}
+
+/// Regular pickups and "coordinate with the driver" are usable by a planner; "none" and
+/// "phone the agency" (which needs advance booking) are not.
+fn allowed(p: gtfs::PickupDropOffType) -> bool {
+    matches!(
+        p,
+        gtfs::PickupDropOffType::Regular | gtfs::PickupDropOffType::CoordinateWithDriver
+    )
+}
+
+fn rgb_hex(c: Option<rgb::RGB8>) -> Option<String> {
+    c.map(|c| format!("{:02X}{:02X}{:02X}", c.r, c.g, c.b))
+}
+
+/// Straight-line distance in metres (haversine on the mean Earth radius).
+pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    use geo::{Distance, Haversine, Point};
+    Haversine.distance(Point::new(lon1, lat1), Point::new(lon2, lat2))
+}
+
+/// A stop's coordinate is usable if present, in range, and not the 0,0 placeholder.
+fn valid_coord(lat: Option<f64>, lon: Option<f64>) -> Option<(f64, f64)> {
+    let (lat, lon) = (lat?, lon?);
+    let ok = lat.is_finite()
+        && lon.is_finite()
+        && (-90.0..=90.0).contains(&lat)
+        && (-180.0..=180.0).contains(&lon)
+        && !(lat.abs() < 1e-6 && lon.abs() < 1e-6);
+    ok.then_some((lat, lon))
+}
+
+/// One trip's resolved stop times, before patterns are formed.
+struct TripRec {
+    trip: usize,
+    stops: Vec<StopIdx>,
+    flags: Vec<u8>,
+    arr: Vec<u32>,
+    dep: Vec<u32>,
+    frequency: Option<Frequency>,
+}
+
+/// Compiles a raw feed. `feed` names it in messages; `content_hash` keys the cache.
+pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<Timetable> {
+    let mut warn = Warnings::default();
+    let unusable = |reason: String| Error::FeedUnusable {
+        feed: feed.to_string(),
+        reason,
+    };
+
+    // --- agencies and the time zone -----------------------------------------------------------
+    let raw_agencies = required(&raw.agencies, feed)?;
+    if raw_agencies.is_empty() {
+        return Err(unusable("agency.txt has no agencies".into()));
+    }
+    let timezone = raw_agencies[0].timezone.trim().to_string();
+    let tz: chrono_tz::Tz = timezone.parse().map_err(|_| {
+        unusable(format!(
+            "agency.txt: agency_timezone '{timezone}' is not a known IANA time zone (e.g. America/Los_Angeles)"
+        ))
+    })?;
+    for a in &raw_agencies[1..] {
+        if a.timezone.trim() != timezone {
+            warn.add(
+                "agencies with another time zone",
+                format!(
+                    "agency.txt: agency {} has time zone {} but the feed uses {timezone} (GTFS requires one zone per feed; {timezone} is used for all times)",
+                    a.id.as_deref().unwrap_or(&a.name),
+                    a.timezone
+                ),
+            );
+        }
+    }
+    let agencies: Vec<Agency> = raw_agencies
+        .iter()
+        .map(|a| Agency {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            url: a.url.clone(),
+            timezone: a.timezone.clone(),
+        })
+        .collect();
+
+    // --- stops ---------------------------------------------------------------------------------
+    let raw_stops = required(&raw.stops, feed)?;
+    let mut stop_index: HashMap<&str, StopIdx> = HashMap::with_capacity(raw_stops.len());
+    let mut stops: Vec<Stop> = Vec::with_capacity(raw_stops.len());
+    let mut raw_of_stop: Vec<usize> = Vec::with_capacity(raw_stops.len());
+    for (row, s) in raw_stops.iter().enumerate() {
+        if stop_index.contains_key(s.id.as_str()) {
+            warn.add(
+                "duplicate stop_id",
+                format!("stops.txt:{}: duplicate stop_id {} ignored", row + 2, s.id),
+            );
+            continue;
+        }
+        let (lat, lon) = match valid_coord(s.latitude, s.longitude) {
+            Some(c) => c,
+            None => {
+                let lt = location_type(&s.location_type);
+                if lt <= 2 {
+                    warn.add(
+                        "stop without usable coordinates",
+                        format!(
+                            "stops.txt:{}: stop {} has no usable coordinates ({:?}, {:?}); it cannot be walked to",
+                            row + 2,
+                            s.id,
+                            s.latitude,
+                            s.longitude
+                        ),
+                    );
+                }
+                (f64::NAN, f64::NAN)
+            }
+        };
+        stop_index.insert(s.id.as_str(), StopIdx(stops.len() as u32));
+        raw_of_stop.push(row);
+        stops.push(Stop {
+            id: s.id.clone(),
+            code: s.code.clone().filter(|c| !c.is_empty()),
+            name: s.name.clone().unwrap_or_else(|| s.id.clone()),
+            lat,
+            lon,
+            parent: None,
+            location_type: location_type(&s.location_type),
+            wheelchair: wheelchair(s.wheelchair_boarding),
+            platform_code: s.platform_code.clone().filter(|c| !c.is_empty()),
+            timezone: s.timezone.clone().filter(|c| !c.is_empty()),
+        });
+    }
+    for i in 0..stops.len() {
+        let s = &raw_stops[raw_of_stop[i]];
+        if let Some(p) = s.parent_station.as_deref().filter(|p| !p.is_empty()) {
+            match stop_index.get(p) {
+                Some(&pi) if pi.ix() != i => stops[i].parent = Some(pi),
+                _ => warn.add(
+                    "unknown parent_station",
+                    format!(
+                        "stops.txt:{}: stop {} names parent_station {p}, which does not exist",
+                        raw_of_stop[i] + 2,
+                        s.id
+                    ),
+                ),
+            }
+        }
+    }
+    // A platform that says nothing about wheelchair boarding inherits its station's value.
+    for i in 0..stops.len() {
+        if stops[i].wheelchair == Wheelchair::Unknown
+            && let Some(p) = stops[i].parent
+        {
+            stops[i].wheelchair = stops[p.ix()].wheelchair;
+        }
+    }
+
+    // --- routes --------------------------------------------------------------------------------
+    let raw_routes = required(&raw.routes, feed)?;
+    let mut route_index: HashMap<&str, RouteIdx> = HashMap::with_capacity(raw_routes.len());
+    let mut routes = Vec::with_capacity(raw_routes.len());
+    for (row, r) in raw_routes.iter().enumerate() {
+        if route_index.contains_key(r.id.as_str()) {
+            warn.add(
+                "duplicate route_id",
+                format!(
+                    "routes.txt:{}: duplicate route_id {} ignored",
+                    row + 2,
+                    r.id
+                ),
+            );
+            continue;
+        }
+        let agency = match r.agency_id.as_deref().filter(|a| !a.is_empty()) {
+            None => 0,
+            Some(a) => match agencies.iter().position(|x| x.id.as_deref() == Some(a)) {
+                Some(i) => i as u32,
+                None => {
+                    warn.add(
+                        "unknown agency_id",
+                        format!(
+                            "routes.txt:{}: route {} names agency_id {a}, which does not exist",
+                            row + 2,
+                            r.id
+                        ),
+                    );
+                    0
+                }
+            },
+        };
+        route_index.insert(r.id.as_str(), RouteIdx(routes.len() as u32));
+        routes.push(Route {
+            id: r.id.clone(),
+            agency,
+            short_name: r.short_name.clone().filter(|s| !s.is_empty()),
+            long_name: r.long_name.clone().filter(|s| !s.is_empty()),
+            route_type: route_type(r.route_type),
+            color: rgb_hex(r.color),
+            text_color: rgb_hex(r.text_color),
+        });
+    }
+
+    // --- service calendars -----------------------------------------------------------------------
+    let calendar = optional(&raw.calendar, feed)?;
+    let calendar_dates = optional(&raw.calendar_dates, feed)?;
+    let known_services: std::collections::HashSet<&str> = calendar
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain(calendar_dates.iter().map(|c| c.service_id.as_str()))
+        .collect();
+
+    // --- trips -----------------------------------------------------------------------------------
+    let raw_trips = required(&raw.trips, feed)?;
+    let mut service_index: HashMap<&str, u32> = HashMap::new();
+    let mut service_ids: Vec<String> = Vec::new();
+    let mut trip_index: HashMap<&str, usize> = HashMap::with_capacity(raw_trips.len());
+    // (route, service) of each usable raw trip; None when skipped.
+    let mut trip_info: Vec<Option<(RouteIdx, u32)>> = vec![None; raw_trips.len()];
+    for (row, t) in raw_trips.iter().enumerate() {
+        if trip_index.contains_key(t.id.as_str()) {
+            warn.add(
+                "duplicate trip_id",
+                format!("trips.txt:{}: duplicate trip_id {} ignored", row + 2, t.id),
+            );
+            continue;
+        }
+        trip_index.insert(t.id.as_str(), row);
+        let Some(&route) = route_index.get(t.route_id.as_str()) else {
+            warn.add(
+                "trip with unknown route",
+                format!(
+                    "trips.txt:{}: trip {} names route_id {}, which does not exist; trip skipped",
+                    row + 2,
+                    t.id,
+                    t.route_id
+                ),
+            );
+            continue;
+        };
+        if !known_services.contains(t.service_id.as_str()) {
+            warn.add(
+                "trip with unknown service",
+                format!(
+                    "trips.txt:{}: trip {} names service_id {}, which is in neither calendar.txt nor calendar_dates.txt; trip skipped",
+                    row + 2,
+                    t.id,
+                    t.service_id
+                ),
+            );
+            continue;
+        }
+        let next = service_ids.len() as u32;
+        let service = *service_index
+            .entry(t.service_id.as_str())
+            .or_insert_with(|| {
+                service_ids.push(t.service_id.clone());
+                next
+            });
+        trip_info[row] = Some((route, service));
+    }
+
+    // --- service days ----------------------------------------------------------------------------
+    let mut first: Option<NaiveDate> = None;
+    let mut last: Option<NaiveDate> = None;
+    let mut widen = |d: NaiveDate| {
+        first = Some(first.map_or(d, |f| f.min(d)));
+        last = Some(last.map_or(d, |l| l.max(d)));
+    };
+    for c in calendar
+        .iter()
+        .filter(|c| service_index.contains_key(c.id.as_str()))
+    {
+        let (s, e) = (naive(c.start_date), naive(c.end_date));
+        if s <= e {
+            widen(s);
+            widen(e);
+        }
+    }
+    for c in calendar_dates
+        .iter()
+        .filter(|c| service_index.contains_key(c.service_id.as_str()))
+    {
+        if c.exception_type == gtfs::Exception::Added {
+            widen(naive(c.date));
+        }
+    }
+    let (Some(first_day), Some(mut last_day)) = (first, last) else {
+        return Err(unusable(
+            "no trip has a service date: calendar.txt and calendar_dates.txt give no day on which any trip runs".into(),
+        ));
+    };
+    if (last_day - first_day).num_days() >= MAX_DAYS {
+        let clamp = first_day + chrono::Days::new(MAX_DAYS as u64 - 1);
+        warn.add(
+            "calendar clamped",
+            format!(
+                "calendar runs to {last_day}; only the {MAX_DAYS} days to {clamp} are compiled"
+            ),
+        );
+        last_day = clamp;
+    }
+    let num_days = (last_day - first_day).num_days() as usize + 1;
+    let words = num_days.div_ceil(64);
+    let mut service_bits = vec![0u64; words * service_ids.len()];
+    let day_of = |d: NaiveDate| -> Option<usize> {
+        let i = (d - first_day).num_days();
+        (i >= 0 && (i as usize) < num_days).then_some(i as usize)
+    };
+    for (row, c) in calendar.iter().enumerate() {
+        let Some(&svc) = service_index.get(c.id.as_str()) else {
+            continue;
+        };
+        let (s, e) = (naive(c.start_date), naive(c.end_date));
+        if s > e {
+            warn.add(
+                "calendar ends before it starts",
+                format!(
+                    "calendar.txt:{}: service {} ends before it starts",
+                    row + 2,
+                    c.id
+                ),
+            );
+            continue;
+        }
+        let flags = [
+            c.monday,
+            c.tuesday,
+            c.wednesday,
+            c.thursday,
+            c.friday,
+            c.saturday,
+            c.sunday,
+        ];
+        let mut d = s.max(first_day);
+        while d <= e.min(last_day) {
+            use chrono::Datelike;
+            if flags[d.weekday().num_days_from_monday() as usize]
+                && let Some(i) = day_of(d)
+            {
+                service_bits[svc as usize * words + i / 64] |= 1 << (i % 64);
+            }
+            d = d.succ_opt().unwrap_or(d);
+            if d == NaiveDate::MAX {
+                break;
+            }
+        }
+    }
+    for c in calendar_dates {
+        let Some(&svc) = service_index.get(c.service_id.as_str()) else {
+            continue;
+        };
+        let Some(i) = day_of(naive(c.date)) else {
+            continue;
+        };
+        let w = &mut service_bits[svc as usize * words + i / 64];
+        match c.exception_type {
+            gtfs::Exception::Added => *w |= 1 << (i % 64),
+            gtfs::Exception::Deleted => *w &= !(1 << (i % 64)),
+        }
+    }
+    let day_start: Vec<Instant> = (0..num_days)
+        .map(|i| service_day_start(tz, first_day + chrono::Days::new(i as u64)))
+        .collect();
+
+    // --- stop times --------------------------------------------------------------------------------
+    let raw_st = required(&raw.stop_times, feed)?;
+    let mut order: Vec<(u32, u32, u32)> = Vec::with_capacity(raw_st.len());
+    let mut st_unknown_trip = 0usize;
+    for (i, st) in raw_st.iter().enumerate() {
+        match trip_index.get(st.trip_id.as_str()) {
+            Some(&t) => order.push((t as u32, st.stop_sequence, i as u32)),
+            None => {
+                st_unknown_trip += 1;
+                if st_unknown_trip <= MAX_WARNINGS_PER_KIND {
+                    warn.add(
+                        "stop time with unknown trip",
+                        format!(
+                            "stop_times.txt:{}: trip_id {} does not exist; row skipped",
+                            i + 2,
+                            st.trip_id
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    order.sort_unstable();
+
+    let freqs = optional(&raw.frequencies, feed)?;
+    let mut freq_of: HashMap<&str, Vec<&gtfs::RawFrequency>> = HashMap::new();
+    for f in freqs {
+        freq_of.entry(f.trip_id.as_str()).or_default().push(f);
+    }
+
+    let mut recs: Vec<TripRec> = Vec::with_capacity(raw_trips.len());
+    let mut interpolated = 0usize;
+    let mut frequency_trips = 0usize;
+    let mut i = 0;
+    while i < order.len() {
+        let t = order[i].0 as usize;
+        let mut j = i;
+        while j < order.len() && order[j].0 as usize == t {
+            j += 1;
+        }
+        let rows: Vec<&gtfs::RawStopTime> = order[i..j]
+            .iter()
+            .map(|&(_, _, r)| &raw_st[r as usize])
+            .collect();
+        let first_row = order[i].2 as usize + 2;
+        i = j;
+        if trip_info[t].is_none() {
+            continue;
+        }
+        let trip_id = &raw_trips[t].id;
+        match resolve_trip(&rows, &stop_index, &stops) {
+            Ok((stops_v, flags, arr, dep, n_interp)) => {
+                interpolated += n_interp;
+                match freq_of.get(trip_id.as_str()) {
+                    None => recs.push(TripRec {
+                        trip: t,
+                        stops: stops_v,
+                        flags,
+                        arr,
+                        dep,
+                        frequency: None,
+                    }),
+                    Some(fs) => {
+                        frequency_trips += 1;
+                        let base = dep[0];
+                        for f in fs {
+                            if f.headway_secs == 0 || f.end_time <= f.start_time {
+                                warn.add(
+                                    "unusable frequencies.txt row",
+                                    format!(
+                                        "frequencies.txt: trip {trip_id}: headway {} from {} to {} gives no departures; row skipped",
+                                        f.headway_secs,
+                                        crate::time::format_gtfs_time(f.start_time),
+                                        crate::time::format_gtfs_time(f.end_time)
+                                    ),
+                                );
+                                continue;
+                            }
+                            let exact = f.exact_times == Some(gtfs::ExactTimes::ScheduleBased);
+                            // Departures start + k·headway for start <= t < end, as OpenTripPlanner
+                            // and most consumers read the spec.
+                            let mut start = f.start_time;
+                            while start < f.end_time {
+                                let shift = |v: &Vec<u32>| -> Vec<u32> {
+                                    v.iter().map(|&x| x - base + start).collect()
+                                };
+                                recs.push(TripRec {
+                                    trip: t,
+                                    stops: stops_v.clone(),
+                                    flags: flags.clone(),
+                                    arr: shift(&arr),
+                                    dep: shift(&dep),
+                                    frequency: Some(Frequency {
+                                        headway_secs: f.headway_secs,
+                                        exact,
+                                    }),
+                                });
+                                start += f.headway_secs;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(why) => warn.add(
+                "unusable trip",
+                format!("stop_times.txt:{first_row}: trip {trip_id}: {why}; trip skipped"),
+            ),
+        }
+    }
+    if st_unknown_trip > MAX_WARNINGS_PER_KIND {
+        warn.add(
+            "stop time with unknown trip",
+            format!("{st_unknown_trip} stop_times rows in all name a trip that does not exist"),
+        );
+    }
+    if recs.is_empty() {
+        return Err(unusable(
+            "no trip has usable stop times (see `gethere feed check`)".into(),
+        ));
+    }
+
+    // --- patterns --------------------------------------------------------------------------------
+    // Group by (route, stops, flags) in order of first appearance, so the result is deterministic.
+    let mut group_of: HashMap<(RouteIdx, &[StopIdx], &[u8]), usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (k, r) in recs.iter().enumerate() {
+        let route = trip_info[r.trip].map(|x| x.0).unwrap_or(RouteIdx(0));
+        let g = *group_of
+            .entry((route, r.stops.as_slice(), r.flags.as_slice()))
+            .or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+        groups[g].push(k);
+    }
+    let mut patterns = Vec::new();
+    let mut pattern_stops = Vec::new();
+    let mut pattern_flags = Vec::new();
+    let mut arr_all = Vec::with_capacity(raw_st.len());
+    let mut dep_all = Vec::with_capacity(raw_st.len());
+    let mut trips: Vec<Trip> = Vec::with_capacity(recs.len());
+    let mut max_time = 0u32;
+    for mut g in groups {
+        g.sort_by(|&a, &b| {
+            let (ra, rb) = (&recs[a], &recs[b]);
+            ra.dep[0]
+                .cmp(&rb.dep[0])
+                .then_with(|| ra.arr.last().cmp(&rb.arr.last()))
+                .then_with(|| ra.dep.cmp(&rb.dep))
+                .then_with(|| ra.arr.cmp(&rb.arr))
+                .then_with(|| raw_trips[ra.trip].id.cmp(&raw_trips[rb.trip].id))
+        });
+        // Split into sub-patterns in which no trip overtakes the one before it.
+        let mut subs: Vec<Vec<usize>> = Vec::new();
+        for k in g {
+            let r = &recs[k];
+            let fits = |s: &Vec<usize>| {
+                let last = &recs[*s.last().expect("sub-patterns are never empty")];
+                last.arr.iter().zip(&r.arr).all(|(a, b)| a <= b)
+                    && last.dep.iter().zip(&r.dep).all(|(a, b)| a <= b)
+            };
+            match subs.iter().position(fits) {
+                Some(s) => subs[s].push(k),
+                None => subs.push(vec![k]),
+            }
+        }
+        for sub in subs {
+            let r0 = &recs[sub[0]];
+            let n = r0.stops.len();
+            let route = trip_info[r0.trip].map(|x| x.0).unwrap_or(RouteIdx(0));
+            let p = Pattern {
+                route,
+                stops_start: pattern_stops.len() as u32,
+                num_stops: n as u32,
+                trips_start: trips.len() as u32,
+                num_trips: sub.len() as u32,
+                times_start: arr_all.len() as u32,
+                max_time: sub
+                    .iter()
+                    .map(|&k| *recs[k].arr.last().unwrap_or(&0))
+                    .max()
+                    .unwrap_or(0),
+            };
+            max_time = max_time.max(p.max_time);
+            pattern_stops.extend_from_slice(&r0.stops);
+            pattern_flags.extend_from_slice(&r0.flags);
+            for pos in 0..n {
+                for &k in &sub {
+                    arr_all.push(recs[k].arr[pos]);
+                    dep_all.push(recs[k].dep[pos]);
+                }
+            }
+            for &k in &sub {
+                let r = &recs[k];
+                let rt = &raw_trips[r.trip];
+                let (route, service) = trip_info[r.trip].unwrap_or((RouteIdx(0), 0));
+                trips.push(Trip {
+                    id: rt.id.clone(),
+                    route,
+                    service,
+                    headsign: rt.trip_headsign.clone().filter(|h| !h.is_empty()),
+                    short_name: rt.trip_short_name.clone().filter(|h| !h.is_empty()),
+                    direction: rt.direction_id.map(|d| match d {
+                        gtfs::DirectionType::Outbound => 0,
+                        gtfs::DirectionType::Inbound => 1,
+                    }),
+                    wheelchair: wheelchair(rt.wheelchair_accessible),
+                    frequency: r.frequency.clone(),
+                });
+            }
+            patterns.push(p);
+        }
+    }
+    if arr_all.len() > u32::MAX as usize {
+        return Err(unusable(
+            "more than 4 billion stop times after expanding frequencies".into(),
+        ));
+    }
+
+    // --- stop → patterns ---------------------------------------------------------------------------
+    let (stop_patterns_start, stop_patterns) = csr(
+        stops.len(),
+        patterns.iter().enumerate().flat_map(|(pi, p)| {
+            let s = p.stops_start as usize;
+            pattern_stops[s..s + p.num_stops as usize]
+                .iter()
+                .enumerate()
+                .map(move |(pos, &st)| (st, (PatternIdx(pi as u32), pos as u32)))
+        }),
+    );
+
+    // --- transfers.txt -----------------------------------------------------------------------------
+    let raw_transfers = optional(&raw.transfers, feed)?;
+    let mut rules: HashMap<(StopIdx, StopIdx), TransferRule> = HashMap::new();
+    for (row, t) in raw_transfers.iter().enumerate() {
+        let (Some(&a), Some(&b)) = (
+            stop_index.get(t.from_stop_id.as_str()),
+            stop_index.get(t.to_stop_id.as_str()),
+        ) else {
+            warn.add(
+                "transfer with unknown stop",
+                format!(
+                    "transfers.txt:{}: {} → {} names a stop that does not exist; row skipped",
+                    row + 2,
+                    t.from_stop_id,
+                    t.to_stop_id
+                ),
+            );
+            continue;
+        };
+        use gtfs::TransferType as T;
+        let rule = |same: bool| match t.transfer_type {
+            T::Impossible => Some(TransferRule::Forbidden),
+            T::MinTime => Some(
+                t.min_transfer_time
+                    .map(TransferRule::MinTime)
+                    .unwrap_or(TransferRule::Recommended),
+            ),
+            T::Timed if same => Some(TransferRule::MinTime(0)),
+            T::Timed | T::Recommended => Some(TransferRule::Recommended),
+            // In-seat transfers between trips (types 4 and 5) are about blocks, not stops.
+            T::StayOnBoard | T::MustAlight => None,
+        };
+        // A rule on a station applies to each of its platforms.
+        let expand = |s: StopIdx| -> Vec<StopIdx> {
+            let kids: Vec<StopIdx> = (0..stops.len() as u32)
+                .map(StopIdx)
+                .filter(|&c| stops[c.ix()].parent == Some(s))
+                .collect();
+            if stops[s.ix()].location_type == 1 && !kids.is_empty() {
+                kids
+            } else {
+                vec![s]
+            }
+        };
+        for &x in &expand(a) {
+            for &y in &expand(b) {
+                let Some(r) = rule(x == y) else { continue };
+                let e = rules.entry((x, y)).or_insert(r);
+                *e = stronger(*e, r);
+            }
+        }
+    }
+    let mut rule_list: Vec<((StopIdx, StopIdx), TransferRule)> = rules.into_iter().collect();
+    rule_list.sort_unstable_by_key(|&(k, _)| k);
+    let (transfers_start, transfers) = csr(
+        stops.len(),
+        rule_list.into_iter().map(|((a, b), r)| (a, (b, r))),
+    );
+
+    // --- generated walking links ---------------------------------------------------------------------
+    let served: Vec<bool> = (0..stops.len())
+        .map(|s| stop_patterns_start[s] < stop_patterns_start[s + 1])
+        .collect();
+    let (walk_start, walk) = walk_links(&stops, &served);
+
+    let feed_info = optional(&raw.feed_info, feed)?.first();
+    let counts = FeedCounts {
+        agencies: raw_agencies.len(),
+        stops: raw_stops.len(),
+        routes: raw_routes.len(),
+        trips: raw_trips.len(),
+        stop_times: raw_st.len(),
+        frequency_trips,
+        transfers: raw_transfers.len(),
+        services: service_ids.len(),
+        trips_expanded: trips.len(),
+        patterns: patterns.len(),
+        interpolated_stop_times: interpolated,
+    };
+    Ok(Timetable {
+        meta: FeedMeta {
+            content_hash,
+            publisher: feed_info.map(|f| f.name.clone()),
+            publisher_url: feed_info.map(|f| f.url.clone()),
+            version: feed_info.and_then(|f| f.version.clone()),
+            declared_start: feed_info.and_then(|f| f.start_date).map(naive),
+            declared_end: feed_info.and_then(|f| f.end_date).map(naive),
+            counts,
+            warnings: warn.finish(),
+        },
+        timezone,
+        agencies,
+        first_day,
+        day_start,
+        service_ids,
+        service_bits,
+        words_per_service: words as u32,
+        stops,
+        routes,
+        trips,
+        patterns,
+        pattern_stops,
+        pattern_flags,
+        arr: arr_all,
+        dep: dep_all,
+        stop_patterns_start,
+        stop_patterns,
+        transfers_start,
+        transfers,
+        walk_start,
+        walk,
+        max_time,
+    })
+}
+
+/// Of two rules for the same stop pair (e.g. one given for a station, one for its platform),
+/// the stricter wins: forbidden over a time, a longer time over a shorter.
+fn stronger(a: TransferRule, b: TransferRule) -> TransferRule {
+    use TransferRule::*;
+    match (a, b) {
+        (Forbidden, _) | (_, Forbidden) => Forbidden,
+        (MinTime(x), MinTime(y)) => MinTime(x.max(y)),
+        (MinTime(x), Recommended) | (Recommended, MinTime(x)) => MinTime(x),
+        (Recommended, Recommended) => Recommended,
+    }
+}
+
+/// Builds a compressed-sparse-row index: `start[k]..start[k+1]` are the items of key `k`.
+/// Items keep their input order within a key.
+fn csr<T>(keys: usize, items: impl Iterator<Item = (StopIdx, T)>) -> (Vec<u32>, Vec<T>) {
+    let mut pairs: Vec<(StopIdx, T)> = items.collect();
+    pairs.sort_by_key(|&(k, _)| k);
+    let mut start = vec![0u32; keys + 1];
+    for (k, _) in &pairs {
+        start[k.ix() + 1] += 1;
+    }
+    for k in 0..keys {
+        start[k + 1] += start[k];
+    }
+    (start, pairs.into_iter().map(|(_, v)| v).collect())
+}
+
+type Resolved = (Vec<StopIdx>, Vec<u8>, Vec<u32>, Vec<u32>, usize);
+
+/// Resolves one trip's stop_times rows (sorted by stop_sequence): stop indices, boarding flags,
+/// and arrival/departure seconds with empty times interpolated.
+///
+/// Interpolation (non-timepoint rows with empty times, 89% of GoDurham's rows): between the two
+/// surrounding timed rows, proportionally to `shape_dist_traveled` when every row in the gap has
+/// it and it increases; otherwise to straight-line distance between consecutive stops; otherwise
+/// evenly by position. Interpolated times are rounded to whole seconds.
+fn resolve_trip(
+    rows: &[&gtfs::RawStopTime],
+    stop_index: &HashMap<&str, StopIdx>,
+    stops: &[Stop],
+) -> std::result::Result<Resolved, String> {
+    if rows.len() < 2 {
+        return Err("fewer than two stop times".into());
+    }
+    let mut sv = Vec::with_capacity(rows.len());
+    let mut flags = Vec::with_capacity(rows.len());
+    let mut arr: Vec<Option<u32>> = Vec::with_capacity(rows.len());
+    let mut dep: Vec<Option<u32>> = Vec::with_capacity(rows.len());
+    for (k, r) in rows.iter().enumerate() {
+        if k > 0 && rows[k - 1].stop_sequence == r.stop_sequence {
+            return Err(format!("stop_sequence {} appears twice", r.stop_sequence));
+        }
+        let Some(&s) = stop_index.get(r.stop_id.as_str()) else {
+            return Err(format!("stop_id {} does not exist", r.stop_id));
+        };
+        sv.push(s);
+        let mut f = 0;
+        if allowed(r.pickup_type) {
+            f |= CAN_BOARD;
+        }
+        if allowed(r.drop_off_type) {
+            f |= CAN_ALIGHT;
+        }
+        flags.push(f);
+        let (a, d) = match (r.arrival_time, r.departure_time) {
+            (Some(a), Some(d)) => (Some(a), Some(d)),
+            (Some(a), None) => (Some(a), Some(a)),
+            (None, Some(d)) => (Some(d), Some(d)),
+            (None, None) => (None, None),
+        };
+        arr.push(a);
+        dep.push(d);
+    }
+    let n = rows.len();
+    if dep[0].is_none() || arr[n - 1].is_none() {
+        return Err("the first and last stop must have times".into());
+    }
+    let mut interpolated = 0;
+    let mut k = 0;
+    while k < n {
+        if arr[k].is_some() {
+            k += 1;
+            continue;
+        }
+        let a = k - 1; // last timed row (row 0 is timed)
+        let mut b = k;
+        while arr[b].is_none() {
+            b += 1; // the last row is timed, so this stops
+        }
+        let t0 = dep[a].unwrap_or(0) as f64;
+        let t1 = arr[b].unwrap_or(0) as f64;
+        let shape: Option<Vec<f64>> = (a..=b)
+            .map(|i| rows[i].shape_dist_traveled.map(|d| d as f64))
+            .collect();
+        let cum: Vec<f64> = match shape {
+            Some(d) if d.windows(2).all(|w| w[1] >= w[0]) && d[d.len() - 1] > d[0] => d,
+            _ => {
+                let mut c = vec![0.0];
+                for i in a..b {
+                    let (p, q) = (&stops[sv[i].ix()], &stops[sv[i + 1].ix()]);
+                    let step = distance_m(p.lat, p.lon, q.lat, q.lon);
+                    c.push(c[c.len() - 1] + if step.is_finite() { step } else { 0.0 });
+                }
+                if c[c.len() - 1] > 0.0 {
+                    c
+                } else {
+                    (0..=(b - a)).map(|i| i as f64).collect()
+                }
+            }
+        };
+        let span = cum[cum.len() - 1] - cum[0];
+        for i in k..b {
+            let frac = (cum[i - a] - cum[0]) / span;
+            let t = (t0 + (t1 - t0) * frac).round() as u32;
+            arr[i] = Some(t);
+            dep[i] = Some(t);
+            interpolated += 1;
+        }
+        k = b;
+    }
+    let arr: Vec<u32> = arr.into_iter().map(|x| x.unwrap_or(0)).collect();
+    let dep: Vec<u32> = dep.into_iter().map(|x| x.unwrap_or(0)).collect();
+    for i in 0..n {
+        if dep[i] < arr[i] {
+            return Err(format!(
+                "at stop_sequence {} it departs ({}) before it arrives ({})",
+                rows[i].stop_sequence,
+                crate::time::format_gtfs_time(dep[i]),
+                crate::time::format_gtfs_time(arr[i])
+            ));
+        }
+        if i + 1 < n && arr[i + 1] < dep[i] {
+            return Err(format!(
+                "times run backwards between stop_sequence {} ({}) and {} ({})",
+                rows[i].stop_sequence,
+                crate::time::format_gtfs_time(dep[i]),
+                rows[i + 1].stop_sequence,
+                crate::time::format_gtfs_time(arr[i + 1])
+            ));
+        }
+    }
+    Ok((sv, flags, arr, dep, interpolated))
+}
+
+/// Walking links between served stops within [`MAX_WALK_LINK_M`], nearest first, found with an
+/// R-tree over a local equirectangular projection and measured with haversine.
+fn walk_links(stops: &[Stop], served: &[bool]) -> (Vec<u32>, Vec<(StopIdx, u32)>) {
+    use rstar::{RTree, primitives::GeomWithData};
+    let pts: Vec<usize> = (0..stops.len())
+        .filter(|&i| served[i] && stops[i].lat.is_finite())
+        .collect();
+    let mut start = vec![0u32; stops.len() + 1];
+    if pts.is_empty() {
+        return (start, Vec::new());
+    }
+    let lat0 = pts.iter().map(|&i| stops[i].lat).sum::<f64>() / pts.len() as f64;
+    let kx = 111_320.0 * lat0.to_radians().cos();
+    let ky = 110_540.0;
+    let xy = |s: &Stop| [s.lon * kx, s.lat * ky];
+    let tree = RTree::bulk_load(
+        pts.iter()
+            .map(|&i| GeomWithData::new(xy(&stops[i]), i as u32))
+            .collect(),
+    );
+    // The projection is accurate to well under 1% over a city; search a little wider and keep
+    // what haversine says is within the limit.
+    let r = MAX_WALK_LINK_M as f64 * 1.02;
+    let mut out = Vec::new();
+    for i in 0..stops.len() {
+        if served[i] && stops[i].lat.is_finite() {
+            let s = &stops[i];
+            let mut near: Vec<(StopIdx, u32)> = tree
+                .locate_within_distance(xy(s), r * r)
+                .filter(|g| g.data as usize != i)
+                .filter_map(|g| {
+                    let o = &stops[g.data as usize];
+                    let d = distance_m(s.lat, s.lon, o.lat, o.lon).ceil();
+                    (d <= MAX_WALK_LINK_M as f64).then_some((StopIdx(g.data), d as u32))
+                })
+                .collect();
+            near.sort_unstable_by_key(|&(s, d)| (d, s));
+            out.extend(near);
+        }
+        start[i + 1] = out.len() as u32;
+    }
+    (start, out)
+}
