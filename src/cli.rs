@@ -55,6 +55,65 @@ pub enum Command {
     /// Inspect or validate a feed.
     #[command(subcommand)]
     Feed(FeedCommand),
+    /// Plan journeys: which trips get me there by 5:30 (or when do I arrive if I leave now)?
+    #[command(after_help = PLAN_EXAMPLES)]
+    Plan(PlanArgs),
+}
+
+const PLAN_EXAMPLES: &str = "Examples (bundled TriMet feed):
+  # to the Oregon Convention Center by MAX, arriving by 17:30
+  gethere plan --from stop:13132 --to stop:7774 --arrive-by 2021-11-02T17:30
+  # from a coordinate downtown, leaving at 09:00, every option within an hour
+  gethere plan --from 45.5189,-122.6789 --to stop:8370 --depart-at 2021-11-02T09:00 --window 1h
+  # the night the clocks go back
+  gethere plan --from stop:13132 --to stop:7774 --depart-at 2021-11-07T00:30
+
+PLACE is stop:<stop_id> (a station means all its platforms) or LAT,LON.
+TIME is YYYY-MM-DDTHH:MM in the feed's time zone, or with an offset (2021-11-07T01:30-08:00).
+On the night clocks go back, a local time that happens twice means the first one.";
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Where the journey starts: stop:<stop_id> or LAT,LON.
+    #[arg(long, value_name = "PLACE")]
+    pub from: String,
+    /// Where the journey ends: stop:<stop_id> or LAT,LON.
+    #[arg(long, value_name = "PLACE")]
+    pub to: String,
+    /// Arrive at or before this time.
+    #[arg(
+        long,
+        value_name = "TIME",
+        conflicts_with = "depart_at",
+        required_unless_present = "depart_at"
+    )]
+    pub arrive_by: Option<String>,
+    /// Leave at or after this time.
+    #[arg(long, value_name = "TIME")]
+    pub depart_at: Option<String>,
+    /// Every Pareto-optimal journey leaving in [TIME, TIME+D] (or arriving in [TIME-D, TIME]),
+    /// e.g. 30m, 2h.
+    #[arg(long, value_name = "DURATION")]
+    pub window: Option<String>,
+    /// At most this many changes of vehicle.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_transfers: u32,
+    /// Seconds needed to change vehicles at the same stop when transfers.txt gives no time.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub min_transfer_time: u32,
+    /// Walk between stops (and to/from a LAT,LON) up to this straight-line distance; 0 turns
+    /// generated walking links off (transfers.txt footpaths remain).
+    #[arg(long, value_name = "METRES", default_value_t = 400)]
+    pub walk_radius: u32,
+    /// Walking speed in metres per second.
+    #[arg(long, value_name = "M_PER_S", default_value_t = 1.2)]
+    pub walk_speed: f64,
+    /// Use only trips and stops marked wheelchair accessible.
+    #[arg(long)]
+    pub wheelchair: bool,
+    /// Print timings and search counters to stderr as one JSON line.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Debug, Subcommand)]

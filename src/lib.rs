@@ -17,7 +17,10 @@ pub mod cli;
 pub mod error;
 pub mod feed;
 pub mod fsutil;
+pub mod itinerary;
+pub mod place;
 pub mod progress;
+pub mod router;
 pub mod time;
 pub mod timetable;
 
