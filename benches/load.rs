@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
         let file = cache_path(cache.path(), &hash);
         let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         let before = common::rss_kb().unwrap_or(0);
-        let tt = read_cache(&file, &hash).ok().expect("cache readable");
+        let tt = read_cache(&file, &hash).expect("cache readable");
         let after = common::rss_kb().unwrap_or(0);
         println!(
             "{name}: {} stop times, cache file {:.2} MB, RSS growth on load {:.1} MB, process RSS {:.1} MB",
