@@ -132,7 +132,7 @@ pub fn resolve(tt: &Timetable, place: &Place, radius_m: u32, speed_mps: f64) -> 
                 ));
             }
             Ok(Resolved {
-                name: format!("{lat},{lon}"),
+                name: format!("{lat:.5},{lon:.5}"),
                 stop: None,
                 lat: *lat,
                 lon: *lon,
