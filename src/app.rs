@@ -2,14 +2,16 @@
 //! opens the feed, runs the command and returns what to print and the exit code. `main.rs` only
 //! parses, calls [`run`] and prints.
 
-use crate::cli::{Cli, Command, FeedCommand, Format, PlanArgs};
+use crate::cli::{Cli, Command, FeedCommand, Format, PlanArgs, StopsArgs};
 use crate::error::{Error, Result};
 use crate::feed::FeedSource;
-use crate::place::{self, Place};
+use crate::nearby::StopIndex;
+use crate::place::{self, Place, Resolver};
 use crate::router::{self, Access, Query, QueryKind};
 use crate::time::Instant;
 use crate::timetable::Timetable;
 use crate::timetable::cache::{LoadStats, default_cache_dir, load_or_compile};
+use crate::venues::Venues;
 use std::path::{Path, PathBuf};
 
 /// The bundled feed, relative to the project root.
@@ -32,6 +34,9 @@ pub struct Context {
     /// "Now", from `--now` or the caller's clock.
     pub now: Instant,
     pub format: Format,
+    /// `--venues`/`GETHERE_VENUES` when given (an unreadable file is then an error); else the
+    /// bundled file if present.
+    pub venues: Option<PathBuf>,
 }
 
 impl Context {
@@ -57,6 +62,7 @@ impl Context {
             cache_dir,
             now,
             format: cli.global.format,
+            venues: cli.global.venues.clone(),
         })
     }
 }
@@ -80,6 +86,23 @@ pub fn bundled_feed() -> PathBuf {
         return local;
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join(BUNDLED_FEED)
+}
+
+impl Context {
+    /// The venues file: the one named (must be readable), else the bundled one when present.
+    pub fn load_venues(&self) -> Result<Option<Venues>> {
+        match &self.venues {
+            Some(p) => Venues::load(p).map(Some),
+            None => {
+                let p = crate::venues::bundled_venues();
+                if p.exists() {
+                    Venues::load(&p).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+    }
 }
 
 /// Resolves the feed to a local path (downloading a URL into the cache) and loads its compiled
@@ -110,6 +133,7 @@ pub fn run(cli: Cli, clock_now: Instant) -> Result<Outcome> {
         Command::Feed(FeedCommand::Info) => feed_info(&ctx),
         Command::Feed(FeedCommand::Check) => feed_check(&ctx),
         Command::Plan(args) => plan(&ctx, args),
+        Command::Stops(args) => stops(&ctx, args),
     }
 }
 
@@ -246,9 +270,19 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     {
         return Err(Error::DateOutsideFeed { date, first, last });
     }
-    // Coordinates need a radius to reach stops even when generated transfer links are off.
-    let from = place::resolve(&tt, &req.from, req.walk_radius_m, req.walk_speed_mps)?;
-    let to = place::resolve(&tt, &req.to, req.walk_radius_m, req.walk_speed_mps)?;
+    let venues = ctx.load_venues()?;
+    let index = StopIndex::new(&tt);
+    let resolver = Resolver {
+        tt: &tt,
+        index: &index,
+        venues: venues.as_ref(),
+        radius_m: req.walk_radius_m.max(1),
+        speed_mps: req.walk_speed_mps,
+        geocoder: None,
+        allow_no_stops: false,
+    };
+    let from = resolver.resolve(&req.from)?;
+    let to = resolver.resolve(&req.to)?;
     let mut targets = to.access.clone();
     targets.retain(|t| !from.access.iter().any(|o| o.stop == t.stop));
     if targets.is_empty() {
@@ -399,4 +433,75 @@ fn no_journey_message(
     }
     s.push('\n');
     s
+}
+
+fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
+    let place = Place::parse(&args.near)?;
+    let window_s = crate::time::parse_duration(&args.window)?;
+    if args.radius == 0 || args.radius > 5000 {
+        return Err(Error::bad_input(
+            "--radius",
+            &args.radius.to_string(),
+            "expected metres between 1 and 5000",
+        ));
+    }
+    if args.limit == 0 || args.limit > 200 {
+        return Err(Error::bad_input(
+            "--limit",
+            &args.limit.to_string(),
+            "expected between 1 and 200",
+        ));
+    }
+    if !(args.walk_speed.is_finite() && (0.3..=3.0).contains(&args.walk_speed)) {
+        return Err(Error::bad_input(
+            "--walk-speed",
+            &args.walk_speed.to_string(),
+            "expected metres per second between 0.3 and 3.0",
+        ));
+    }
+    let mut out = Outcome::default();
+    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let at = match &args.at {
+        Some(t) => {
+            let at = crate::time::parse_user_time(t, tt.tz())?;
+            let date = crate::time::local_date(tt.tz(), at);
+            if let Some((first, last)) = tt.service_range()
+                && (date < first || date > last)
+            {
+                return Err(Error::DateOutsideFeed { date, first, last });
+            }
+            Some(at)
+        }
+        None => None,
+    };
+    let venues = ctx.load_venues()?;
+    let index = StopIndex::new(&tt);
+    // The report applies --radius itself and shows the nearest stops when none is within it.
+    let resolver = Resolver {
+        tt: &tt,
+        index: &index,
+        venues: venues.as_ref(),
+        radius_m: args.radius,
+        speed_mps: args.walk_speed,
+        geocoder: None,
+        allow_no_stops: true,
+    };
+    let resolved = resolver.resolve(&place)?;
+    let req = crate::stops::StopsRequest {
+        radius_m: args.radius,
+        limit: args.limit,
+        at,
+        window_s,
+        wheelchair: args.wheelchair,
+        walk_speed_mps: args.walk_speed,
+    };
+    let report = crate::stops::report(&tt, &index, &resolved, &req);
+    if !report.within_radius {
+        out.code = 1;
+    }
+    out.stdout = match ctx.format {
+        Format::Text => report.render_text(&tt),
+        Format::Json => json(&report),
+    };
+    Ok(out)
 }
