@@ -56,10 +56,11 @@ impl Place {
         if let Some((a, b)) = s.split_once(',')
             && let (Ok(lat), Ok(lon)) = (a.trim().parse::<f64>(), b.trim().parse::<f64>())
         {
-            if !(lat.is_finite() && lon.is_finite())
-                || !(-90.0..=90.0).contains(&lat)
-                || !(-180.0..=180.0).contains(&lon)
-            {
+            let in_range = lat.is_finite()
+                && lon.is_finite()
+                && (-90.0..=90.0).contains(&lat)
+                && (-180.0..=180.0).contains(&lon);
+            if !in_range {
                 return Err(Error::bad_input(
                     "place",
                     input,
@@ -75,6 +76,9 @@ impl Place {
 /// One answer of a geocoder: (display name, lat, lon).
 pub type GeoHit = (String, f64, f64);
 
+/// Looks an address up, best answer first.
+pub type Geocoder<'a> = &'a dyn Fn(&str) -> Result<Vec<GeoHit>>;
+
 /// Everything resolving a place needs besides the place.
 pub struct Resolver<'a> {
     pub tt: &'a Timetable,
@@ -83,7 +87,7 @@ pub struct Resolver<'a> {
     pub radius_m: u32,
     pub speed_mps: f64,
     /// Looks an address up; `None` when no geocoder is configured.
-    pub geocoder: Option<&'a dyn Fn(&str) -> Result<Vec<GeoHit>>>,
+    pub geocoder: Option<Geocoder<'a>>,
     /// Accept a place with no stop within the radius (`access` is then empty), for reports
     /// that show the nearest stops anyway; journey planning needs stops and refuses.
     pub allow_no_stops: bool,
