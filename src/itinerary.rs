@@ -53,9 +53,9 @@ pub struct LegView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approximate: Option<bool>,
     #[serde(skip)]
-    dep_t: Instant,
+    pub(crate) dep_t: Instant,
     #[serde(skip)]
-    arr_t: Instant,
+    pub(crate) arr_t: Instant,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -68,9 +68,9 @@ pub struct Itinerary {
     pub walk_m: u32,
     pub legs: Vec<LegView>,
     #[serde(skip)]
-    dep_t: Instant,
+    pub(crate) dep_t: Instant,
     #[serde(skip)]
-    arr_t: Instant,
+    pub(crate) arr_t: Instant,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -251,19 +251,6 @@ impl PlanView {
     pub fn render_text(&self, tt: &Timetable, q: &Query) -> String {
         let tz = tt.tz();
         let qdate = local_date(tz, q.time);
-        // A time, with the day added when it is not the query's day.
-        let when = |t: Instant| {
-            let d = local_date(tz, t);
-            if d == qdate {
-                format_hm(tz, t)
-            } else {
-                format!(
-                    "{} ({})",
-                    format_hm(tz, t),
-                    to_local(tz, t).format("%a %-d %b")
-                )
-            }
-        };
         let mut s = String::new();
         let verb = match q.kind {
             QueryKind::ArriveBy => "Arrive by",
@@ -283,76 +270,111 @@ impl PlanView {
             self.query.from.name, self.query.to.name
         ));
         for (i, it) in self.itineraries.iter().enumerate() {
-            let transfers = match it.transfers {
-                0 => "no transfers".to_string(),
-                1 => "1 transfer".to_string(),
-                n => format!("{n} transfers"),
-            };
-            s.push_str(&format!(
-                "\n{}. leave {}, arrive {} · {} · {}",
-                i + 1,
-                when(it.dep_t),
-                when(it.arr_t),
-                minutes(it.arr_t - it.dep_t),
-                transfers
-            ));
-            if it.walk_s > 0 {
-                s.push_str(&format!(" · {} walking", minutes(it.walk_s)));
-            }
-            s.push('\n');
-            for l in &it.legs {
-                match l.mode {
-                    "walk" => s.push_str(&format!(
-                        "   {:>5}  walk {} ({} m) to {}\n",
-                        when(l.dep_t),
-                        minutes(l.arr_t - l.dep_t),
-                        l.distance_m.unwrap_or(0),
-                        l.to.name
-                    )),
-                    _ => {
-                        let route = l
-                            .route
-                            .as_ref()
-                            .map(|r| {
-                                r.long_name
-                                    .clone()
-                                    .or_else(|| r.short_name.clone())
-                                    .unwrap_or_else(|| r.id.clone())
-                            })
-                            .unwrap_or_default();
-                        let towards = l
-                            .headsign
-                            .as_ref()
-                            .map(|h| format!(" towards {h}"))
-                            .unwrap_or_default();
-                        let freq = match (l.headway_s, l.approximate) {
-                            (Some(h), Some(true)) => {
-                                format!(
-                                    " (runs about every {}; times approximate)",
-                                    minutes(h as i64)
-                                )
-                            }
-                            (Some(h), _) => format!(" (every {})", minutes(h as i64)),
-                            _ => String::new(),
-                        };
-                        s.push_str(&format!(
-                            "   {:>5}  board {route}{towards} at {}{freq}\n",
-                            when(l.dep_t),
-                            l.from.name
-                        ));
-                        let stops = match l.intermediate_stops.unwrap_or(0) + 1 {
-                            1 => "next stop".to_string(),
-                            n => format!("{n} stops"),
-                        };
-                        s.push_str(&format!(
-                            "   {:>5}  alight at {} ({stops})\n",
-                            when(l.arr_t),
-                            l.to.name
-                        ));
-                    }
-                }
+            let (head, legs) = it.text_lines(tt, qdate);
+            s.push_str(&format!("\n{}. {head}\n", i + 1));
+            for l in legs {
+                s.push_str(&format!("   {l}\n"));
             }
         }
         s
+    }
+}
+
+/// `17:04`, with the day added when it is not `day`: `00:19 (Sun 7 Nov)`.
+pub fn when(tt: &Timetable, t: Instant, day: chrono::NaiveDate) -> String {
+    let tz = tt.tz();
+    if local_date(tz, t) == day {
+        format_hm(tz, t)
+    } else {
+        format!(
+            "{} ({})",
+            format_hm(tz, t),
+            to_local(tz, t).format("%a %-d %b")
+        )
+    }
+}
+
+impl Itinerary {
+    pub fn departure_t(&self) -> Instant {
+        self.dep_t
+    }
+
+    pub fn arrival_t(&self) -> Instant {
+        self.arr_t
+    }
+
+    /// A one-line summary ("leave 17:03, arrive 17:20 · 17 min · no transfers") and one line
+    /// per step ("17:03  board MAX Green Line towards … at …"). Times carry their day when it
+    /// is not `day`.
+    pub fn text_lines(&self, tt: &Timetable, day: chrono::NaiveDate) -> (String, Vec<String>) {
+        let when = |t: Instant| when(tt, t, day);
+        let transfers = match self.transfers {
+            0 => "no transfers".to_string(),
+            1 => "1 transfer".to_string(),
+            n => format!("{n} transfers"),
+        };
+        let mut head = format!(
+            "leave {}, arrive {} · {} · {}",
+            when(self.dep_t),
+            when(self.arr_t),
+            minutes(self.arr_t - self.dep_t),
+            transfers
+        );
+        if self.walk_s > 0 {
+            head.push_str(&format!(" · {} walking", minutes(self.walk_s)));
+        }
+        let mut lines = Vec::new();
+        for l in &self.legs {
+            if l.mode == "walk" {
+                lines.push(format!(
+                    "{:>5}  walk {} ({} m) to {}",
+                    when(l.dep_t),
+                    minutes(l.arr_t - l.dep_t),
+                    l.distance_m.unwrap_or(0),
+                    l.to.name
+                ));
+                continue;
+            }
+            let route = l
+                .route
+                .as_ref()
+                .map(|r| {
+                    r.long_name
+                        .clone()
+                        .or_else(|| r.short_name.clone())
+                        .unwrap_or_else(|| r.id.clone())
+                })
+                .unwrap_or_default();
+            let towards = l
+                .headsign
+                .as_ref()
+                .map(|h| format!(" towards {h}"))
+                .unwrap_or_default();
+            let freq = match (l.headway_s, l.approximate) {
+                (Some(h), Some(true)) => {
+                    format!(
+                        " (runs about every {}; times approximate)",
+                        minutes(h as i64)
+                    )
+                }
+                (Some(h), _) => format!(" (every {})", minutes(h as i64)),
+                _ => String::new(),
+            };
+            lines.push(format!(
+                "{:>5}  board {route}{towards} at {}{freq}",
+                when(l.dep_t),
+                l.from.name
+            ));
+            let stops = match l.intermediate_stops.unwrap_or(0) + 1 {
+                1 => "next stop".to_string(),
+                n => format!("{n} stops"),
+            };
+            lines.push(format!(
+                "{:>5}  alight at {} ({stops})",
+                when(l.arr_t),
+                l.to.name
+            ));
+        }
+        (head, lines)
     }
 }
