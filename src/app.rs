@@ -2,7 +2,7 @@
 //! opens the feed, runs the command and returns what to print and the exit code. `main.rs` only
 //! parses, calls [`run`] and prints.
 
-use crate::cli::{Cli, Command, FeedCommand, Format, PlanArgs, StopsArgs};
+use crate::cli::{AnnounceArgs, Cli, Command, FeedCommand, Format, PlanArgs, StopsArgs};
 use crate::error::{Error, Result};
 use crate::feed::FeedSource;
 use crate::nearby::StopIndex;
@@ -33,6 +33,8 @@ pub struct Context {
     pub cache_dir: PathBuf,
     /// "Now", from `--now` or the caller's clock.
     pub now: Instant,
+    /// Whether `--now` was given (announcements use it as their timestamp only then).
+    pub now_given: bool,
     pub format: Format,
     /// `--venues`/`GETHERE_VENUES` when given (an unreadable file is then an error); else the
     /// bundled file if present.
@@ -57,11 +59,25 @@ impl Context {
             // alone means noon that day, which is the same date in every zone.
             Some(s) => parse_now(s)?,
         };
+        let format = cli.global.format.unwrap_or(match cli.command {
+            Command::Announce(_) => Format::Markdown,
+            _ => Format::Text,
+        });
+        if !matches!(cli.command, Command::Announce(_))
+            && !matches!(format, Format::Text | Format::Json)
+        {
+            return Err(Error::bad_input(
+                "--format",
+                &format!("{format:?}").to_lowercase(),
+                "this command writes text or json; markdown, html and ics are for `gethere announce`",
+            ));
+        }
         Ok(Context {
             feed,
             cache_dir,
             now,
-            format: cli.global.format,
+            now_given: cli.global.now.is_some(),
+            format,
             venues: cli.global.venues.clone(),
         })
     }
@@ -134,6 +150,7 @@ pub fn run(cli: Cli, clock_now: Instant) -> Result<Outcome> {
         Command::Feed(FeedCommand::Check) => feed_check(&ctx),
         Command::Plan(args) => plan(&ctx, args),
         Command::Stops(args) => stops(&ctx, args),
+        Command::Announce(args) => announce(&ctx, args),
     }
 }
 
@@ -150,8 +167,8 @@ fn feed_info(ctx: &Context) -> Result<Outcome> {
     let today = crate::time::local_date(tt.tz(), ctx.now);
     let info = crate::feed::info::info(&tt, &ctx.feed.display(), today);
     out.stdout = match ctx.format {
-        Format::Text => info.render_text(),
         Format::Json => json(&info),
+        _ => info.render_text(),
     };
     Ok(out)
 }
@@ -161,8 +178,8 @@ fn feed_check(ctx: &Context) -> Result<Outcome> {
     let path = local_feed_path(ctx, &mut out.stderr)?;
     let report = crate::feed::validate::check(&path)?;
     out.stdout = match ctx.format {
-        Format::Text => report.render_text(),
         Format::Json => json(&report),
+        _ => report.render_text(),
     };
     out.code = if report.usable { 0 } else { 2 };
     Ok(out)
@@ -331,8 +348,8 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         return Ok(out);
     }
     out.stdout = match ctx.format {
-        Format::Text => view.render_text(&tt, &q),
         Format::Json => json(&view),
+        _ => view.render_text(&tt, &q),
     };
     Ok(out)
 }
@@ -500,8 +517,96 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
         out.code = 1;
     }
     out.stdout = match ctx.format {
-        Format::Text => report.render_text(&tt),
         Format::Json => json(&report),
+        _ => report.render_text(&tt),
     };
+    Ok(out)
+}
+
+fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
+    use crate::announce::{self, AnnounceRequest};
+    let from = args
+        .from
+        .iter()
+        .map(|p| Place::parse(p))
+        .collect::<Result<Vec<_>>>()?;
+    if args.walk_radius == 0 || args.walk_radius > crate::timetable::compile::MAX_WALK_LINK_M {
+        return Err(Error::bad_input(
+            "--walk-radius",
+            &args.walk_radius.to_string(),
+            "expected metres between 1 and 1000",
+        ));
+    }
+    let mut out = Outcome::default();
+    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let tz = tt.tz();
+    let start = crate::time::parse_user_time(&args.start, tz)?;
+    let end = match &args.end {
+        Some(e) => Some(crate::time::parse_user_time(e, tz)?),
+        None => None,
+    };
+    let Some(venues) = ctx.load_venues()? else {
+        return Err(Error::bad_input(
+            "--venue",
+            &args.venue,
+            "no venues file: pass --venues FILE or set GETHERE_VENUES",
+        ));
+    };
+    let index = StopIndex::new(&tt);
+    let req = AnnounceRequest {
+        venue: args.venue.clone(),
+        start,
+        end,
+        from,
+        allow_stale: args.allow_stale,
+        radius_m: args.walk_radius,
+        walk_speed_mps: 1.2,
+        max_transfers: 5,
+        min_transfer_secs: 60,
+    };
+    let a = announce::build(&tt, &venues, &index, &req)?;
+    let body = match ctx.format {
+        Format::Markdown => announce::text::render(&a, &tt, announce::text::Style::Markdown) + "\n",
+        Format::Text => announce::text::render(&a, &tt, announce::text::Style::Text) + "\n",
+        Format::Html => announce::html::render_html(&a, &tt),
+        Format::Json => json(&a),
+        Format::Ics => {
+            let stamp = if ctx.now_given {
+                ctx.now
+            } else {
+                a.event_start()
+            };
+            announce::ics::render_ics(&a, &tt, stamp)
+        }
+    };
+    if let Some(st) = &a.stale {
+        out.stderr.push_str(&format!("warning: {}\n", st.message));
+    }
+    if !a.reachable {
+        out.code = 1;
+        out.stderr.push_str(&format!(
+            "no transit serves the stops near {} on {}\n",
+            a.venue.name, a.event.date_text
+        ));
+    }
+    match &args.output {
+        None => out.stdout = body,
+        Some(path) => {
+            let unchanged = std::fs::read(path).is_ok_and(|old| old == body.as_bytes());
+            if !unchanged {
+                crate::fsutil::write_atomic(path, body.as_bytes())?;
+            }
+            if !args.quiet {
+                out.stderr.push_str(&format!(
+                    "{} {}\n",
+                    if unchanged { "unchanged:" } else { "wrote" },
+                    path.display()
+                ));
+            }
+        }
+    }
+    if args.quiet && out.code == 0 {
+        out.stderr.clear();
+    }
     Ok(out)
 }
