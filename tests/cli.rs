@@ -1,0 +1,11 @@
+//! The one integration-test binary: runs the real `gethere` binary (assert_cmd) and the
+//! library on fixture feeds and the bundled TriMet feed. One module per concern.
+
+#[path = "cli/announce_cmd.rs"]
+mod announce_cmd;
+#[path = "cli/common.rs"]
+mod common;
+#[path = "cli/plan_cmd.rs"]
+mod plan_cmd;
+#[path = "cli/stops_cmd.rs"]
+mod stops_cmd;
