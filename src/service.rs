@@ -18,6 +18,8 @@ pub struct Line {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Departure {
     pub time: Instant,
+    /// The service day (index) the trip runs on; after midnight this is still the day before.
+    pub day: u32,
     pub stop: StopIdx,
     pub trip: TripIdx,
     pub line: Line,
@@ -93,6 +95,7 @@ pub fn departures(
                     }
                     out.push(Departure {
                         time: t,
+                        day: d as u32,
                         stop: s,
                         trip,
                         line: Line {

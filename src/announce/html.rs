@@ -80,10 +80,11 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
         h.push_str(&format!("<ul style=\"{UL}\">\n"));
         for s in &a.stops {
             h.push_str(&format!(
-                "<li><strong>{}</strong> — {} m, {} min walk</li>\n",
+                "<li><strong>{}</strong> — {} m, {} min walk{}</li>\n",
                 esc(&s.name),
                 s.distance_m,
-                s.walk_min
+                s.walk_min,
+                esc(&super::text::platforms(s))
             ));
         }
         h.push_str("</ul>\n");
@@ -167,11 +168,10 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
                     })
                     .unwrap_or_default();
                 h.push_str(&format!(
-                    "<li><strong>{}</strong> towards {}: last departure {} from {}{warn}</li>\n",
+                    "<li><strong>{}</strong> towards {}: {}{warn}</li>\n",
                     esc(&l.line),
                     esc(&l.headsign),
-                    esc(&l.time_text),
-                    esc(&l.stop)
+                    esc(&super::text::last_text(l))
                 ));
             }
             h.push_str("</ul>\n");

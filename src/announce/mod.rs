@@ -70,13 +70,16 @@ pub struct StaleNote {
     pub message: String,
 }
 
+/// A nearby station (its platforms together) or a stop without a station.
 #[derive(Clone, Debug, Serialize)]
 pub struct StopView {
-    pub stop_id: String,
     pub name: String,
-    pub station: Option<String>,
+    /// The platforms/stops within the radius, nearest first.
+    pub stop_ids: Vec<String>,
+    /// To the nearest of them.
     pub distance_m: u32,
     pub walk_min: i64,
+    /// "yes" if every platform is marked step-free, "no" if any is marked not, else "unknown".
     pub wheelchair_boarding: &'static str,
 }
 
@@ -122,9 +125,13 @@ pub struct OriginView {
 pub struct LastDeparture {
     pub line: String,
     pub headsign: String,
-    pub stop: String,
-    pub time: String,
-    pub time_text: String,
+    /// Where the last departure leaves from (`None` when there is none tonight).
+    pub stop: Option<String>,
+    /// The last departure of the event's service day (`None`: none after the end).
+    pub time: Option<String>,
+    /// What to print: "23:26 from SW 5th & Oak MAX Station", "none after the event (next:
+    /// 04:32 (Sun 7 Nov))".
+    pub text: String,
     pub warning: Option<String>,
 }
 
@@ -276,26 +283,38 @@ pub fn build(
     };
     let place = resolver.resolve(&Place::Text(req.venue.clone()))?;
 
-    // Stops near the venue.
-    let stops: Vec<StopView> = place
-        .access
-        .iter()
-        .map(|a| {
-            let st = tt.stop(a.stop);
-            StopView {
-                stop_id: st.id.clone(),
-                name: st.name.clone(),
-                station: st.parent.map(|p| tt.stop(p).name.clone()),
-                distance_m: a.metres,
-                walk_min: (a.secs as i64 + 59) / 60,
-                wheelchair_boarding: match st.wheelchair {
-                    Wheelchair::Accessible => "yes",
-                    Wheelchair::NotAccessible => "no",
-                    Wheelchair::Unknown => "unknown",
-                },
+    // Stops near the venue, platforms of one station together (access is nearest first).
+    let mut stops: Vec<(StopIdx, StopView)> = Vec::new();
+    for a in &place.access {
+        let st = tt.stop(a.stop);
+        let key = st.parent.unwrap_or(a.stop);
+        let w = st.wheelchair;
+        match stops.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => {
+                v.stop_ids.push(st.id.clone());
+                v.wheelchair_boarding = match (v.wheelchair_boarding, w) {
+                    ("no", _) | (_, Wheelchair::NotAccessible) => "no",
+                    ("yes", Wheelchair::Accessible) => "yes",
+                    _ => "unknown",
+                };
             }
-        })
-        .collect();
+            None => stops.push((
+                key,
+                StopView {
+                    name: tt.stop(key).name.clone(),
+                    stop_ids: vec![st.id.clone()],
+                    distance_m: a.metres,
+                    walk_min: (a.secs as i64 + 59) / 60,
+                    wheelchair_boarding: match w {
+                        Wheelchair::Accessible => "yes",
+                        Wheelchair::NotAccessible => "no",
+                        Wheelchair::Unknown => "unknown",
+                    },
+                },
+            )),
+        }
+    }
+    let stops: Vec<StopView> = stops.into_iter().map(|(_, v)| v).collect();
     let near: Vec<StopIdx> = place.access.iter().map(|a| a.stop).collect();
 
     let lines = line_views(tt, &near, start);
@@ -315,7 +334,8 @@ pub fn build(
         journeys.push(origin_view(tt, &resolver, key, &p, &place, start, req)?);
     }
 
-    let last_departures = end.map(|e| last_departures(tt, &near, e));
+    let event_day = tt.day_index(local_date(tz, start));
+    let last_departures = end.map(|e| last_departures(tt, &near, e, event_day));
     let accessibility = accessibility(tt, &near);
     let attribution = attribution(tt, first, last);
     let event = EventView {
@@ -478,46 +498,63 @@ fn origin_view(
     })
 }
 
-/// The last departure of the night per line and direction from the nearby stops: the last one
-/// before service pauses for two hours or more, within 8 hours after the end.
-fn last_departures(tt: &Timetable, near: &[StopIdx], end: Instant) -> Vec<LastDeparture> {
+/// The last trips home per line and direction from the nearby stops: the last departure after
+/// the end among the trips of the event's service day (which includes that day's trips past
+/// 24:00); later departures belong to the next service day. None after the end → say when the
+/// next one is.
+fn last_departures(
+    tt: &Timetable,
+    near: &[StopIdx],
+    end: Instant,
+    service_day: Option<usize>,
+) -> Vec<LastDeparture> {
     let tz = tt.tz();
-    let deps = departures(tt, near, end, end + 8 * 3600, false);
-    let mut per_line: Vec<(Line, Vec<(Instant, StopIdx)>)> = Vec::new();
-    for d in deps {
+    let deps = departures(tt, near, end, end + 30 * 3600, false);
+    let mut per_line: Vec<(Line, Vec<&crate::service::Departure>)> = Vec::new();
+    for d in &deps {
         match per_line.iter_mut().find(|(l, _)| *l == d.line) {
-            Some((_, v)) => v.push((d.time, d.stop)),
-            None => per_line.push((d.line.clone(), vec![(d.time, d.stop)])),
+            Some((_, v)) => v.push(d),
+            None => per_line.push((d.line.clone(), vec![d])),
         }
     }
     let end_day = local_date(tz, end);
+    let when = |t: Instant| crate::itinerary::when(tt, t, end_day);
     let mut out: Vec<LastDeparture> = per_line
         .into_iter()
-        .filter_map(|(line, mut v)| {
-            v.sort_unstable();
-            let mut last = *v.first()?;
-            for w in v.windows(2) {
-                if w[1].0 - w[0].0 >= 2 * 3600 {
-                    break;
+        .map(|(line, v)| {
+            let last = v
+                .iter()
+                .filter(|d| Some(d.day as usize) == service_day)
+                .max_by_key(|d| (d.time, std::cmp::Reverse(d.stop)));
+            let (stop, time, text, warning) = match last {
+                None => (
+                    None,
+                    None,
+                    format!("none after the event (next: {})", when(v[0].time)),
+                    Some("no departure in this direction after the event".to_string()),
+                ),
+                Some(d) => {
+                    let name = tt.stop(d.stop).name.clone();
+                    let after = d.time - end;
+                    let warning = (after < 30 * 60).then(|| {
+                        format!("the last one leaves only {} after the end", minutes(after))
+                    });
+                    (
+                        Some(name.clone()),
+                        Some(format_iso(tz, d.time)),
+                        format!("{} from {name}", when(d.time)),
+                        warning,
+                    )
                 }
-                last = w[1];
-            }
-            let (t, stop) = last;
-            let after = t - end;
-            let warning = (after < 30 * 60).then(|| {
-                format!(
-                    "the last one leaves only {} after the end",
-                    minutes(after.max(0))
-                )
-            });
-            Some(LastDeparture {
+            };
+            LastDeparture {
                 line: tt.routes[line.route.ix()].display_name().to_string(),
                 headsign: line.headsign.clone(),
-                stop: tt.stop(stop).name.clone(),
-                time: format_iso(tz, t),
-                time_text: crate::itinerary::when(tt, t, end_day),
+                stop,
+                time,
+                text,
                 warning,
-            })
+            }
         })
         .collect();
     out.sort_by(|a, b| a.line.cmp(&b.line).then(a.headsign.cmp(&b.headsign)));

@@ -107,10 +107,11 @@ pub fn render(a: &Announcement, tt: &Timetable, style: Style) -> String {
     } else {
         for s in &a.stops {
             let line = format!(
-                "{} — {} m, {} min walk",
+                "{} — {} m, {} min walk{}",
                 w.bold(&s.name),
                 s.distance_m,
-                s.walk_min
+                s.walk_min,
+                platforms(s)
             );
             w.item(&line);
         }
@@ -172,11 +173,10 @@ pub fn render(a: &Announcement, tt: &Timetable, style: Style) -> String {
         } else {
             for l in last {
                 let mut line = format!(
-                    "{} towards {}: last departure {} from {}",
+                    "{} towards {}: {}",
                     w.bold(&l.line),
                     w.plain(&l.headsign),
-                    l.time_text,
-                    w.plain(&l.stop)
+                    w.plain(&last_text(l))
                 );
                 if let Some(warn) = &l.warning {
                     line.push_str(&format!(" — {}", w.bold(&format!("note: {warn}"))));
@@ -205,4 +205,21 @@ pub fn render(a: &Announcement, tt: &Timetable, style: Style) -> String {
         w.out.pop();
     }
     w.out
+}
+
+/// "last departure 23:26 from SW 5th & Oak MAX Station", or why there is none.
+pub fn last_text(l: &super::LastDeparture) -> String {
+    if l.time.is_some() {
+        format!("last departure {}", l.text)
+    } else {
+        l.text.clone()
+    }
+}
+
+/// " (2 platforms)" for a station with several platforms near the venue.
+pub fn platforms(s: &super::StopView) -> String {
+    match s.stop_ids.len() {
+        0 | 1 => String::new(),
+        n => format!(" ({n} platforms)"),
+    }
 }

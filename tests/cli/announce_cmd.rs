@@ -225,7 +225,7 @@ fn last_trips_home_cross_midnight_and_warn_when_close() {
     let last = v["last_departures"].as_array().unwrap();
     assert!(
         last.iter()
-            .any(|l| l["time_text"].as_str().unwrap().contains("(Sun 7 Nov)")),
+            .any(|l| l["text"].as_str().unwrap().contains("(Sun 7 Nov)")),
         "{out}"
     );
     assert!(last.iter().any(|l| !l["warning"].is_null()), "{out}");
