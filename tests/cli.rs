@@ -5,6 +5,8 @@
 mod announce_cmd;
 #[path = "cli/common.rs"]
 mod common;
+#[path = "cli/fuzz.rs"]
+mod fuzz;
 #[path = "cli/plan_cmd.rs"]
 mod plan_cmd;
 #[path = "cli/stops_cmd.rs"]
