@@ -144,7 +144,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-fn apply(files: &mut Vec<(String, Vec<u8>)>, m: &Mutation) {
+fn apply(files: &mut [(String, Vec<u8>)], m: &Mutation) {
     match m {
         Mutation::Splice {
             file,
