@@ -18,6 +18,7 @@ pub mod cli;
 pub mod error;
 pub mod feed;
 pub mod fsutil;
+pub mod geocode;
 pub mod itinerary;
 pub mod nearby;
 pub mod place;
