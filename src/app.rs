@@ -5,6 +5,7 @@
 use crate::cli::{AnnounceArgs, Cli, Command, FeedCommand, Format, PlanArgs, StopsArgs};
 use crate::error::{Error, Result};
 use crate::feed::FeedSource;
+use crate::geocode::GeocoderConfig;
 use crate::nearby::StopIndex;
 use crate::place::{self, Place, Resolver};
 use crate::router::{self, Access, Query, QueryKind};
@@ -39,6 +40,8 @@ pub struct Context {
     /// `--venues`/`GETHERE_VENUES` when given (an unreadable file is then an error); else the
     /// bundled file if present.
     pub venues: Option<PathBuf>,
+    /// `--geocoder`/`GETHERE_GEOCODER`; else the venues file's `[geocoder] url`.
+    pub geocoder: Option<String>,
 }
 
 impl Context {
@@ -79,6 +82,7 @@ impl Context {
             now_given: cli.global.now.is_some(),
             format,
             venues: cli.global.venues.clone(),
+            geocoder: cli.global.geocoder.clone().filter(|u| !u.trim().is_empty()),
         })
     }
 }
@@ -105,6 +109,20 @@ pub fn bundled_feed() -> PathBuf {
 }
 
 impl Context {
+    /// The geocoder to use for addresses, if one is configured (never a default server: sending
+    /// users' addresses somewhere must be the user's choice).
+    pub fn geocoder_config(&self, venues: Option<&Venues>) -> Option<GeocoderConfig> {
+        let url = self.geocoder.clone().or_else(|| {
+            venues
+                .and_then(|v| v.geocoder.as_ref())
+                .map(|g| g.url.clone())
+        })?;
+        Some(GeocoderConfig {
+            url,
+            ..GeocoderConfig::default()
+        })
+    }
+
     /// The venues file: the one named (must be readable), else the bundled one when present.
     pub fn load_venues(&self) -> Result<Option<Venues>> {
         match &self.venues {
@@ -119,6 +137,19 @@ impl Context {
             }
         }
     }
+}
+
+/// A geocoder callback for [`Resolver`], bound to the configuration and cache directory.
+fn geocoder_fn<'a>(
+    cfg: &'a Option<GeocoderConfig>,
+    ctx: &'a Context,
+) -> Option<impl Fn(&str) -> Result<Vec<place::GeoHit>> + 'a> {
+    cfg.as_ref().map(|cfg| {
+        move |q: &str| {
+            crate::geocode::geocode(q, cfg, &ctx.cache_dir, ctx.now)
+                .map(|hits| hits.into_iter().map(|h| (h.name, h.lat, h.lon)).collect())
+        }
+    })
 }
 
 /// Resolves the feed to a local path (downloading a URL into the cache) and loads its compiled
@@ -289,13 +320,15 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     }
     let venues = ctx.load_venues()?;
     let index = StopIndex::new(&tt);
+    let gcfg = ctx.geocoder_config(venues.as_ref());
+    let gfn = geocoder_fn(&gcfg, ctx);
     let resolver = Resolver {
         tt: &tt,
         index: &index,
         venues: venues.as_ref(),
         radius_m: req.walk_radius_m.max(1),
         speed_mps: req.walk_speed_mps,
-        geocoder: None,
+        geocoder: gfn.as_ref().map(|f| f as place::Geocoder),
         allow_no_stops: false,
     };
     let from = resolver.resolve(&req.from)?;
@@ -493,6 +526,8 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
     };
     let venues = ctx.load_venues()?;
     let index = StopIndex::new(&tt);
+    let gcfg = ctx.geocoder_config(venues.as_ref());
+    let gfn = geocoder_fn(&gcfg, ctx);
     // The report applies --radius itself and shows the nearest stops when none is within it.
     let resolver = Resolver {
         tt: &tt,
@@ -500,7 +535,7 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
         venues: venues.as_ref(),
         radius_m: args.radius,
         speed_mps: args.walk_speed,
-        geocoder: None,
+        geocoder: gfn.as_ref().map(|f| f as place::Geocoder),
         allow_no_stops: true,
     };
     let resolved = resolver.resolve(&place)?;
@@ -553,6 +588,8 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         ));
     };
     let index = StopIndex::new(&tt);
+    let gcfg = ctx.geocoder_config(Some(&venues));
+    let gfn = geocoder_fn(&gcfg, ctx);
     let req = AnnounceRequest {
         venue: args.venue.clone(),
         start,
@@ -564,7 +601,13 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         max_transfers: 5,
         min_transfer_secs: 60,
     };
-    let a = announce::build(&tt, &venues, &index, &req)?;
+    let a = announce::build(
+        &tt,
+        &venues,
+        &index,
+        &req,
+        gfn.as_ref().map(|f| f as place::Geocoder),
+    )?;
     let body = match ctx.format {
         Format::Markdown => announce::text::render(&a, &tt, announce::text::Style::Markdown) + "\n",
         Format::Text => announce::text::render(&a, &tt, announce::text::Style::Text) + "\n",

@@ -39,6 +39,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "TIME")]
     pub now: Option<String>,
 
+    /// A Nominatim-compatible search URL for looking up addresses given as places (e.g.
+    /// https://nominatim.openstreetmap.org/search). Also `[geocoder] url` in the venues file.
+    #[arg(long, global = true, env = "GETHERE_GEOCODER", value_name = "URL")]
+    pub geocoder: Option<String>,
+
     /// Venues file (TOML) naming places like `new-relic` [default: data/venues.toml].
     #[arg(long, global = true, env = "GETHERE_VENUES", value_name = "FILE")]
     pub venues: Option<PathBuf>,

@@ -7,6 +7,8 @@ mod announce_cmd;
 mod common;
 #[path = "cli/fuzz.rs"]
 mod fuzz;
+#[path = "cli/geocode_cmd.rs"]
+mod geocode_cmd;
 #[path = "cli/plan_cmd.rs"]
 mod plan_cmd;
 #[path = "cli/stops_cmd.rs"]

@@ -190,6 +190,7 @@ pub fn build(
     venues: &Venues,
     index: &StopIndex,
     req: &AnnounceRequest,
+    geocoder: Option<crate::place::Geocoder>,
 ) -> Result<Announcement> {
     let tz = tt.tz();
     let Some(venue) = venues.get(&req.venue) else {
@@ -278,7 +279,7 @@ pub fn build(
         venues: Some(venues),
         radius_m: req.radius_m,
         speed_mps: req.walk_speed_mps,
-        geocoder: None,
+        geocoder,
         allow_no_stops: true,
     };
     let place = resolver.resolve(&Place::Text(req.venue.clone()))?;

@@ -4,7 +4,7 @@
 //! pattern is scanned from its first stop to its last. Backward (arrive-by), scan time is the
 //! *negated* instant and patterns are scanned last stop first, so "board" means "alight" and
 //! "the earliest trip departing after t" means "the latest trip arriving before −t". With that
-//! mapping (the [`Direction`] trait) the same code finds earliest arrivals and latest
+//! mapping (the `Direction` trait) the same code finds earliest arrivals and latest
 //! departures, which is what keeps arrive-by exactly as good as depart-at.
 //!
 //! Labels are kept per round with "at most k rides" meaning (monotone in k), which makes the

@@ -73,3 +73,50 @@ pub fn gethere_args(args: &[&str]) -> (i32, String, String) {
     c.args(args);
     run(c)
 }
+
+/// A tiny HTTP server on 127.0.0.1 answering each connection with the next scripted response
+/// (status line + body), then 500s. It serves at most `responses.len() + 4` connections and
+/// stops by itself after 20 s. Returns the base URL and a log of request lines.
+pub fn serve(
+    responses: Vec<(u16, String)>,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log2 = log.clone();
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut script = responses.into_iter();
+        let mut served = 0;
+        while std::time::Instant::now() < deadline && served < 16 {
+            let Ok((stream, _)) = listener.accept() else {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                continue;
+            };
+            served += 1;
+            let _ = stream.set_nonblocking(false);
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            loop {
+                let mut l = String::new();
+                if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                    break;
+                }
+            }
+            log2.lock().expect("log").push(first.trim().to_string());
+            let (code, body) = script
+                .next()
+                .unwrap_or((500, "scripted responses exhausted".into()));
+            let mut s = stream;
+            let _ = write!(
+                s,
+                "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, log)
+}
