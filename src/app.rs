@@ -139,6 +139,18 @@ impl Context {
     }
 }
 
+/// Parses a user time in the feed's zone and checks its date is within the feed's service.
+fn time_in_feed(tt: &Timetable, input: &str) -> Result<Instant> {
+    let t = crate::time::parse_user_time(input, tt.tz())?;
+    let date = crate::time::local_date(tt.tz(), t);
+    match tt.service_range() {
+        Some((first, last)) if date < first || date > last => {
+            Err(Error::DateOutsideFeed { date, first, last })
+        }
+        _ => Ok(t),
+    }
+}
+
 /// A geocoder callback for [`Resolver`], bound to the configuration and cache directory.
 fn geocoder_fn<'a>(
     cfg: &'a Option<GeocoderConfig>,
@@ -310,14 +322,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     let t_load = std::time::Instant::now();
     let (tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
     let load_ms = t_load.elapsed().as_secs_f64() * 1000.0;
-    let tz = tt.tz();
-    let time = crate::time::parse_user_time(&req.time, tz)?;
-    let date = crate::time::local_date(tz, time);
-    if let Some((first, last)) = tt.service_range()
-        && (date < first || date > last)
-    {
-        return Err(Error::DateOutsideFeed { date, first, last });
-    }
+    let time = time_in_feed(&tt, &req.time)?;
     let venues = ctx.load_venues()?;
     let index = StopIndex::new(&tt);
     let gcfg = ctx.geocoder_config(venues.as_ref());
@@ -512,16 +517,7 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
     let mut out = Outcome::default();
     let (tt, _) = open_feed(ctx, &mut out.stderr)?;
     let at = match &args.at {
-        Some(t) => {
-            let at = crate::time::parse_user_time(t, tt.tz())?;
-            let date = crate::time::local_date(tt.tz(), at);
-            if let Some((first, last)) = tt.service_range()
-                && (date < first || date > last)
-            {
-                return Err(Error::DateOutsideFeed { date, first, last });
-            }
-            Some(at)
-        }
+        Some(t) => Some(time_in_feed(&tt, t)?),
         None => None,
     };
     let venues = ctx.load_venues()?;
