@@ -415,9 +415,11 @@ fn no_journey_message(
     );
     let (a, b) = (&from.name, &to.name);
     let mut s = match (q.kind, q.window_secs) {
-        (QueryKind::ArriveBy, 0) => format!("no journey from {a} to {b} arrives by {when}"),
+        (QueryKind::ArriveBy, 0) => {
+            format!("no journey from {a} to {b} arrives by {when} (leaving within a day before)")
+        }
         (QueryKind::DepartAt, 0) => {
-            format!("no journey from {a} to {b} leaves at or after {when}")
+            format!("no journey from {a} to {b} leaves between {when} and a day later")
         }
         (QueryKind::ArriveBy, _) => {
             format!("no journey from {a} to {b} arrives between {end} and {when}")

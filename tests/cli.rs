@@ -11,5 +11,7 @@ mod fuzz;
 mod geocode_cmd;
 #[path = "cli/plan_cmd.rs"]
 mod plan_cmd;
+#[path = "cli/router_rules.rs"]
+mod router_rules;
 #[path = "cli/stops_cmd.rs"]
 mod stops_cmd;
