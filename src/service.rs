@@ -49,7 +49,7 @@ pub fn lines_at(tt: &Timetable, stop: StopIdx) -> Vec<Line> {
     v.sort_by(|a, b| {
         tt.routes[a.route.ix()]
             .display_name()
-            .cmp(tt.routes[b.route.ix()].display_name())
+            .cmp(&tt.routes[b.route.ix()].display_name())
             .then_with(|| a.headsign.cmp(&b.headsign))
     });
     v.dedup();

@@ -414,7 +414,7 @@ fn line_views(tt: &Timetable, near: &[StopIdx], start: Instant) -> Vec<LineView>
             Some(l) => l.directions.push(dir),
             None => out.push(LineView {
                 route_id: r.id.clone(),
-                name: r.display_name().to_string(),
+                name: r.display_name(),
                 mode: r.mode_name(),
                 color: r.color.clone(),
                 directions: vec![dir],
@@ -549,7 +549,7 @@ fn last_departures(
                 }
             };
             LastDeparture {
-                line: tt.routes[line.route.ix()].display_name().to_string(),
+                line: tt.routes[line.route.ix()].display_name(),
                 headsign: line.headsign.clone(),
                 stop,
                 time,
@@ -596,7 +596,7 @@ fn accessibility(tt: &Timetable, near: &[StopIdx]) -> Vec<String> {
         for &s in near {
             for &(p, _) in tt.patterns_at(s) {
                 let pat = tt.pattern(p);
-                let name = tt.routes[pat.route.ix()].display_name().to_string();
+                let name = tt.routes[pat.route.ix()].display_name();
                 let trips =
                     &tt.trips[pat.trips_start as usize..(pat.trips_start + pat.num_trips) as usize];
                 let acc = trips
