@@ -141,12 +141,14 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
     let w = q.window_secs as i64;
     let mut journeys: Vec<Journey> = match (q.kind, q.window_secs) {
         (QueryKind::DepartAt, 0) => {
-            let found = search::<Forward>(tt, q, q.time, 0, rides, &mut counters);
+            let found = search::<Forward>(tt, q, q.time, 0, rides, None, &mut counters);
             found
                 .iter()
                 .filter_map(|f| {
-                    // The latest departure arriving as early with no more rides.
-                    let back = search::<Backward>(tt, q, f.arr, 0, f.rides, &mut counters);
+                    // The latest departure, not before the query time, arriving as early with no
+                    // more rides.
+                    let span = Some((q.time, f.arr));
+                    let back = search::<Backward>(tt, q, f.arr, 0, f.rides, span, &mut counters);
                     back.last()
                         .map(|b| to_journey::<Backward>(tt, q, b))
                         .or_else(|| Some(to_journey::<Forward>(tt, q, f)))
@@ -154,12 +156,14 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
                 .collect()
         }
         (QueryKind::ArriveBy, 0) => {
-            let found = search::<Backward>(tt, q, q.time, 0, rides, &mut counters);
+            let found = search::<Backward>(tt, q, q.time, 0, rides, None, &mut counters);
             found
                 .iter()
                 .filter_map(|f| {
+                    // The earliest arrival, not after the deadline, leaving as late.
                     let dep = -f.arr;
-                    let fwd = search::<Forward>(tt, q, dep, 0, f.rides, &mut counters);
+                    let span = Some((dep, q.time));
+                    let fwd = search::<Forward>(tt, q, dep, 0, f.rides, span, &mut counters);
                     fwd.last()
                         .map(|x| to_journey::<Forward>(tt, q, x))
                         .or_else(|| Some(to_journey::<Backward>(tt, q, f)))
@@ -167,7 +171,7 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
                 .collect()
         }
         (QueryKind::DepartAt, _) => {
-            let found = search::<Forward>(tt, q, q.time, w, rides, &mut counters);
+            let found = search::<Forward>(tt, q, q.time, w, rides, None, &mut counters);
             let v: Vec<Journey> = found
                 .iter()
                 .map(|f| to_journey::<Forward>(tt, q, f))
@@ -177,7 +181,7 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
                 .collect()
         }
         (QueryKind::ArriveBy, _) => {
-            let found = search::<Backward>(tt, q, q.time, w, rides, &mut counters);
+            let found = search::<Backward>(tt, q, q.time, w, rides, None, &mut counters);
             let v: Vec<Journey> = found
                 .iter()
                 .map(|f| to_journey::<Backward>(tt, q, f))
@@ -193,12 +197,15 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
 }
 
 /// Runs the engine in direction `D` from real time `time` (depart at it, or arrive by it).
+/// `span` bounds the real time of every event of an answer; by default the window plus the
+/// [`MAX_JOURNEY_SECS`] horizon.
 fn search<D: Direction>(
     tt: &Timetable,
     q: &Query,
     time: Instant,
     window: i64,
     max_rides: usize,
+    span: Option<(Instant, Instant)>,
     counters: &mut raptor::Counters,
 ) -> Vec<Found> {
     let (origins, targets) = if D::FORWARD {
@@ -207,11 +214,11 @@ fn search<D: Direction>(
         (&q.targets, &q.origins)
     };
     // The real-time span any event of an answer can fall in.
-    let (lo, hi) = if D::FORWARD {
+    let (lo, hi) = span.unwrap_or(if D::FORWARD {
         (time, time + window + MAX_JOURNEY_SECS)
     } else {
         (time - window - MAX_JOURNEY_SECS, time)
-    };
+    });
     let Some(days) = day_range(tt, lo, hi) else {
         return Vec::new();
     };
@@ -223,7 +230,8 @@ fn search<D: Direction>(
         targets,
         max_rides,
         q,
-        limit: start + window + MAX_JOURNEY_SECS,
+        // Scan times are kept strictly below this.
+        limit: if D::FORWARD { hi + 1 } else { -lo + 1 },
         days,
     };
     let mut s = Search::<D>::new(tt, sq);

@@ -226,9 +226,11 @@ impl<'a, D: Direction> Search<'a, D> {
             return found;
         }
         let (sentinel, starts) = self.departure_times();
-        // The first departure after the window is searched first and its journeys dropped:
-        // then every journey found inside the window is strictly better than anything leaving
-        // later, so none of them is a journey that "departs in the window" only by waiting.
+        // The first departure after the window is searched first and its journeys dropped.
+        // They still compete: a journey leaving inside the window is reported only if nothing
+        // leaving later (inside or after it) arrives as early with no more transfers. Leaving
+        // at 00:49, riding the wrong way and waiting six hours for a 07:43 arrival is not an
+        // answer when leaving at 07:29 arrives at 07:43 too.
         if let Some(t) = sentinel {
             self.iteration(t, &mut Vec::new());
         }
@@ -532,13 +534,29 @@ impl<'a, D: Direction> Search<'a, D> {
             if f & D::BOARD != 0 {
                 let r = self.ready[(k - 1) * n_stops + s.ix()];
                 if r < INF && self.stop_ok(s) {
-                    let current = cur
-                        .map(|(trip, day, _)| self.board_time(p, trip as usize, day as usize, i));
-                    if current.is_none_or(|c| r <= c)
+                    let current = cur.map(|(trip, day, _)| {
+                        (
+                            self.board_time(p, trip as usize, day as usize, i),
+                            self.alight_time(p, trip as usize, day as usize, n - 1),
+                        )
+                    });
+                    if current.is_none_or(|(c, _)| r <= c)
                         && let Some((trip, day, bt)) = self.earliest_trip(p, i, r)
-                        && current.is_none_or(|c| bt < c)
                     {
-                        cur = Some((trip, day, i as u32));
+                        // Switch to the earlier trip; on a tie here, to the one that is better at
+                        // the end of the pattern (and so, trips never overtaking, everywhere on).
+                        let better = match current {
+                            None => true,
+                            Some((c, end)) => {
+                                bt < c
+                                    || (bt == c
+                                        && self.alight_time(p, trip as usize, day as usize, n - 1)
+                                            < end)
+                            }
+                        };
+                        if better {
+                            cur = Some((trip, day, i as u32));
+                        }
                     }
                 }
             }
