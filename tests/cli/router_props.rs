@@ -1,0 +1,1 @@
+//! Properties comparing the router with the reference search on random timetables.
