@@ -2,12 +2,16 @@
 //! opens the feed, runs the command and returns what to print and the exit code. `main.rs` only
 //! parses, calls [`run`] and prints.
 
-use crate::cli::{Cli, Command, FeedCommand, Format};
+use crate::cli::{Cli, Command, FeedCommand, Format, PlanArgs, StopsArgs};
 use crate::error::{Error, Result};
 use crate::feed::FeedSource;
+use crate::nearby::StopIndex;
+use crate::place::{self, Place, Resolver};
+use crate::router::{self, Access, Query, QueryKind};
 use crate::time::Instant;
 use crate::timetable::Timetable;
 use crate::timetable::cache::{LoadStats, default_cache_dir, load_or_compile};
+use crate::venues::Venues;
 use std::path::{Path, PathBuf};
 
 /// The bundled feed, relative to the project root.
@@ -30,6 +34,9 @@ pub struct Context {
     /// "Now", from `--now` or the caller's clock.
     pub now: Instant,
     pub format: Format,
+    /// `--venues`/`GETHERE_VENUES` when given (an unreadable file is then an error); else the
+    /// bundled file if present.
+    pub venues: Option<PathBuf>,
 }
 
 impl Context {
@@ -55,6 +62,7 @@ impl Context {
             cache_dir,
             now,
             format: cli.global.format,
+            venues: cli.global.venues.clone(),
         })
     }
 }
@@ -78,6 +86,23 @@ pub fn bundled_feed() -> PathBuf {
         return local;
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join(BUNDLED_FEED)
+}
+
+impl Context {
+    /// The venues file: the one named (must be readable), else the bundled one when present.
+    pub fn load_venues(&self) -> Result<Option<Venues>> {
+        match &self.venues {
+            Some(p) => Venues::load(p).map(Some),
+            None => {
+                let p = crate::venues::bundled_venues();
+                if p.exists() {
+                    Venues::load(&p).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+    }
 }
 
 /// Resolves the feed to a local path (downloading a URL into the cache) and loads its compiled
@@ -107,6 +132,8 @@ pub fn run(cli: Cli, clock_now: Instant) -> Result<Outcome> {
     match &cli.command {
         Command::Feed(FeedCommand::Info) => feed_info(&ctx),
         Command::Feed(FeedCommand::Check) => feed_check(&ctx),
+        Command::Plan(args) => plan(&ctx, args),
+        Command::Stops(args) => stops(&ctx, args),
     }
 }
 
@@ -138,5 +165,343 @@ fn feed_check(ctx: &Context) -> Result<Outcome> {
         Format::Json => json(&report),
     };
     out.code = if report.usable { 0 } else { 2 };
+    Ok(out)
+}
+
+/// A `plan` request with every default resolved and every string parsed.
+#[derive(Clone, Debug)]
+pub struct PlanRequest {
+    pub from: Place,
+    pub to: Place,
+    pub kind: QueryKind,
+    pub time: String,
+    pub window_secs: u32,
+    pub max_transfers: u32,
+    pub min_transfer_secs: u32,
+    pub walk_radius_m: u32,
+    pub walk_speed_mps: f64,
+    pub wheelchair: bool,
+    pub stats: bool,
+}
+
+impl PlanRequest {
+    /// Validates the arguments that do not need the feed.
+    pub fn from_args(a: &PlanArgs) -> Result<PlanRequest> {
+        let (kind, time) = match (&a.arrive_by, &a.depart_at) {
+            (Some(t), None) => (QueryKind::ArriveBy, t.clone()),
+            (None, Some(t)) => (QueryKind::DepartAt, t.clone()),
+            _ => {
+                return Err(Error::bad_input(
+                    "time",
+                    "",
+                    "give exactly one of --arrive-by TIME or --depart-at TIME",
+                ));
+            }
+        };
+        let window_secs = match &a.window {
+            Some(w) => crate::time::parse_duration(w)?,
+            None => 0,
+        };
+        if window_secs > 24 * 3600 {
+            return Err(Error::bad_input(
+                "--window",
+                a.window.as_deref().unwrap_or(""),
+                "at most 24h",
+            ));
+        }
+        if a.max_transfers > 10 {
+            return Err(Error::bad_input(
+                "--max-transfers",
+                &a.max_transfers.to_string(),
+                "at most 10",
+            ));
+        }
+        if a.min_transfer_time > 3600 {
+            return Err(Error::bad_input(
+                "--min-transfer-time",
+                &a.min_transfer_time.to_string(),
+                "at most 3600 seconds",
+            ));
+        }
+        if a.walk_radius > crate::timetable::compile::MAX_WALK_LINK_M {
+            return Err(Error::bad_input(
+                "--walk-radius",
+                &a.walk_radius.to_string(),
+                format!(
+                    "at most {} metres",
+                    crate::timetable::compile::MAX_WALK_LINK_M
+                ),
+            ));
+        }
+        if !(a.walk_speed.is_finite() && (0.3..=3.0).contains(&a.walk_speed)) {
+            return Err(Error::bad_input(
+                "--walk-speed",
+                &a.walk_speed.to_string(),
+                "expected metres per second between 0.3 and 3.0 (1.2 is a usual pace)",
+            ));
+        }
+        Ok(PlanRequest {
+            from: Place::parse(&a.from)?,
+            to: Place::parse(&a.to)?,
+            kind,
+            time,
+            window_secs,
+            max_transfers: a.max_transfers,
+            min_transfer_secs: a.min_transfer_time,
+            walk_radius_m: a.walk_radius,
+            walk_speed_mps: a.walk_speed,
+            wheelchair: a.wheelchair,
+            stats: a.stats,
+        })
+    }
+}
+
+fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
+    let req = PlanRequest::from_args(args)?;
+    let mut out = Outcome::default();
+    let t_load = std::time::Instant::now();
+    let (tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
+    let load_ms = t_load.elapsed().as_secs_f64() * 1000.0;
+    let tz = tt.tz();
+    let time = crate::time::parse_user_time(&req.time, tz)?;
+    let date = crate::time::local_date(tz, time);
+    if let Some((first, last)) = tt.service_range()
+        && (date < first || date > last)
+    {
+        return Err(Error::DateOutsideFeed { date, first, last });
+    }
+    let venues = ctx.load_venues()?;
+    let index = StopIndex::new(&tt);
+    let resolver = Resolver {
+        tt: &tt,
+        index: &index,
+        venues: venues.as_ref(),
+        radius_m: req.walk_radius_m.max(1),
+        speed_mps: req.walk_speed_mps,
+        geocoder: None,
+        allow_no_stops: false,
+    };
+    let from = resolver.resolve(&req.from)?;
+    let to = resolver.resolve(&req.to)?;
+    let mut targets = to.access.clone();
+    targets.retain(|t| !from.access.iter().any(|o| o.stop == t.stop));
+    if targets.is_empty() {
+        return Err(Error::bad_input(
+            "--to",
+            &args.to,
+            "it is the same stop as --from; nothing to plan",
+        ));
+    }
+    let q = Query {
+        kind: req.kind,
+        time,
+        window_secs: req.window_secs,
+        origins: from.access.clone(),
+        targets,
+        max_transfers: req.max_transfers,
+        min_transfer_secs: req.min_transfer_secs,
+        walk_radius_m: req.walk_radius_m,
+        walk_speed_mps: req.walk_speed_mps,
+        wheelchair: req.wheelchair,
+    };
+    let t_search = std::time::Instant::now();
+    let result = router::plan(&tt, &q);
+    let search_ms = t_search.elapsed().as_secs_f64() * 1000.0;
+    if req.stats {
+        let stats = serde_json::json!({
+            "load_ms": round3(load_ms),
+            "from_cache": load_stats.from_cache,
+            "search_ms": round3(search_ms),
+            "journeys": result.journeys.len(),
+            "iterations": result.counters.iterations,
+            "rounds": result.counters.rounds,
+            "patterns_scanned": result.counters.patterns_scanned,
+            "stops_relaxed": result.counters.stops_relaxed,
+        });
+        out.stderr.push_str(&format!("{stats}\n"));
+    }
+    let view = crate::itinerary::view(&tt, &q, &from, &to, &result.journeys);
+    if result.journeys.is_empty() {
+        out.code = 1;
+        out.stderr
+            .push_str(&no_journey_message(&tt, &q, &from, &to));
+        if ctx.format == Format::Json {
+            out.stdout = json(&view);
+        }
+        return Ok(out);
+    }
+    out.stdout = match ctx.format {
+        Format::Text => view.render_text(&tt, &q),
+        Format::Json => json(&view),
+    };
+    Ok(out)
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Why nothing was found, in words a rider can act on.
+fn no_journey_message(
+    tt: &Timetable,
+    q: &Query,
+    from: &place::Resolved,
+    to: &place::Resolved,
+) -> String {
+    let tz = tt.tz();
+    let date = crate::time::local_date(tz, q.time);
+    let when = crate::time::format_iso(tz, q.time);
+    let end = crate::time::format_iso(
+        tz,
+        match q.kind {
+            QueryKind::ArriveBy => q.time - q.window_secs as i64,
+            QueryKind::DepartAt => q.time + q.window_secs as i64,
+        },
+    );
+    let (a, b) = (&from.name, &to.name);
+    let mut s = match (q.kind, q.window_secs) {
+        (QueryKind::ArriveBy, 0) => format!("no journey from {a} to {b} arrives by {when}"),
+        (QueryKind::DepartAt, 0) => {
+            format!("no journey from {a} to {b} leaves at or after {when}")
+        }
+        (QueryKind::ArriveBy, _) => {
+            format!("no journey from {a} to {b} arrives between {end} and {when}")
+        }
+        (QueryKind::DepartAt, _) => {
+            format!("no journey from {a} to {b} leaves between {when} and {end}")
+        }
+    };
+    s.push_str(&format!(" with at most {} transfers", q.max_transfers));
+    if q.wheelchair {
+        s.push_str(" using wheelchair-accessible trips and stops only");
+    }
+    let served_today = |acc: &[Access]| {
+        tt.day_index(date).is_some_and(|d| {
+            acc.iter().any(|a| {
+                tt.patterns_at(a.stop).iter().any(|&(p, _)| {
+                    let p = tt.pattern(p);
+                    (p.trips_start..p.trips_start + p.num_trips)
+                        .any(|t| tt.trip_active(crate::timetable::TripIdx(t), d))
+                })
+            })
+        })
+    };
+    if !served_today(&q.origins) {
+        s.push_str(&format!("; no trip serves {} on {date}", from.name));
+    } else if !served_today(&q.targets) {
+        s.push_str(&format!("; no trip serves {} on {date}", to.name));
+    } else {
+        // Say what the nearest answer outside the request is.
+        let mut near = q.clone();
+        near.window_secs = 0;
+        let hint = match (q.kind, q.window_secs) {
+            (QueryKind::ArriveBy, 0) => {
+                // The earliest arrival after the deadline, leaving from 3 h before it.
+                near.kind = QueryKind::DepartAt;
+                near.time = q.time - 3 * 3600;
+                router::plan(tt, &near).journeys.first().map(|j| {
+                    format!(
+                        "; the earliest arrival is {} (leaving {})",
+                        crate::time::format_iso(tz, j.arrival),
+                        crate::time::format_iso(tz, j.departure)
+                    )
+                })
+            }
+            (QueryKind::ArriveBy, w) => {
+                near.time = q.time - w as i64;
+                router::plan(tt, &near).journeys.first().map(|j| {
+                    format!(
+                        "; the latest arrival before that is {} (leaving {})",
+                        crate::time::format_iso(tz, j.arrival),
+                        crate::time::format_iso(tz, j.departure)
+                    )
+                })
+            }
+            (QueryKind::DepartAt, 0) => None,
+            (QueryKind::DepartAt, w) => {
+                near.time = q.time + w as i64;
+                router::plan(tt, &near).journeys.first().map(|j| {
+                    format!(
+                        "; the next journey leaves {} (arriving {})",
+                        crate::time::format_iso(tz, j.departure),
+                        crate::time::format_iso(tz, j.arrival)
+                    )
+                })
+            }
+        };
+        s.push_str(&hint.unwrap_or_default());
+    }
+    s.push('\n');
+    s
+}
+
+fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
+    let place = Place::parse(&args.near)?;
+    let window_s = crate::time::parse_duration(&args.window)?;
+    if args.radius == 0 || args.radius > 5000 {
+        return Err(Error::bad_input(
+            "--radius",
+            &args.radius.to_string(),
+            "expected metres between 1 and 5000",
+        ));
+    }
+    if args.limit == 0 || args.limit > 200 {
+        return Err(Error::bad_input(
+            "--limit",
+            &args.limit.to_string(),
+            "expected between 1 and 200",
+        ));
+    }
+    if !(args.walk_speed.is_finite() && (0.3..=3.0).contains(&args.walk_speed)) {
+        return Err(Error::bad_input(
+            "--walk-speed",
+            &args.walk_speed.to_string(),
+            "expected metres per second between 0.3 and 3.0",
+        ));
+    }
+    let mut out = Outcome::default();
+    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let at = match &args.at {
+        Some(t) => {
+            let at = crate::time::parse_user_time(t, tt.tz())?;
+            let date = crate::time::local_date(tt.tz(), at);
+            if let Some((first, last)) = tt.service_range()
+                && (date < first || date > last)
+            {
+                return Err(Error::DateOutsideFeed { date, first, last });
+            }
+            Some(at)
+        }
+        None => None,
+    };
+    let venues = ctx.load_venues()?;
+    let index = StopIndex::new(&tt);
+    // The report applies --radius itself and shows the nearest stops when none is within it.
+    let resolver = Resolver {
+        tt: &tt,
+        index: &index,
+        venues: venues.as_ref(),
+        radius_m: args.radius,
+        speed_mps: args.walk_speed,
+        geocoder: None,
+        allow_no_stops: true,
+    };
+    let resolved = resolver.resolve(&place)?;
+    let req = crate::stops::StopsRequest {
+        radius_m: args.radius,
+        limit: args.limit,
+        at,
+        window_s,
+        wheelchair: args.wheelchair,
+        walk_speed_mps: args.walk_speed,
+    };
+    let report = crate::stops::report(&tt, &index, &resolved, &req);
+    if !report.within_radius {
+        out.code = 1;
+    }
+    out.stdout = match ctx.format {
+        Format::Text => report.render_text(&tt),
+        Format::Json => json(&report),
+    };
     Ok(out)
 }

@@ -39,6 +39,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "TIME")]
     pub now: Option<String>,
 
+    /// Venues file (TOML) naming places like `new-relic` [default: data/venues.toml].
+    #[arg(long, global = true, env = "GETHERE_VENUES", value_name = "FILE")]
+    pub venues: Option<PathBuf>,
+
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -55,6 +59,101 @@ pub enum Command {
     /// Inspect or validate a feed.
     #[command(subcommand)]
     Feed(FeedCommand),
+    /// Plan journeys: which trips get me there by 5:30 (or when do I arrive if I leave now)?
+    #[command(after_help = PLAN_EXAMPLES)]
+    Plan(PlanArgs),
+    /// The stops near a place, the lines serving them, and (with --at) their departures.
+    #[command(after_help = STOPS_EXAMPLES)]
+    Stops(StopsArgs),
+}
+
+const STOPS_EXAMPLES: &str = "Examples (bundled TriMet feed and data/venues.toml):
+  gethere stops --near new-relic
+  gethere stops --near oregon-convention-center --at 2021-11-02T17:00 --window 30m
+  gethere stops --near \"Convention Center MAX Station\" --format json
+  gethere stops --near 45.5189,-122.6789 --radius 250 --wheelchair";
+
+#[derive(Debug, Args)]
+pub struct StopsArgs {
+    /// The place: a venue key, stop name or code, stop:<stop_id>, LAT,LON, or an address.
+    #[arg(long, value_name = "PLACE")]
+    pub near: String,
+    /// Straight-line search radius in metres.
+    #[arg(long, value_name = "METRES", default_value_t = 400)]
+    pub radius: u32,
+    /// At most this many stops.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub limit: usize,
+    /// List departures from this time (YYYY-MM-DDTHH:MM, feed time zone).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// How far after --at to list departures.
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    pub window: String,
+    /// Only wheelchair-accessible stops and trips.
+    #[arg(long)]
+    pub wheelchair: bool,
+    /// Walking speed in metres per second, for the walking minutes.
+    #[arg(long, value_name = "M_PER_S", default_value_t = 1.2)]
+    pub walk_speed: f64,
+}
+
+const PLAN_EXAMPLES: &str = "Examples (bundled TriMet feed):
+  # to PyCon at the Oregon Convention Center by MAX, arriving by 17:30
+  gethere plan --from gateway-transit-center --to oregon-convention-center --arrive-by 2021-11-02T17:30
+  # from a coordinate downtown, leaving at 09:00, every option within an hour
+  gethere plan --from 45.5189,-122.6789 --to stop:8370 --depart-at 2021-11-02T09:00 --window 1h
+  # the night the clocks go back
+  gethere plan --from \"Convention Center MAX Station\" --to stop:landmark-135 --depart-at 2021-11-07T00:30
+
+PLACE is a venue key from the venues file (new-relic), a stop name or code
+(\"Convention Center MAX Station\"), stop:<stop_id> (a station means all its platforms),
+or LAT,LON.
+TIME is YYYY-MM-DDTHH:MM in the feed's time zone, or with an offset (2021-11-07T01:30-08:00).
+On the night clocks go back, a local time that happens twice means the first one.";
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Where the journey starts: a venue key, stop name or code, stop:<stop_id> or LAT,LON.
+    #[arg(long, value_name = "PLACE")]
+    pub from: String,
+    /// Where the journey ends: a venue key, stop name or code, stop:<stop_id> or LAT,LON.
+    #[arg(long, value_name = "PLACE")]
+    pub to: String,
+    /// Arrive at or before this time.
+    #[arg(
+        long,
+        value_name = "TIME",
+        conflicts_with = "depart_at",
+        required_unless_present = "depart_at"
+    )]
+    pub arrive_by: Option<String>,
+    /// Leave at or after this time.
+    #[arg(long, value_name = "TIME")]
+    pub depart_at: Option<String>,
+    /// Every Pareto-optimal journey leaving in [TIME, TIME+D] (or arriving in [TIME-D, TIME]),
+    /// e.g. 30m, 2h.
+    #[arg(long, value_name = "DURATION")]
+    pub window: Option<String>,
+    /// At most this many changes of vehicle.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_transfers: u32,
+    /// Seconds needed to change vehicles at the same stop when transfers.txt gives no time.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub min_transfer_time: u32,
+    /// Walk between stops (and to/from a LAT,LON) up to this straight-line distance; 0 turns
+    /// generated walking links off (transfers.txt footpaths remain).
+    #[arg(long, value_name = "METRES", default_value_t = 400)]
+    pub walk_radius: u32,
+    /// Walking speed in metres per second.
+    #[arg(long, value_name = "M_PER_S", default_value_t = 1.2)]
+    pub walk_speed: f64,
+    /// Use only trips and stops marked wheelchair accessible.
+    #[arg(long)]
+    pub wheelchair: bool,
+    /// Print timings and search counters to stderr as one JSON line.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,8 +17,15 @@ pub mod cli;
 pub mod error;
 pub mod feed;
 pub mod fsutil;
+pub mod itinerary;
+pub mod nearby;
+pub mod place;
 pub mod progress;
+pub mod router;
+pub mod service;
+pub mod stops;
 pub mod time;
 pub mod timetable;
+pub mod venues;
 
 pub use error::{Error, Result};

@@ -204,7 +204,10 @@ mod tests {
         assert_eq!(format_iso(Los_Angeles, t), "2021-11-07T01:00:00-07:00");
         // GTFS 01:00:00 that day is the *second* 01:00 (PST); from then on GTFS times equal the
         // wall clock.
-        assert_eq!(format_iso(Los_Angeles, t + 3600), "2021-11-07T01:00:00-08:00");
+        assert_eq!(
+            format_iso(Los_Angeles, t + 3600),
+            "2021-11-07T01:00:00-08:00"
+        );
         assert_eq!(format_hm(Los_Angeles, t + 17 * 3600 + 30 * 60), "17:30");
     }
 
@@ -214,7 +217,10 @@ mod tests {
         // midnight PST, so noon minus 12h is 23:00 PST the evening before.
         let t = service_day_start(Los_Angeles, d(2021, 3, 14));
         assert_eq!(format_iso(Los_Angeles, t), "2021-03-13T23:00:00-08:00");
-        assert_eq!(format_iso(Los_Angeles, t + 9 * 3600), "2021-03-14T09:00:00-07:00");
+        assert_eq!(
+            format_iso(Los_Angeles, t + 9 * 3600),
+            "2021-03-14T09:00:00-07:00"
+        );
     }
 
     #[test]

@@ -150,6 +150,7 @@ struct TripRec {
     trip: usize,
     stops: Vec<StopIdx>,
     flags: Vec<u8>,
+    headsigns: Vec<u32>,
     arr: Vec<u32>,
     dep: Vec<u32>,
     frequency: Option<Frequency>,
@@ -506,6 +507,8 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
     }
 
     let mut recs: Vec<TripRec> = Vec::with_capacity(raw_trips.len());
+    let mut headsigns: Vec<String> = Vec::new();
+    let mut headsign_index: HashMap<String, u32> = HashMap::new();
     let mut interpolated = 0usize;
     let mut frequency_trips = 0usize;
     let mut i = 0;
@@ -528,11 +531,25 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
         match resolve_trip(&rows, &stop_index, &stops) {
             Ok((stops_v, flags, arr, dep, n_interp)) => {
                 interpolated += n_interp;
+                let hs: Vec<u32> = rows
+                    .iter()
+                    .map(|r| match r.stop_headsign.as_deref().map(str::trim) {
+                        Some(h) if !h.is_empty() => {
+                            let next = headsigns.len() as u32;
+                            *headsign_index.entry(h.to_string()).or_insert_with(|| {
+                                headsigns.push(h.to_string());
+                                next
+                            })
+                        }
+                        _ => NO_HEADSIGN,
+                    })
+                    .collect();
                 match freq_of.get(trip_id.as_str()) {
                     None => recs.push(TripRec {
                         trip: t,
                         stops: stops_v,
                         flags,
+                        headsigns: hs,
                         arr,
                         dep,
                         frequency: None,
@@ -565,6 +582,7 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
                                     trip: t,
                                     stops: stops_v.clone(),
                                     flags: flags.clone(),
+                                    headsigns: hs.clone(),
                                     arr: shift(&arr),
                                     dep: shift(&dep),
                                     frequency: Some(Frequency {
@@ -598,12 +616,18 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
 
     // --- patterns --------------------------------------------------------------------------------
     // Group by (route, stops, flags) in order of first appearance, so the result is deterministic.
-    let mut group_of: HashMap<(RouteIdx, &[StopIdx], &[u8]), usize> = HashMap::new();
+    type Key<'a> = (RouteIdx, &'a [StopIdx], &'a [u8], &'a [u32]);
+    let mut group_of: HashMap<Key, usize> = HashMap::new();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (k, r) in recs.iter().enumerate() {
         let route = trip_info[r.trip].map(|x| x.0).unwrap_or(RouteIdx(0));
         let g = *group_of
-            .entry((route, r.stops.as_slice(), r.flags.as_slice()))
+            .entry((
+                route,
+                r.stops.as_slice(),
+                r.flags.as_slice(),
+                r.headsigns.as_slice(),
+            ))
             .or_insert_with(|| {
                 groups.push(Vec::new());
                 groups.len() - 1
@@ -613,6 +637,7 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
     let mut patterns = Vec::new();
     let mut pattern_stops = Vec::new();
     let mut pattern_flags = Vec::new();
+    let mut pattern_headsigns = Vec::new();
     let mut arr_all = Vec::with_capacity(raw_st.len());
     let mut dep_all = Vec::with_capacity(raw_st.len());
     let mut trips: Vec<Trip> = Vec::with_capacity(recs.len());
@@ -661,6 +686,7 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
             max_time = max_time.max(p.max_time);
             pattern_stops.extend_from_slice(&r0.stops);
             pattern_flags.extend_from_slice(&r0.flags);
+            pattern_headsigns.extend_from_slice(&r0.headsigns);
             for pos in 0..n {
                 for &k in &sub {
                     arr_all.push(recs[k].arr[pos]);
@@ -762,7 +788,12 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
     rule_list.sort_unstable_by_key(|&(k, _)| k);
     let (transfers_start, transfers) = csr(
         stops.len(),
-        rule_list.into_iter().map(|((a, b), r)| (a, (b, r))),
+        rule_list.iter().map(|&((a, b), r)| (a, (b, r))),
+    );
+    rule_list.sort_unstable_by_key(|&((a, b), _)| (b, a));
+    let (transfers_to_start, transfers_to) = csr(
+        stops.len(),
+        rule_list.iter().map(|&((a, b), r)| (b, (a, r))),
     );
 
     // --- generated walking links ---------------------------------------------------------------------
@@ -809,12 +840,16 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
         patterns,
         pattern_stops,
         pattern_flags,
+        pattern_headsigns,
+        headsigns,
         arr: arr_all,
         dep: dep_all,
         stop_patterns_start,
         stop_patterns,
         transfers_start,
         transfers,
+        transfers_to_start,
+        transfers_to,
         walk_start,
         walk,
         max_time,

@@ -206,6 +206,9 @@ pub const CAN_BOARD: u8 = 1;
 /// Bit flags per pattern stop.
 pub const CAN_ALIGHT: u8 = 2;
 
+/// No stop_headsign at this pattern stop.
+pub const NO_HEADSIGN: u32 = u32::MAX;
+
 /// A transfers.txt rule from one stop to another (or the same) stop.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TransferRule {
@@ -241,6 +244,10 @@ pub struct Timetable {
     pub patterns: Vec<Pattern>,
     pub pattern_stops: Vec<StopIdx>,
     pub pattern_flags: Vec<u8>,
+    /// stop_times.txt's stop_headsign per pattern stop, as an index into `headsigns`
+    /// ([`NO_HEADSIGN`] when empty). It is part of the pattern key, so all trips agree.
+    pub pattern_headsigns: Vec<u32>,
+    pub headsigns: Vec<String>,
     pub arr: Vec<u32>,
     pub dep: Vec<u32>,
 
@@ -251,6 +258,9 @@ pub struct Timetable {
     /// transfers.txt rules from each stop, sorted by target: CSR with `transfers_start`.
     pub transfers_start: Vec<u32>,
     pub transfers: Vec<(StopIdx, TransferRule)>,
+    /// The same rules indexed by their target stop (for the backward search): CSR.
+    pub transfers_to_start: Vec<u32>,
+    pub transfers_to: Vec<(StopIdx, TransferRule)>,
 
     /// Generated walking links: for each stop, the other stops within
     /// [`compile::MAX_WALK_LINK_M`] metres (straight line), nearest first. CSR.
@@ -358,6 +368,14 @@ impl Timetable {
         &self.transfers[a..b]
     }
 
+    /// transfers.txt rules *into* stop `s`, as (from stop, rule), sorted by source stop.
+    #[inline]
+    pub fn transfers_into(&self, s: StopIdx) -> &[(StopIdx, TransferRule)] {
+        let a = self.transfers_to_start[s.ix()] as usize;
+        let b = self.transfers_to_start[s.ix() + 1] as usize;
+        &self.transfers_to[a..b]
+    }
+
     /// The transfers.txt rule from `a` to `b`, if any.
     #[inline]
     pub fn transfer_rule(&self, a: StopIdx, b: StopIdx) -> Option<TransferRule> {
@@ -385,6 +403,28 @@ impl Timetable {
             v.insert(0, s);
         }
         v
+    }
+
+    /// What the vehicle shows when boarding trip `t` at position `pos` of its pattern: the
+    /// stop_headsign there, else the trip_headsign, else the name of the last stop.
+    pub fn headsign(&self, t: TripIdx, pattern: &Pattern, pos: usize) -> &str {
+        let h = self.pattern_headsigns[pattern.stops_start as usize + pos];
+        if h != NO_HEADSIGN {
+            return &self.headsigns[h as usize];
+        }
+        if let Some(h) = &self.trips[t.ix()].headsign {
+            return h;
+        }
+        let last = self.pattern_stops(pattern)[pattern.num_stops as usize - 1];
+        &self.stops[last.ix()].name
+    }
+
+    /// The pattern a trip belongs to (trips are stored pattern by pattern).
+    pub fn pattern_of(&self, t: TripIdx) -> &Pattern {
+        let i = self
+            .patterns
+            .partition_point(|p| p.trips_start + p.num_trips <= t.0);
+        &self.patterns[i.min(self.patterns.len() - 1)]
     }
 
     /// Looks a stop up by its GTFS stop_id (linear; used when resolving user input only).

@@ -1,0 +1,60 @@
+#![allow(dead_code)] // each bench uses part of it
+//! Shared by the benchmarks: where the real feeds are, and a tiny deterministic RNG.
+
+use std::path::PathBuf;
+
+/// `../shared/data/<rel>` next to the project, if present.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel);
+    p.exists().then_some(p)
+}
+
+pub const CHARLOTTE: &str = "charlotte-cats-2018/charlotte-cats-2018.gtfs.zip";
+pub const TRIMET: &str = "trimet-2021-max-green-streetcar.gtfs.zip";
+
+pub fn bundled_trimet() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(TRIMET)
+}
+
+/// xorshift64*: reproducible pairs without a dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545F4914F6CDD1D) % n as u64) as usize
+    }
+}
+
+/// Median, 90th percentile and max of a sample, in milliseconds.
+pub fn summary(mut v: Vec<f64>) -> String {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    format!(
+        "median {:.3} ms, p90 {:.3} ms, max {:.3} ms (n={})",
+        at(0.5),
+        at(0.9),
+        v[v.len() - 1],
+        v.len()
+    )
+}
+
+/// Resident memory of this process in kB (Linux).
+pub fn rss_kb() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}

@@ -1,0 +1,380 @@
+//! Journeys as riders read them: names instead of indices, local times with offsets. One
+//! serializable structure serves the JSON output (a stable, documented schema) and the text
+//! rendering, so the two never disagree.
+
+use crate::place::Resolved;
+use crate::router::{Journey, Leg, Query, QueryKind};
+use crate::time::{Instant, format_hm, format_iso, local_date, to_local};
+use crate::timetable::{StopIdx, Timetable};
+use serde::Serialize;
+
+/// A point of a leg: a stop, or the query's own coordinate (`stop_id: null`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Point {
+    pub stop_id: Option<String>,
+    pub name: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RouteInfo {
+    pub id: String,
+    pub short_name: Option<String>,
+    pub long_name: Option<String>,
+    #[serde(rename = "type")]
+    pub route_type: i32,
+    pub agency: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LegView {
+    /// `walk` or `transit`.
+    pub mode: &'static str,
+    pub from: Point,
+    pub to: Point,
+    pub departure: String,
+    pub arrival: String,
+    /// Walking legs: straight-line metres.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<RouteInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trip_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headsign: Option<String>,
+    /// Stops passed between boarding and alighting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intermediate_stops: Option<u32>,
+    /// For frequency-based trips: the headway, and whether times are exact or approximate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headway_s: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approximate: Option<bool>,
+    #[serde(skip)]
+    pub(crate) dep_t: Instant,
+    #[serde(skip)]
+    pub(crate) arr_t: Instant,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Itinerary {
+    pub departure: String,
+    pub arrival: String,
+    pub duration_s: i64,
+    pub transfers: u32,
+    pub walk_s: i64,
+    pub walk_m: u32,
+    pub legs: Vec<LegView>,
+    #[serde(skip)]
+    pub(crate) dep_t: Instant,
+    #[serde(skip)]
+    pub(crate) arr_t: Instant,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QueryView {
+    pub kind: QueryKind,
+    pub time: String,
+    pub timezone: String,
+    pub from: Point,
+    pub to: Point,
+    pub window_s: u32,
+    pub max_transfers: u32,
+    pub min_transfer_time_s: u32,
+    pub walk_radius_m: u32,
+    pub walk_speed_mps: f64,
+    pub wheelchair: bool,
+}
+
+/// The whole `plan` answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanView {
+    pub query: QueryView,
+    pub itineraries: Vec<Itinerary>,
+}
+
+fn stop_point(tt: &Timetable, s: StopIdx) -> Point {
+    let st = tt.stop(s);
+    Point {
+        stop_id: Some(st.id.clone()),
+        name: st.name.clone(),
+        lat: st.lat.is_finite().then_some(st.lat),
+        lon: st.lon.is_finite().then_some(st.lon),
+    }
+}
+
+fn place_point(p: &Resolved, tt: &Timetable) -> Point {
+    match p.stop {
+        Some(s) => stop_point(tt, s),
+        None => Point {
+            stop_id: None,
+            name: p.name.clone(),
+            lat: Some(p.lat),
+            lon: Some(p.lon),
+        },
+    }
+}
+
+/// Builds the view of a plan.
+pub fn view(
+    tt: &Timetable,
+    q: &Query,
+    from: &Resolved,
+    to: &Resolved,
+    journeys: &[Journey],
+) -> PlanView {
+    let tz = tt.tz();
+    let from_pt = place_point(from, tt);
+    let to_pt = place_point(to, tt);
+    let itineraries = journeys
+        .iter()
+        .map(|j| {
+            let legs = j
+                .legs
+                .iter()
+                .map(|l| match *l {
+                    Leg::Walk {
+                        from: a,
+                        to: b,
+                        departure,
+                        arrival,
+                        metres,
+                    } => LegView {
+                        mode: "walk",
+                        from: a
+                            .map(|s| stop_point(tt, s))
+                            .unwrap_or_else(|| from_pt.clone()),
+                        to: b
+                            .map(|s| stop_point(tt, s))
+                            .unwrap_or_else(|| to_pt.clone()),
+                        departure: format_iso(tz, departure),
+                        arrival: format_iso(tz, arrival),
+                        distance_m: Some(metres),
+                        route: None,
+                        trip_id: None,
+                        headsign: None,
+                        intermediate_stops: None,
+                        headway_s: None,
+                        approximate: None,
+                        dep_t: departure,
+                        arr_t: arrival,
+                    },
+                    Leg::Transit {
+                        trip,
+                        from: a,
+                        to: b,
+                        board_pos,
+                        alight_pos,
+                        departure,
+                        arrival,
+                        ..
+                    } => {
+                        let t = tt.trip(trip);
+                        let r = &tt.routes[t.route.ix()];
+                        let headsign = tt
+                            .headsign(trip, tt.pattern_of(trip), board_pos as usize)
+                            .to_string();
+                        LegView {
+                            mode: "transit",
+                            from: stop_point(tt, a),
+                            to: stop_point(tt, b),
+                            departure: format_iso(tz, departure),
+                            arrival: format_iso(tz, arrival),
+                            distance_m: None,
+                            route: Some(RouteInfo {
+                                id: r.id.clone(),
+                                short_name: r.short_name.clone(),
+                                long_name: r.long_name.clone(),
+                                route_type: r.route_type,
+                                agency: tt
+                                    .agencies
+                                    .get(r.agency as usize)
+                                    .map(|a| a.name.clone())
+                                    .unwrap_or_default(),
+                            }),
+                            trip_id: Some(t.id.clone()),
+                            headsign: Some(headsign),
+                            intermediate_stops: Some(alight_pos.saturating_sub(board_pos + 1)),
+                            headway_s: t.frequency.as_ref().map(|f| f.headway_secs),
+                            approximate: t.frequency.as_ref().map(|f| !f.exact),
+                            dep_t: departure,
+                            arr_t: arrival,
+                        }
+                    }
+                })
+                .collect();
+            Itinerary {
+                departure: format_iso(tz, j.departure),
+                arrival: format_iso(tz, j.arrival),
+                duration_s: j.arrival - j.departure,
+                transfers: j.transfers(),
+                walk_s: j.walk_secs(),
+                walk_m: j.walk_metres(),
+                legs,
+                dep_t: j.departure,
+                arr_t: j.arrival,
+            }
+        })
+        .collect();
+    PlanView {
+        query: QueryView {
+            kind: q.kind,
+            time: format_iso(tz, q.time),
+            timezone: tt.timezone.clone(),
+            from: from_pt,
+            to: to_pt,
+            window_s: q.window_secs,
+            max_transfers: q.max_transfers,
+            min_transfer_time_s: q.min_transfer_secs,
+            walk_radius_m: q.walk_radius_m,
+            walk_speed_mps: q.walk_speed_mps,
+            wheelchair: q.wheelchair,
+        },
+        itineraries,
+    }
+}
+
+/// "12 min", "1 h 05 min".
+pub fn minutes(secs: i64) -> String {
+    let m = (secs + 59) / 60;
+    if m >= 60 {
+        format!("{} h {:02} min", m / 60, m % 60)
+    } else {
+        format!("{m} min")
+    }
+}
+
+impl PlanView {
+    /// The plan as a meetup attendee reads it.
+    pub fn render_text(&self, tt: &Timetable, q: &Query) -> String {
+        let tz = tt.tz();
+        let qdate = local_date(tz, q.time);
+        let mut s = String::new();
+        let verb = match q.kind {
+            QueryKind::ArriveBy => "Arrive by",
+            QueryKind::DepartAt => "Leave at",
+        };
+        s.push_str(&format!(
+            "{verb} {} on {}",
+            format_hm(tz, q.time),
+            to_local(tz, q.time).format("%a %-d %b %Y")
+        ));
+        if q.window_secs > 0 {
+            s.push_str(&format!(" (window {})", minutes(q.window_secs as i64)));
+        }
+        s.push_str(&format!(" · times in {}\n", tt.timezone));
+        s.push_str(&format!(
+            "from {}\nto   {}\n",
+            self.query.from.name, self.query.to.name
+        ));
+        for (i, it) in self.itineraries.iter().enumerate() {
+            let (head, legs) = it.text_lines(tt, qdate);
+            s.push_str(&format!("\n{}. {head}\n", i + 1));
+            for l in legs {
+                s.push_str(&format!("   {l}\n"));
+            }
+        }
+        s
+    }
+}
+
+/// `17:04`, with the day added when it is not `day`: `00:19 (Sun 7 Nov)`.
+pub fn when(tt: &Timetable, t: Instant, day: chrono::NaiveDate) -> String {
+    let tz = tt.tz();
+    if local_date(tz, t) == day {
+        format_hm(tz, t)
+    } else {
+        format!(
+            "{} ({})",
+            format_hm(tz, t),
+            to_local(tz, t).format("%a %-d %b")
+        )
+    }
+}
+
+impl Itinerary {
+    pub fn departure_t(&self) -> Instant {
+        self.dep_t
+    }
+
+    pub fn arrival_t(&self) -> Instant {
+        self.arr_t
+    }
+
+    /// A one-line summary ("leave 17:03, arrive 17:20 · 17 min · no transfers") and one line
+    /// per step ("17:03  board MAX Green Line towards … at …"). Times carry their day when it
+    /// is not `day`.
+    pub fn text_lines(&self, tt: &Timetable, day: chrono::NaiveDate) -> (String, Vec<String>) {
+        let when = |t: Instant| when(tt, t, day);
+        let transfers = match self.transfers {
+            0 => "no transfers".to_string(),
+            1 => "1 transfer".to_string(),
+            n => format!("{n} transfers"),
+        };
+        let mut head = format!(
+            "leave {}, arrive {} · {} · {}",
+            when(self.dep_t),
+            when(self.arr_t),
+            minutes(self.arr_t - self.dep_t),
+            transfers
+        );
+        if self.walk_s > 0 {
+            head.push_str(&format!(" · {} walking", minutes(self.walk_s)));
+        }
+        let mut lines = Vec::new();
+        for l in &self.legs {
+            if l.mode == "walk" {
+                lines.push(format!(
+                    "{:>5}  walk {} ({} m) to {}",
+                    when(l.dep_t),
+                    minutes(l.arr_t - l.dep_t),
+                    l.distance_m.unwrap_or(0),
+                    l.to.name
+                ));
+                continue;
+            }
+            let route = l
+                .route
+                .as_ref()
+                .map(|r| {
+                    r.long_name
+                        .clone()
+                        .or_else(|| r.short_name.clone())
+                        .unwrap_or_else(|| r.id.clone())
+                })
+                .unwrap_or_default();
+            let towards = l
+                .headsign
+                .as_ref()
+                .map(|h| format!(" towards {h}"))
+                .unwrap_or_default();
+            let freq = match (l.headway_s, l.approximate) {
+                (Some(h), Some(true)) => {
+                    format!(
+                        " (runs about every {}; times approximate)",
+                        minutes(h as i64)
+                    )
+                }
+                (Some(h), _) => format!(" (every {})", minutes(h as i64)),
+                _ => String::new(),
+            };
+            lines.push(format!(
+                "{:>5}  board {route}{towards} at {}{freq}",
+                when(l.dep_t),
+                l.from.name
+            ));
+            let stops = match l.intermediate_stops.unwrap_or(0) + 1 {
+                1 => "next stop".to_string(),
+                n => format!("{n} stops"),
+            };
+            lines.push(format!(
+                "{:>5}  alight at {} ({stops})",
+                when(l.arr_t),
+                l.to.name
+            ));
+        }
+        (head, lines)
+    }
+}

@@ -1,0 +1,78 @@
+//! A spatial index over the stops riders can board at, so "stops near here" never scans every
+//! stop. Coordinates are projected to a local equirectangular plane (accurate to well under 1%
+//! over a city) for the R-tree; reported distances are haversine metres, rounded up.
+
+use crate::timetable::compile::distance_m;
+use crate::timetable::{StopIdx, Timetable};
+use rstar::{RTree, primitives::GeomWithData};
+
+/// An R-tree of the timetable's served stops.
+pub struct StopIndex {
+    tree: RTree<GeomWithData<[f64; 2], u32>>,
+    kx: f64,
+    ky: f64,
+}
+
+impl StopIndex {
+    /// Indexes every stop that at least one trip serves and that has coordinates.
+    pub fn new(tt: &Timetable) -> StopIndex {
+        let served: Vec<StopIdx> = (0..tt.stops.len() as u32)
+            .map(StopIdx)
+            .filter(|&s| !tt.patterns_at(s).is_empty() && tt.stop(s).lat.is_finite())
+            .collect();
+        let lat0 = if served.is_empty() {
+            0.0
+        } else {
+            served.iter().map(|&s| tt.stop(s).lat).sum::<f64>() / served.len() as f64
+        };
+        let kx = 111_320.0 * lat0.to_radians().cos().max(0.01);
+        let ky = 110_540.0;
+        let tree = RTree::bulk_load(
+            served
+                .iter()
+                .map(|&s| GeomWithData::new([tt.stop(s).lon * kx, tt.stop(s).lat * ky], s.0))
+                .collect(),
+        );
+        StopIndex { tree, kx, ky }
+    }
+
+    fn xy(&self, lat: f64, lon: f64) -> [f64; 2] {
+        [lon * self.kx, lat * self.ky]
+    }
+
+    /// Served stops within `radius_m` of the point, nearest first, with metres.
+    pub fn within(&self, tt: &Timetable, lat: f64, lon: f64, radius_m: u32) -> Vec<(StopIdx, u32)> {
+        let r = radius_m as f64 * 1.02 + 1.0;
+        let mut v: Vec<(StopIdx, u32)> = self
+            .tree
+            .locate_within_distance(self.xy(lat, lon), r * r)
+            .filter_map(|g| {
+                let s = tt.stop(StopIdx(g.data));
+                let d = distance_m(lat, lon, s.lat, s.lon).ceil();
+                (d <= radius_m as f64).then_some((StopIdx(g.data), d as u32))
+            })
+            .collect();
+        v.sort_unstable_by_key(|&(s, d)| (d, s));
+        v
+    }
+
+    /// The `n` served stops nearest to the point, with metres.
+    pub fn nearest(&self, tt: &Timetable, lat: f64, lon: f64, n: usize) -> Vec<(StopIdx, u32)> {
+        // Take a few more than asked from the projected order, then order by true distance.
+        let mut v: Vec<(StopIdx, u32)> = self
+            .tree
+            .nearest_neighbor_iter(self.xy(lat, lon))
+            .take(n + 4)
+            .map(|g| {
+                let s = tt.stop(StopIdx(g.data));
+                (
+                    StopIdx(g.data),
+                    distance_m(lat, lon, s.lat, s.lon).ceil() as u32,
+                )
+            })
+            .collect();
+        v.sort_unstable_by_key(|&(s, d)| (d, s));
+        v.truncate(n);
+        v
+    }
+}

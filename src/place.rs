@@ -1,0 +1,392 @@
+//! What a user can name as an origin or destination, and how it becomes stops with walking
+//! times for the router.
+//!
+//! Forms, tried in this order:
+//! 1. `stop:<stop_id>` — a stop, or a station meaning all its platforms;
+//! 2. `<lat>,<lon>`;
+//! 3. a venue key from the venues file (`new-relic`);
+//! 4. a stop name or stop code (`"Convention Center MAX Station"`, `8341`): exact match first
+//!    (case and punctuation ignored), then every word of the input as a prefix of a word of the
+//!    name; several different stations → the candidates are listed and nothing is guessed;
+//! 5. anything else is an address for the configured geocoder.
+//!
+//! Coordinates, venues and addresses reach the stops within the walk radius (from each
+//! entrance of a venue, when it lists entrances).
+
+use crate::error::{Error, Result};
+use crate::nearby::StopIndex;
+use crate::router::Access;
+use crate::router::raptor::walk_secs;
+use crate::timetable::{StopIdx, Timetable};
+use crate::venues::Venues;
+
+/// A place as the user typed it, parsed as far as possible without the feed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Place {
+    /// `stop:<stop_id>`
+    StopId(String),
+    /// `<lat>,<lon>`
+    Coord { lat: f64, lon: f64 },
+    /// A venue key, stop name or code, or address: decided when resolved.
+    Text(String),
+}
+
+impl Place {
+    /// Parses a PLACE argument.
+    pub fn parse(input: &str) -> Result<Place> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(Error::bad_input(
+                "place",
+                input,
+                "empty; give a venue, stop:<stop_id>, a stop name, LAT,LON or an address",
+            ));
+        }
+        if let Some(id) = s.strip_prefix("stop:") {
+            let id = id.trim();
+            if id.is_empty() {
+                return Err(Error::bad_input(
+                    "place",
+                    input,
+                    "stop: needs a stop_id, e.g. stop:8370",
+                ));
+            }
+            return Ok(Place::StopId(id.to_string()));
+        }
+        if let Some((a, b)) = s.split_once(',')
+            && let (Ok(lat), Ok(lon)) = (a.trim().parse::<f64>(), b.trim().parse::<f64>())
+        {
+            let in_range = lat.is_finite()
+                && lon.is_finite()
+                && (-90.0..=90.0).contains(&lat)
+                && (-180.0..=180.0).contains(&lon);
+            if !in_range {
+                return Err(Error::bad_input(
+                    "place",
+                    input,
+                    "latitude must be within ±90 and longitude within ±180 (write LAT,LON, e.g. 45.5189,-122.6789)",
+                ));
+            }
+            return Ok(Place::Coord { lat, lon });
+        }
+        Ok(Place::Text(s.to_string()))
+    }
+}
+
+/// One answer of a geocoder: (display name, lat, lon).
+pub type GeoHit = (String, f64, f64);
+
+/// Looks an address up, best answer first.
+pub type Geocoder<'a> = &'a dyn Fn(&str) -> Result<Vec<GeoHit>>;
+
+/// Everything resolving a place needs besides the place.
+pub struct Resolver<'a> {
+    pub tt: &'a Timetable,
+    pub index: &'a StopIndex,
+    pub venues: Option<&'a Venues>,
+    pub radius_m: u32,
+    pub speed_mps: f64,
+    /// Looks an address up; `None` when no geocoder is configured.
+    pub geocoder: Option<Geocoder<'a>>,
+    /// Accept a place with no stop within the radius (`access` is then empty), for reports
+    /// that show the nearest stops anyway; journey planning needs stops and refuses.
+    pub allow_no_stops: bool,
+}
+
+/// A place looked up in a timetable.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// How to call it in output ("Convention Center MAX Station", "New Relic (US Bancorp Tower)").
+    pub name: String,
+    /// The venue key, when the place is a venue.
+    pub venue: Option<String>,
+    /// The stop, when the place is one stop (or station).
+    pub stop: Option<StopIdx>,
+    pub lat: f64,
+    pub lon: f64,
+    /// Stops to start from / end at, with the walk.
+    pub access: Vec<Access>,
+}
+
+impl Resolver<'_> {
+    /// Looks a place up.
+    pub fn resolve(&self, place: &Place) -> Result<Resolved> {
+        match place {
+            Place::StopId(id) => match self.tt.find_stop_id(id) {
+                Some(s) => Ok(self.at_stop(s)),
+                None => Err(Error::UnknownStop {
+                    id: id.clone(),
+                    hint: self.stop_hint(id),
+                }),
+            },
+            Place::Coord { lat, lon } => self.at_points(
+                format!("{lat:.5},{lon:.5}"),
+                None,
+                *lat,
+                *lon,
+                &[(*lat, *lon)],
+            ),
+            Place::Text(text) => self.resolve_text(text),
+        }
+    }
+
+    fn resolve_text(&self, text: &str) -> Result<Resolved> {
+        if let Some(v) = self.venues.and_then(|vs| vs.get(text)) {
+            let points: Vec<(f64, f64)> = if v.entrances.is_empty() {
+                vec![(v.lat, v.lon)]
+            } else {
+                v.entrances.iter().map(|e| (e.lat, e.lon)).collect()
+            };
+            return self.at_points(
+                v.name.clone(),
+                Some(text.to_string()),
+                v.lat,
+                v.lon,
+                &points,
+            );
+        }
+        match match_stop_name(self.tt, text) {
+            StopMatch::One(s) => return Ok(self.at_stop(s)),
+            StopMatch::Many(list) => {
+                let shown: Vec<String> = list
+                    .iter()
+                    .take(8)
+                    .map(|&s| {
+                        let st = self.tt.stop(s);
+                        format!("stop:{} ({})", st.id, st.name)
+                    })
+                    .collect();
+                let more = if list.len() > 8 {
+                    format!(" and {} more", list.len() - 8)
+                } else {
+                    String::new()
+                };
+                return Err(Error::bad_input(
+                    "place",
+                    text,
+                    format!(
+                        "it matches several stops: {}{more}; pass one of them as stop:<stop_id>, or a fuller name",
+                        shown.join(", ")
+                    ),
+                ));
+            }
+            StopMatch::None => {}
+        }
+        let Some(geocode) = self.geocoder else {
+            let venues_hint = match self.venues {
+                Some(v) if !v.similar(text).is_empty() => {
+                    format!(
+                        "; venues with a similar key: {}",
+                        v.similar(text).join(", ")
+                    )
+                }
+                _ => String::new(),
+            };
+            return Err(Error::bad_input(
+                "place",
+                text,
+                format!(
+                    "it is not a venue, a stop name or code, stop:<stop_id> or LAT,LON{venues_hint}; to look addresses up, configure a Nominatim-compatible geocoder with --geocoder URL, GETHERE_GEOCODER, or [geocoder] url = \"…\" in the venues file"
+                ),
+            ));
+        };
+        let hits = geocode(text)?;
+        match hits.first() {
+            None => Err(Error::bad_input(
+                "place",
+                text,
+                "the geocoder found no such address; check the spelling or give LAT,LON",
+            )),
+            Some((name, lat, lon)) => {
+                self.at_points(name.clone(), None, *lat, *lon, &[(*lat, *lon)])
+            }
+        }
+    }
+
+    fn at_stop(&self, s: StopIdx) -> Resolved {
+        let st = self.tt.stop(s);
+        Resolved {
+            name: st.name.clone(),
+            venue: None,
+            stop: Some(s),
+            lat: st.lat,
+            lon: st.lon,
+            access: self
+                .tt
+                .stop_and_children(s)
+                .into_iter()
+                .map(|c| Access {
+                    stop: c,
+                    secs: 0,
+                    metres: 0,
+                })
+                .collect(),
+        }
+    }
+
+    /// Stops within the radius of any of `points`, each with its shortest walk.
+    fn at_points(
+        &self,
+        name: String,
+        venue: Option<String>,
+        lat: f64,
+        lon: f64,
+        points: &[(f64, f64)],
+    ) -> Result<Resolved> {
+        let mut best: std::collections::BTreeMap<StopIdx, u32> = Default::default();
+        for &(plat, plon) in points {
+            for (s, d) in self.index.within(self.tt, plat, plon, self.radius_m) {
+                let e = best.entry(s).or_insert(d);
+                *e = (*e).min(d);
+            }
+        }
+        if best.is_empty() && !self.allow_no_stops {
+            let hint = match self.index.nearest(self.tt, lat, lon, 1).first() {
+                Some(&(s, d)) => format!(
+                    "the nearest stop is {} (stop:{}) at {d} m; raise --walk-radius (up to 1000) or start from that stop",
+                    self.tt.stop(s).name,
+                    self.tt.stop(s).id
+                ),
+                None => "this feed has no stops with coordinates".into(),
+            };
+            return Err(Error::bad_input(
+                "place",
+                &name,
+                format!("no stop within {} m; {hint}", self.radius_m),
+            ));
+        }
+        let mut access: Vec<Access> = best
+            .into_iter()
+            .map(|(s, d)| Access {
+                stop: s,
+                secs: walk_secs(d, self.speed_mps),
+                metres: d,
+            })
+            .collect();
+        access.sort_by_key(|a| (a.metres, a.stop));
+        Ok(Resolved {
+            name,
+            venue,
+            stop: None,
+            lat,
+            lon,
+            access,
+        })
+    }
+
+    fn stop_hint(&self, id: &str) -> String {
+        match match_stop_name(self.tt, id) {
+            StopMatch::One(s) => format!(
+                "; did you mean stop:{} ({})?",
+                self.tt.stop(s).id,
+                self.tt.stop(s).name
+            ),
+            StopMatch::Many(list) => format!(
+                "; did you mean {}?",
+                list.iter()
+                    .take(5)
+                    .map(|&s| format!("stop:{} ({})", self.tt.stop(s).id, self.tt.stop(s).name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            StopMatch::None => {
+                "; stop ids are in the feed's stops.txt, or name the stop by its name".into()
+            }
+        }
+    }
+}
+
+/// The result of matching a stop name.
+#[derive(Debug, PartialEq)]
+pub enum StopMatch {
+    None,
+    /// One stop or one station (its platforms are used).
+    One(StopIdx),
+    /// Several different stations/stops, sorted by name then id.
+    Many(Vec<StopIdx>),
+}
+
+fn normalize(s: &str) -> Vec<String> {
+    s.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| match w {
+            "stn" | "sta" => "station".to_string(),
+            "and" => "&".to_string(),
+            w => w.to_string(),
+        })
+        .collect()
+}
+
+/// Matches a stop name or code: exact (normalized) first, then by word prefixes. Platforms of
+/// one station count as one match (the station).
+pub fn match_stop_name(tt: &Timetable, text: &str) -> StopMatch {
+    let q = normalize(text);
+    if q.is_empty() {
+        return StopMatch::None;
+    }
+    let exact: Vec<StopIdx> = (0..tt.stops.len() as u32)
+        .map(StopIdx)
+        .filter(|&s| {
+            let st = tt.stop(s);
+            normalize(&st.name) == q || st.code.as_deref() == Some(text.trim())
+        })
+        .collect();
+    let group = |v: Vec<StopIdx>| -> StopMatch {
+        let mut g: Vec<StopIdx> = v
+            .into_iter()
+            .map(|s| tt.stop(s).parent.unwrap_or(s))
+            .collect();
+        g.sort_by(|a, b| tt.stop(*a).name.cmp(&tt.stop(*b).name).then(a.cmp(b)));
+        g.dedup();
+        match g.len() {
+            0 => StopMatch::None,
+            1 => StopMatch::One(g[0]),
+            _ => StopMatch::Many(g),
+        }
+    };
+    match group(exact) {
+        StopMatch::None => {}
+        m => return m,
+    }
+    let fuzzy: Vec<StopIdx> = (0..tt.stops.len() as u32)
+        .map(StopIdx)
+        .filter(|&s| {
+            let words = normalize(&tt.stop(s).name);
+            q.iter()
+                .all(|w| words.iter().any(|n| n.starts_with(w.as_str())))
+        })
+        .collect();
+    group(fuzzy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_places() {
+        assert_eq!(
+            Place::parse("stop:8370").unwrap(),
+            Place::StopId("8370".into())
+        );
+        assert_eq!(
+            Place::parse(" 45.5, -122.6 ").unwrap(),
+            Place::Coord {
+                lat: 45.5,
+                lon: -122.6
+            }
+        );
+        assert!(Place::parse("stop:").is_err());
+        assert!(Place::parse("95,10").is_err());
+        assert!(Place::parse("").is_err());
+        assert_eq!(
+            Place::parse("new-relic").unwrap(),
+            Place::Text("new-relic".into())
+        );
+        assert_eq!(
+            Place::parse("111 SW 5th Ave, Portland").unwrap(),
+            Place::Text("111 SW 5th Ave, Portland".into())
+        );
+    }
+}

@@ -1,0 +1,426 @@
+//! Journey planning: what a query is, what a journey is, and how the RAPTOR engine
+//! ([`raptor`]) answers depart-at, arrive-by and range (window) queries.
+//!
+//! Semantics (also in the README):
+//! - **depart-at T**: the Pareto set over (earlier arrival, fewer transfers) of journeys leaving
+//!   at or after T. Each is reported with the *latest* departure that still arrives as early
+//!   with no more transfers (a backward pass), so riders never leave earlier than needed.
+//! - **arrive-by T**: the Pareto set over (later departure, fewer transfers) of journeys
+//!   arriving at or before T, each with the earliest arrival from that departure (a forward
+//!   pass). The first itinerary is the one leaving latest.
+//! - **window W**: every Pareto-optimal journey over (later departure, earlier arrival, fewer
+//!   transfers) departing in [T, T+W] (depart-at) or arriving in [T−W, T] (arrive-by), sorted
+//!   by departure.
+//! - Journeys span at most [`MAX_JOURNEY_SECS`] beyond the window, which bounds the service
+//!   days searched: a query looks back as many service days as the feed's latest stop time
+//!   needs (28:33 → the day before), so trips that started yesterday are found.
+
+pub mod raptor;
+
+use crate::time::Instant;
+use crate::timetable::{StopIdx, Timetable, TripIdx};
+use raptor::{Backward, Direction, Forward, Found, ScanLeg, ScanQuery, Search};
+
+/// The longest journey considered beyond the query window.
+pub const MAX_JOURNEY_SECS: i64 = 24 * 3600;
+
+/// A stop where a journey can start (or end), with the walk to (from) it.
+#[derive(Copy, Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Access {
+    pub stop: StopIdx,
+    pub secs: u32,
+    pub metres: u32,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueryKind {
+    DepartAt,
+    ArriveBy,
+}
+
+/// A resolved journey-planning query: places already turned into stops with walking times.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub kind: QueryKind,
+    pub time: Instant,
+    /// 0 for a single query; else the range (seconds).
+    pub window_secs: u32,
+    pub origins: Vec<Access>,
+    pub targets: Vec<Access>,
+    pub max_transfers: u32,
+    /// Change time at the same stop when transfers.txt says nothing.
+    pub min_transfer_secs: u32,
+    /// Generated walking links between stops up to this distance; 0 turns them off.
+    pub walk_radius_m: u32,
+    pub walk_speed_mps: f64,
+    pub wheelchair: bool,
+}
+
+/// One leg of a journey.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Leg {
+    /// On foot. `from`/`to` are `None` for the query's own coordinates.
+    Walk {
+        from: Option<StopIdx>,
+        to: Option<StopIdx>,
+        departure: Instant,
+        arrival: Instant,
+        metres: u32,
+    },
+    /// On a vehicle: trip `trip` on service day index `day`, boarding at pattern position
+    /// `board_pos` and alighting at `alight_pos`.
+    Transit {
+        trip: TripIdx,
+        day: u32,
+        from: StopIdx,
+        to: StopIdx,
+        board_pos: u32,
+        alight_pos: u32,
+        departure: Instant,
+        arrival: Instant,
+    },
+}
+
+/// A journey from the origin to the destination.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Journey {
+    pub departure: Instant,
+    pub arrival: Instant,
+    pub legs: Vec<Leg>,
+}
+
+impl Journey {
+    pub fn rides(&self) -> u32 {
+        self.legs
+            .iter()
+            .filter(|l| matches!(l, Leg::Transit { .. }))
+            .count() as u32
+    }
+
+    pub fn transfers(&self) -> u32 {
+        self.rides().saturating_sub(1)
+    }
+
+    /// Seconds on foot.
+    pub fn walk_secs(&self) -> i64 {
+        self.legs
+            .iter()
+            .map(|l| match l {
+                Leg::Walk {
+                    departure, arrival, ..
+                } => arrival - departure,
+                Leg::Transit { .. } => 0,
+            })
+            .sum()
+    }
+
+    pub fn walk_metres(&self) -> u32 {
+        self.legs
+            .iter()
+            .map(|l| match l {
+                Leg::Walk { metres, .. } => *metres,
+                Leg::Transit { .. } => 0,
+            })
+            .sum()
+    }
+}
+
+/// The answer to a query.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub journeys: Vec<Journey>,
+    pub counters: raptor::Counters,
+}
+
+/// Answers a query. Journeys come sorted: arrive-by latest departure first, depart-at earliest
+/// arrival first, windows by departure; ties by fewer transfers, then less walking.
+pub fn plan(tt: &Timetable, q: &Query) -> Plan {
+    let mut counters = raptor::Counters::default();
+    let rides = q.max_transfers as usize + 1;
+    let w = q.window_secs as i64;
+    let mut journeys: Vec<Journey> = match (q.kind, q.window_secs) {
+        (QueryKind::DepartAt, 0) => {
+            let found = search::<Forward>(tt, q, q.time, 0, rides, &mut counters);
+            found
+                .iter()
+                .filter_map(|f| {
+                    // The latest departure arriving as early with no more rides.
+                    let back = search::<Backward>(tt, q, f.arr, 0, f.rides, &mut counters);
+                    back.last()
+                        .map(|b| to_journey::<Backward>(tt, q, b))
+                        .or_else(|| Some(to_journey::<Forward>(tt, q, f)))
+                })
+                .collect()
+        }
+        (QueryKind::ArriveBy, 0) => {
+            let found = search::<Backward>(tt, q, q.time, 0, rides, &mut counters);
+            found
+                .iter()
+                .filter_map(|f| {
+                    let dep = -f.arr;
+                    let fwd = search::<Forward>(tt, q, dep, 0, f.rides, &mut counters);
+                    fwd.last()
+                        .map(|x| to_journey::<Forward>(tt, q, x))
+                        .or_else(|| Some(to_journey::<Backward>(tt, q, f)))
+                })
+                .collect()
+        }
+        (QueryKind::DepartAt, _) => {
+            let found = search::<Forward>(tt, q, q.time, w, rides, &mut counters);
+            let v: Vec<Journey> = found
+                .iter()
+                .map(|f| to_journey::<Forward>(tt, q, f))
+                .collect();
+            v.into_iter()
+                .filter(|j| j.departure >= q.time && j.departure <= q.time + w)
+                .collect()
+        }
+        (QueryKind::ArriveBy, _) => {
+            let found = search::<Backward>(tt, q, q.time, w, rides, &mut counters);
+            let v: Vec<Journey> = found
+                .iter()
+                .map(|f| to_journey::<Backward>(tt, q, f))
+                .collect();
+            v.into_iter()
+                .filter(|j| j.arrival <= q.time && j.arrival >= q.time - w)
+                .collect()
+        }
+    };
+    pareto(&mut journeys);
+    sort_journeys(&mut journeys, q.kind, q.window_secs > 0);
+    Plan { journeys, counters }
+}
+
+/// Runs the engine in direction `D` from real time `time` (depart at it, or arrive by it).
+fn search<D: Direction>(
+    tt: &Timetable,
+    q: &Query,
+    time: Instant,
+    window: i64,
+    max_rides: usize,
+    counters: &mut raptor::Counters,
+) -> Vec<Found> {
+    let (origins, targets) = if D::FORWARD {
+        (&q.origins, &q.targets)
+    } else {
+        (&q.targets, &q.origins)
+    };
+    // The real-time span any event of an answer can fall in.
+    let (lo, hi) = if D::FORWARD {
+        (time, time + window + MAX_JOURNEY_SECS)
+    } else {
+        (time - window - MAX_JOURNEY_SECS, time)
+    };
+    let Some(days) = day_range(tt, lo, hi) else {
+        return Vec::new();
+    };
+    let start = D::scan(time);
+    let sq = ScanQuery {
+        start,
+        window,
+        origins,
+        targets,
+        max_rides,
+        q,
+        limit: start + window + MAX_JOURNEY_SECS,
+        days,
+    };
+    let mut s = Search::<D>::new(tt, sq);
+    let found = s.run();
+    let c = &s.counters;
+    counters.iterations += c.iterations;
+    counters.rounds += c.rounds;
+    counters.patterns_scanned += c.patterns_scanned;
+    counters.stops_relaxed += c.stops_relaxed;
+    found
+}
+
+/// The service days whose trips can have events in `[lo, hi]`: a trip of day d runs between
+/// `day_start[d]` and `day_start[d] + max_time`.
+pub fn day_range(
+    tt: &Timetable,
+    lo: Instant,
+    hi: Instant,
+) -> Option<std::ops::RangeInclusive<usize>> {
+    let first = tt
+        .day_start
+        .partition_point(|&s| s + (tt.max_time as i64) < lo);
+    let last = tt.day_start.partition_point(|&s| s <= hi);
+    (first < last).then(|| first..=last - 1)
+}
+
+/// Turns a journey found in scan space into real legs and times.
+fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
+    // Put the scan legs into real order.
+    let mut legs: Vec<ScanLeg> = f.legs.clone();
+    if !D::FORWARD {
+        legs.reverse();
+        for l in &mut legs {
+            *l = match *l {
+                ScanLeg::Access { stop } => ScanLeg::Egress { stop },
+                ScanLeg::Egress { stop } => ScanLeg::Access { stop },
+                ScanLeg::Change { from, to } => ScanLeg::Change { from: to, to: from },
+                ScanLeg::Ride(mut r) => {
+                    let n = tt.patterns[r.pattern.ix()].num_stops;
+                    let (b, a) = (n - 1 - r.alight, n - 1 - r.board);
+                    r.board = b;
+                    r.alight = a;
+                    ScanLeg::Ride(r)
+                }
+            };
+        }
+    }
+    let access = |list: &[Access], s: StopIdx| {
+        list.iter()
+            .filter(|a| a.stop == s)
+            .min_by_key(|a| a.secs)
+            .copied()
+            .unwrap_or(Access {
+                stop: s,
+                secs: 0,
+                metres: 0,
+            })
+    };
+    // Transit legs first, so walks can be timed from them.
+    let mut out: Vec<Leg> = Vec::with_capacity(legs.len());
+    let mut last_arrival: Instant = 0;
+    let mut pending_access: Option<Access> = None;
+    for l in &legs {
+        match *l {
+            ScanLeg::Access { stop } => pending_access = Some(access(&q.origins, stop)),
+            ScanLeg::Ride(r) => {
+                let p = &tt.patterns[r.pattern.ix()];
+                let base = tt.day_start[r.day as usize];
+                let nt = p.num_trips as usize;
+                let at = |pos: u32| p.times_start as usize + pos as usize * nt + r.trip as usize;
+                let departure = base + tt.dep[at(r.board)] as i64;
+                let arrival = base + tt.arr[at(r.alight)] as i64;
+                let stops = tt.pattern_stops(p);
+                if let Some(a) = pending_access.take()
+                    && a.secs > 0
+                {
+                    out.push(Leg::Walk {
+                        from: None,
+                        to: Some(a.stop),
+                        departure: departure - a.secs as i64,
+                        arrival: departure,
+                        metres: a.metres,
+                    });
+                }
+                out.push(Leg::Transit {
+                    trip: TripIdx(p.trips_start + r.trip),
+                    day: r.day,
+                    from: stops[r.board as usize],
+                    to: stops[r.alight as usize],
+                    board_pos: r.board,
+                    alight_pos: r.alight,
+                    departure,
+                    arrival,
+                });
+                last_arrival = arrival;
+            }
+            ScanLeg::Change { from, to } => {
+                let (secs, metres) = change_walk(tt, q, from, to);
+                out.push(Leg::Walk {
+                    from: Some(from),
+                    to: Some(to),
+                    departure: last_arrival,
+                    arrival: last_arrival + secs as i64,
+                    metres,
+                });
+            }
+            ScanLeg::Egress { stop } => {
+                let a = access(&q.targets, stop);
+                if a.secs > 0 {
+                    out.push(Leg::Walk {
+                        from: Some(stop),
+                        to: None,
+                        departure: last_arrival,
+                        arrival: last_arrival + a.secs as i64,
+                        metres: a.metres,
+                    });
+                }
+            }
+        }
+    }
+    let first_dep = out
+        .iter()
+        .find_map(|l| match l {
+            Leg::Transit { departure, .. } => Some(*departure),
+            _ => None,
+        })
+        .unwrap_or(0);
+    let departure = match out.first() {
+        Some(Leg::Walk { departure, .. }) => *departure,
+        _ => first_dep,
+    };
+    let arrival = match out.last() {
+        Some(Leg::Walk { arrival, .. }) | Some(Leg::Transit { arrival, .. }) => *arrival,
+        None => departure,
+    };
+    Journey {
+        departure,
+        arrival,
+        legs: out,
+    }
+}
+
+/// The walk of a change between two different stops: transfers.txt's time when it gives one,
+/// else the generated link's walking time; metres straight-line.
+fn change_walk(tt: &Timetable, q: &Query, from: StopIdx, to: StopIdx) -> (u32, u32) {
+    let metres = tt
+        .walk_links(from)
+        .iter()
+        .find(|(s, _)| *s == to)
+        .map(|&(_, m)| m)
+        .unwrap_or_else(|| {
+            let (a, b) = (tt.stop(from), tt.stop(to));
+            let d = crate::timetable::compile::distance_m(a.lat, a.lon, b.lat, b.lon);
+            if d.is_finite() { d.ceil() as u32 } else { 0 }
+        });
+    match tt.transfer_rule(from, to) {
+        Some(crate::timetable::TransferRule::MinTime(x)) => (x, metres),
+        _ => (raptor::walk_secs(metres, q.walk_speed_mps), metres),
+    }
+}
+
+/// Removes journeys dominated in (later departure, earlier arrival, fewer transfers), and
+/// duplicates.
+fn pareto(js: &mut Vec<Journey>) {
+    let key = |j: &Journey| (j.departure, j.arrival, j.transfers());
+    let keys: Vec<_> = js.iter().map(key).collect();
+    let mut keep = vec![true; js.len()];
+    for i in 0..js.len() {
+        for k in 0..js.len() {
+            if i == k || !keep[k] {
+                continue;
+            }
+            let (a, b) = (keys[k], keys[i]);
+            let dominates = a.0 >= b.0 && a.1 <= b.1 && a.2 <= b.2;
+            if dominates && (a != b || k < i) {
+                keep[i] = false;
+                break;
+            }
+        }
+    }
+    let mut it = keep.iter();
+    js.retain(|_| *it.next().unwrap_or(&false));
+}
+
+fn sort_journeys(js: &mut [Journey], kind: QueryKind, window: bool) {
+    js.sort_by(|a, b| {
+        let primary = if window {
+            a.departure.cmp(&b.departure)
+        } else {
+            match kind {
+                QueryKind::ArriveBy => b.departure.cmp(&a.departure),
+                QueryKind::DepartAt => a.arrival.cmp(&b.arrival),
+            }
+        };
+        primary
+            .then_with(|| a.transfers().cmp(&b.transfers()))
+            .then_with(|| a.walk_secs().cmp(&b.walk_secs()))
+            .then_with(|| a.arrival.cmp(&b.arrival))
+    });
+}

@@ -1,0 +1,186 @@
+//! The venues file: named places organizers use again and again (the meetup's venue, the
+//! conference centre, "Union Station" as an origin), with address, coordinates, entrances and
+//! notes. TOML, validated strictly (unknown fields are typos), so a cron job never silently
+//! uses a venue with a misspelt key.
+//!
+//! ```toml
+//! [geocoder]                      # optional: where free-text addresses are looked up
+//! url = "https://nominatim.example.org/search"
+//!
+//! [venues.new-relic]
+//! name = "New Relic (US Bank Tower)"
+//! address = "111 SW 5th Ave, Portland, OR 97204"
+//! lat = 45.5219
+//! lon = -122.6761
+//! notes = "Enter from SW Oak St."
+//! origins = ["union-station"]     # default origins for announcements
+//! entrances = [{ name = "SW Oak St", lat = 45.5217, lon = -122.6759 }]
+//! ```
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The bundled venues file, relative to the project root.
+pub const BUNDLED_VENUES: &str = "data/venues.toml";
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Entrance {
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Venue {
+    pub name: String,
+    #[serde(default)]
+    pub address: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default)]
+    pub entrances: Vec<Entrance>,
+    /// Venue keys used as origins in announcements.
+    #[serde(default)]
+    pub origins: Vec<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GeocoderSection {
+    pub url: String,
+}
+
+/// A parsed and checked venues file.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Venues {
+    #[serde(default)]
+    pub geocoder: Option<GeocoderSection>,
+    #[serde(default)]
+    pub venues: BTreeMap<String, Venue>,
+    /// Where it was read from, for messages.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+/// The bundled venues file: `data/venues.toml` under the working directory when present, else
+/// under the directory the crate was built from.
+pub fn bundled_venues() -> PathBuf {
+    let local = PathBuf::from(BUNDLED_VENUES);
+    if local.exists() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(BUNDLED_VENUES)
+}
+
+impl Venues {
+    /// Reads and validates a venues file.
+    pub fn load(path: &Path) -> Result<Venues> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::io("reading venues file", path, e))?;
+        let mut v = Venues::parse(&text).map_err(|why| Error::BadInput {
+            what: "venues file",
+            input: path.display().to_string(),
+            why,
+        })?;
+        v.path = Some(path.to_path_buf());
+        Ok(v)
+    }
+
+    /// Parses and validates venues TOML; the error says where and what.
+    pub fn parse(text: &str) -> std::result::Result<Venues, String> {
+        let v: Venues =
+            toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+        for (key, venue) in &v.venues {
+            let ok = |lat: f64, lon: f64| {
+                lat.is_finite()
+                    && lon.is_finite()
+                    && (-90.0..=90.0).contains(&lat)
+                    && (-180.0..=180.0).contains(&lon)
+                    && !(lat == 0.0 && lon == 0.0)
+            };
+            if !ok(venue.lat, venue.lon) {
+                return Err(format!(
+                    "venue '{key}' has impossible coordinates {}, {}",
+                    venue.lat, venue.lon
+                ));
+            }
+            for e in &venue.entrances {
+                if !ok(e.lat, e.lon) {
+                    return Err(format!(
+                        "venue '{key}': entrance '{}' has impossible coordinates",
+                        e.name
+                    ));
+                }
+            }
+            for o in &venue.origins {
+                if !v.venues.contains_key(o) {
+                    return Err(format!(
+                        "venue '{key}' lists origin '{o}', which is not a venue in this file"
+                    ));
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Venue> {
+        self.venues.get(key)
+    }
+
+    /// Venue keys close to a mistyped one, for hints.
+    pub fn similar(&self, key: &str) -> Vec<&str> {
+        let k = key.to_lowercase();
+        self.venues
+            .keys()
+            .filter(|v| {
+                v.contains(&k)
+                    || k.contains(v.as_str())
+                    || v.split('-').any(|w| k.contains(w) && w.len() > 3)
+            })
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_file_is_valid() {
+        let v = Venues::load(&bundled_venues()).unwrap();
+        assert!(v.get("new-relic").is_some());
+        assert!(v.get("oregon-convention-center").is_some());
+    }
+
+    #[test]
+    fn unknown_field_is_an_error_naming_it() {
+        let e = Venues::parse(
+            "[venues.x]\nname = \"X\"\nlat = 45.5\nlon = -122.6\nadress = \"1 Main\"\n",
+        )
+        .unwrap_err();
+        assert!(e.contains("adress"), "{e}");
+    }
+
+    #[test]
+    fn missing_coordinates_are_an_error() {
+        let e = Venues::parse("[venues.x]\nname = \"X\"\nlat = 45.5\n").unwrap_err();
+        assert!(e.contains("lon"), "{e}");
+    }
+
+    #[test]
+    fn unknown_origin_is_an_error() {
+        let e = Venues::parse(
+            "[venues.x]\nname = \"X\"\nlat = 45.5\nlon = -122.6\norigins = [\"nowhere\"]\n",
+        )
+        .unwrap_err();
+        assert!(e.contains("nowhere"), "{e}");
+    }
+}
