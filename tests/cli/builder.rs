@@ -386,9 +386,27 @@ fn raw_trip() -> impl Strategy<Value = RawTrip> {
     (
         0usize..3,
         prop_oneof![3 => Just(None), 1 => (-300i32..=300).prop_map(Some)],
-        0u32..=26 * 3600,
-        vec(prop_oneof![1 => Just(0u32), 6 => 0u32..=1200], 4),
-        vec(prop_oneof![3 => Just(0u32), 1 => 0u32..=120], 5),
+        // Mostly a busy morning (so trips connect), some at any time, some around midnight;
+        // often on whole minutes, as timetables are, so that times tie and changes have
+        // exactly zero slack.
+        prop_oneof![
+            3 => (7 * 60u32..=9 * 60).prop_map(|m| m * 60),
+            1 => 7 * 3600u32..=9 * 3600,
+            1 => 0u32..=26 * 3600,
+            1 => (23 * 60u32..=25 * 60).prop_map(|m| m * 60),
+        ],
+        vec(
+            prop_oneof![
+                1 => Just(0u32),
+                4 => (0u32..=20).prop_map(|m| m * 60),
+                2 => 0u32..=1200,
+            ],
+            4,
+        ),
+        vec(
+            prop_oneof![3 => Just(0u32), 1 => Just(60u32), 1 => 0u32..=120],
+            5,
+        ),
         // Bit masks over stop positions; mostly zero.
         prop_oneof![3 => Just(0u8), 1 => any::<u8>()],
         prop_oneof![3 => Just(0u8), 1 => any::<u8>()],
@@ -470,8 +488,12 @@ fn raw_transfer() -> impl Strategy<Value = RawTransfer> {
         (prop::bool::weighted(0.15), 0usize..8),
         (prop::bool::weighted(0.15), 0usize..8),
         prop::bool::weighted(0.5),
-        prop_oneof![2 => Just(2u8), 2 => Just(3u8), 1 => Just(1u8), 1 => Just(0u8)],
-        prop_oneof![1 => Just(0u32), 3 => 0u32..=900],
+        prop_oneof![3 => Just(2u8), 2 => Just(3u8), 1 => Just(1u8), 1 => Just(0u8)],
+        prop_oneof![
+            1 => Just(0u32),
+            2 => (0u32..=15).prop_map(|m| m * 60),
+            2 => 0u32..=900,
+        ],
     )
         .prop_map(|(from, to, same, kind, time)| RawTransfer {
             from,
@@ -483,15 +505,17 @@ fn raw_transfer() -> impl Strategy<Value = RawTransfer> {
 }
 
 /// A random spec: 3–8 stops, 0–2 stations, 1–4 routes of 1–3 sequences of 1–3 trips, 1–3
-/// services, 0–5 transfer rules.
+/// services, 0–8 transfer rules.
 pub fn spec() -> impl Strategy<Value = Spec> {
     (3usize..=8, 0usize..3).prop_flat_map(|(n, regime)| {
         (
             Just(regime),
             vec(
+                // Grid steps of about 10 m: anywhere within 1.5 km, or close to the centre
+                // (so that some stops are a short walk apart).
                 (
-                    -150i32..=150,
-                    -150i32..=150,
+                    prop_oneof![1 => -150i32..=150, 1 => -15i32..=15],
+                    prop_oneof![1 => -150i32..=150, 1 => -15i32..=15],
                     0u8..=2,
                     prop_oneof![3 => Just(None), 1 => (0usize..2).prop_map(Some)],
                 ),
@@ -500,7 +524,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
             vec((0u8..=2, any::<bool>()), 0..=2),
             vec(vec(raw_sequence(n), 1..=3), 1..=4),
             vec(raw_service(), 1..=3),
-            vec(raw_transfer(), 0..=5),
+            vec(raw_transfer(), 0..=8),
         )
             .prop_map(|(regime, stops, stations, routes, services, transfers)| {
                 assemble(regime, stops, stations, routes, services, transfers)
@@ -709,7 +733,11 @@ mod tests {
     use gethere::timetable::TripIdx;
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig {
+            cases: 64,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
         /// The written feed compiles without warnings, and what the compiler kept matches the
         /// spec: counts, the expanded trips, and the dates each trip runs.

@@ -47,9 +47,27 @@ pub struct OQuery {
     pub walk_radius_m: u32,
     pub walk_speed_mps: f64,
     pub wheelchair: bool,
-    /// Journeys may end at most this long after the window (depart-at) or start at most this
-    /// long before it (arrive-by); the router bounds its search the same way.
+    /// The journey-length bound the router searches with: depart-at journeys must leave the
+    /// last vehicle strictly before `T + W + horizon`, arrive-by journeys must board the first
+    /// vehicle strictly after `T − W − horizon` (vehicle times: walks at either end are not
+    /// counted). Without some bound a search would look at every later day of the feed.
     pub horizon: i64,
+    /// Which journeys may dominate one in the window (see [`WindowRule`]).
+    pub window_rule: WindowRule,
+}
+
+/// What a window answer is the Pareto set *of*.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum WindowRule {
+    /// The journeys in the window only (the task's model and the README's wording): a journey
+    /// leaving at 7:25 and arriving 13:30 is shown for a 7:00–7:30 window even if one leaving
+    /// at 9:45 arrives at 13:30 too.
+    InWindow,
+    /// The range-RAPTOR reading the router implements: the Pareto set over *all* journeys
+    /// leaving at or after T (depart-at; arriving at or before T for arrive-by), restricted to
+    /// those in the window. The 7:25 journey above is then dropped: it departs in the window
+    /// only by waiting for nothing.
+    Unbeaten,
 }
 
 /// The UTC instant of local noon minus 12 h on `date` in the agency zone.
@@ -242,10 +260,13 @@ pub fn change_secs(spec: &Spec, q: &OQuery, a: usize, b: usize) -> Option<u32> {
 }
 
 /// A (departure, arrival) pair that some journey achieves, with the fewest rides that do.
+/// `board`/`alight` are its first boarding and last alighting (for the horizon).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
     pub dep: i64,
     pub arr: i64,
+    pub board: i64,
+    pub alight: i64,
     pub rides: u32,
 }
 
@@ -272,8 +293,8 @@ pub fn candidates(spec: &Spec, q: &OQuery) -> Vec<Candidate> {
         .map(|a| (0..n).map(|b| change_secs(spec, q, a, b)).collect())
         .collect();
 
-    // (dep, arr) → fewest rides
-    let mut best: BTreeMap<(i64, i64), u32> = BTreeMap::new();
+    // (dep, arr, first boarding, last alighting) → fewest rides
+    let mut best: BTreeMap<(i64, i64, i64, i64), u32> = BTreeMap::new();
     for (r0, first) in rides.iter().enumerate() {
         let Some(acc) = access(first.from) else {
             continue;
@@ -286,7 +307,8 @@ pub fn candidates(spec: &Spec, q: &OQuery) -> Vec<Candidate> {
         loop {
             for &s in &frontier {
                 if let Some(egr) = egress(rides[s].to) {
-                    let e = best.entry((dep, rides[s].arr + egr as i64)).or_insert(k);
+                    let key = (dep, rides[s].arr + egr as i64, first.dep, rides[s].arr);
+                    let e = best.entry(key).or_insert(k);
                     *e = (*e).min(k);
                 }
             }
@@ -315,7 +337,13 @@ pub fn candidates(spec: &Spec, q: &OQuery) -> Vec<Candidate> {
         }
     }
     best.into_iter()
-        .map(|((dep, arr), rides)| Candidate { dep, arr, rides })
+        .map(|((dep, arr, board, alight), rides)| Candidate {
+            dep,
+            arr,
+            board,
+            alight,
+            rides,
+        })
         .collect()
 }
 
@@ -328,7 +356,9 @@ pub fn candidates(spec: &Spec, q: &OQuery) -> Vec<Candidate> {
 ///   arriving ≤ T, reported with the earliest arrival of a journey with ≤ k rides leaving at or
 ///   after LD_k;
 /// - window: the Pareto set over (later departure, earlier arrival, fewer rides) of the
-///   journeys departing in [T, T+W] (depart-at) or arriving in [T−W, T] (arrive-by).
+///   journeys departing in [T, T+W] (depart-at) or arriving in [T−W, T] (arrive-by); with
+///   [`WindowRule::Unbeaten`], of all journeys departing ≥ T (arriving ≤ T), keeping those in
+///   the window.
 pub fn answer(spec: &Spec, q: &OQuery) -> Vec<Triple> {
     answer_from(&candidates(spec, q), q)
 }
@@ -341,7 +371,7 @@ pub fn answer_from(cands: &[Candidate], q: &OQuery) -> Vec<Triple> {
     let mut out: Vec<Triple> = Vec::new();
     match (q.kind, q.window) {
         (Kind::DepartAt, 0) => {
-            let usable = |c: &&Candidate| c.dep >= t && c.arr <= t + q.horizon;
+            let usable = |c: &&Candidate| c.dep >= t && c.alight < t + q.horizon;
             let mut prev = i64::MAX;
             for k in 1..=max_rides {
                 let Some(ea) = cands
@@ -367,7 +397,7 @@ pub fn answer_from(cands: &[Candidate], q: &OQuery) -> Vec<Triple> {
             }
         }
         (Kind::ArriveBy, 0) => {
-            let usable = |c: &&Candidate| c.arr <= t && c.dep >= t - q.horizon;
+            let usable = |c: &&Candidate| c.arr <= t && c.board > t - q.horizon;
             let mut prev = i64::MIN;
             for k in 1..=max_rides {
                 let Some(ld) = cands
@@ -394,11 +424,19 @@ pub fn answer_from(cands: &[Candidate], q: &OQuery) -> Vec<Triple> {
             }
         }
         (kind, _) => {
-            let in_window = |c: &&Candidate| match kind {
-                Kind::DepartAt => c.dep >= t && c.dep <= t + w && c.arr <= t + w + q.horizon,
-                Kind::ArriveBy => c.arr <= t && c.arr >= t - w && c.dep >= t - w - q.horizon,
+            let in_window = |c: &Candidate| match kind {
+                Kind::DepartAt => c.dep <= t + w,
+                Kind::ArriveBy => c.arr >= t - w,
             };
-            let pool: Vec<&Candidate> = cands.iter().filter(in_window).collect();
+            let searched = |c: &&Candidate| match kind {
+                Kind::DepartAt => c.dep >= t && c.alight < t + w + q.horizon,
+                Kind::ArriveBy => c.arr <= t && c.board > t - w - q.horizon,
+            };
+            let pool: Vec<&Candidate> = cands
+                .iter()
+                .filter(searched)
+                .filter(|c| q.window_rule == WindowRule::Unbeaten || in_window(c))
+                .collect();
             // c is dominated if another is at least as good in all three and better in one.
             let dominated = |c: &Candidate| {
                 pool.iter().any(|o| {
@@ -409,7 +447,7 @@ pub fn answer_from(cands: &[Candidate], q: &OQuery) -> Vec<Triple> {
                 })
             };
             for c in &pool {
-                if !dominated(c) {
+                if in_window(c) && !dominated(c) {
                     out.push((c.dep, c.arr, c.rides - 1));
                 }
             }
@@ -454,6 +492,7 @@ mod tests {
             walk_speed_mps: 1.0,
             wheelchair: false,
             horizon: 24 * 3600,
+            window_rule: WindowRule::InWindow,
         }
     }
 
