@@ -385,7 +385,12 @@ struct RawTrip {
 fn raw_trip() -> impl Strategy<Value = RawTrip> {
     (
         0usize..3,
-        prop_oneof![3 => Just(None), 1 => (-300i32..=300).prop_map(Some)],
+        prop_oneof![
+            6 => Just(None),
+            1 => Just(Some(0)),
+            1 => (-5i32..=5).prop_map(|m| Some(m * 60)),
+            1 => (-300i32..=300).prop_map(Some),
+        ],
         // Mostly a busy morning (so trips connect), some at any time, some around midnight;
         // often on whole minutes, as timetables are, so that times tie and changes have
         // exactly zero slack.
@@ -687,12 +692,14 @@ fn trip_times(
     let mut dep = Vec::with_capacity(len);
     match (rt.copy_shift, prev) {
         (Some(shift), Some((pa, pd))) => {
-            // A near copy of the previous trip: shifted, then each hop stretched by a little,
-            // so trips of one sequence tie or overtake.
+            // A near copy of the previous trip: shifted, then each hop stretched by 0–2 min
+            // (or a few seconds), so trips of one sequence tie at some stops and not at others,
+            // or overtake.
             let mut extra = 0u32;
             for k in 0..len {
                 if k > 0 {
-                    extra += rt.hops[k - 1] % 181;
+                    let h = rt.hops[k - 1];
+                    extra += if h % 60 == 0 { h / 60 % 3 * 60 } else { h % 31 };
                 }
                 let shifted = |x: u32| (x as i64 + shift as i64 + extra as i64).max(0) as u32;
                 arr.push(shifted(pa[k]));

@@ -86,7 +86,6 @@ pub fn day_start(date: NaiveDate) -> i64 {
 #[derive(Clone, Debug)]
 pub struct Instance {
     pub trip: usize,
-    pub date: NaiveDate,
     pub arr: Vec<i64>,
     pub dep: Vec<i64>,
 }
@@ -120,7 +119,6 @@ pub fn instances(spec: &Spec) -> Vec<Instance> {
             for (arr, dep) in runs(spec, trip) {
                 out.push(Instance {
                     trip,
-                    date,
                     arr: arr.iter().map(|&s| zero + s as i64).collect(),
                     dep: dep.iter().map(|&s| zero + s as i64).collect(),
                 });
@@ -152,12 +150,12 @@ pub fn can_alight(spec: &Spec, trip: usize, j: usize, wheelchair: bool) -> bool 
     t.drop_off[j] == 0 && (!wheelchair || (t.wheelchair == 1 && stop_accessible(spec, t.stops[j])))
 }
 
-/// One ride: board instance `inst` at position `board`, alight at `alight`.
+/// One ride: board instance `inst` at position `board` (stop `from`, time `dep`), alight at
+/// stop `to` at time `arr`.
 #[derive(Clone, Debug)]
 pub struct Ride {
     pub inst: usize,
     pub board: usize,
-    pub alight: usize,
     pub from: usize,
     pub to: usize,
     pub dep: i64,
@@ -178,7 +176,6 @@ pub fn rides(spec: &Spec, insts: &[Instance], wheelchair: bool) -> Vec<Ride> {
                     out.push(Ride {
                         inst: k,
                         board: i,
-                        alight: j,
                         from: t.stops[i],
                         to: t.stops[j],
                         dep: inst.dep[i],

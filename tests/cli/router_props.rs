@@ -400,7 +400,16 @@ fn compare(s: &Spec, q: &OQuery) -> Result<(), TestCaseError> {
         check_journey(s, &tt, q, j)
             .map_err(|e| TestCaseError::fail(format!("invalid journey {j:?}: {e}")))?;
     }
-    let want = oracle::answer(s, q);
+    // The router looks only MAX_JOURNEY_SECS past the window, which the model does not have.
+    // Where that bound changes the answer the router may answer either way (its tightening
+    // passes see past the bound of the main search), so such cases are skipped; they are rare.
+    let cands = oracle::candidates(s, q);
+    let want = oracle::answer_from(&cands, q);
+    let unbounded = OQuery {
+        horizon: i64::MAX / 4,
+        ..q.clone()
+    };
+    prop_assume!(want == oracle::answer_from(&cands, &unbounded));
     prop_assert_eq!(triples(&got), want, "feed written to {:?}", dir.path());
     Ok(())
 }
@@ -438,7 +447,9 @@ proptest! {
     fn arrive_by_never_worse_than_depart_at((s, p) in case()) {
         let (_dir, tt) = s.compile().map_err(TestCaseError::fail)?;
         let ab = oquery(&s, &p, Kind::ArriveBy, false);
-        for j in plan(&tt, &rquery(&tt, &ab)).journeys {
+        // A journey longer than the router's horizon is out of a depart-at search's sight.
+        let journeys = plan(&tt, &rquery(&tt, &ab)).journeys;
+        for j in journeys.into_iter().filter(|j| j.arrival - j.departure < MAX_JOURNEY_SECS) {
             let mut da = ab.clone();
             da.kind = Kind::DepartAt;
             da.time = j.departure;
@@ -457,4 +468,232 @@ fn base_dates_cover_both_dst_changes() {
     let [fall, spring, _] = base_dates();
     assert!(fall <= chrono::NaiveDate::from_ymd_opt(2021, 11, 7).expect("date"));
     assert!(spring <= chrono::NaiveDate::from_ymd_opt(2021, 3, 14).expect("date"));
+}
+
+// --- pinned cases ----------------------------------------------------------------------------
+
+/// The router's answer to an oracle query, as sorted triples, after checking each journey.
+fn router_triples(s: &Spec, q: &OQuery) -> Vec<Triple> {
+    let (_dir, tt) = s.compile().expect("the spec compiles");
+    let js = plan(&tt, &rquery(&tt, q)).journeys;
+    for j in &js {
+        if let Err(e) = check_journey(s, &tt, q, j) {
+            panic!("invalid journey {j:?}: {e}");
+        }
+    }
+    triples(&js)
+}
+
+/// Two trips a → b: X leaves 07:10 and arrives 08:00, Y leaves 07:40 and arrives 08:00 too.
+fn window_spec() -> (Spec, usize, usize) {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (a, b) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0));
+    let v = s.service(&[base]);
+    let m = |h: u32, min: u32| h * 3600 + min * 60;
+    s.trip(v, &[(a, m(7, 10), m(7, 10)), (b, m(8, 0), m(8, 0))]);
+    s.trip(v, &[(a, m(7, 40), m(7, 40)), (b, m(8, 0), m(8, 0))]);
+    (s, a, b)
+}
+
+fn window_query(s: &Spec, kind: Kind, a: usize, b: usize, rule: WindowRule) -> OQuery {
+    let zero = oracle::day_start(s.base_date);
+    OQuery {
+        kind,
+        time: zero + 7 * 3600,
+        window: 1800,
+        origins: vec![(a, 0)],
+        targets: vec![(b, 0)],
+        max_transfers: 0,
+        min_transfer_secs: 0,
+        walk_radius_m: 0,
+        walk_speed_mps: 1.0,
+        wheelchair: false,
+        horizon: MAX_JOURNEY_SECS,
+        window_rule: rule,
+    }
+}
+
+/// The two window readings differ: depart-at 07:00 with a 30 min window. Only X leaves in the
+/// window; Y, leaving after it, arrives as early.
+#[test]
+fn oracle_window_rules_differ_on_a_journey_matched_by_a_later_one() {
+    let (s, a, b) = window_spec();
+    let zero = oracle::day_start(s.base_date);
+    let x = (zero + 7 * 3600 + 600, zero + 8 * 3600, 0);
+    let q = window_query(&s, Kind::DepartAt, a, b, WindowRule::InWindow);
+    assert_eq!(oracle::answer(&s, &q), vec![x]);
+    let q = window_query(&s, Kind::DepartAt, a, b, WindowRule::Unbeaten);
+    assert_eq!(oracle::answer(&s, &q), vec![]);
+}
+
+/// Router discrepancy with the task's model (and the README's "every Pareto-optimal journey
+/// leaving in [T, T+D]"): for a depart-at window 07:00–07:30 the router returns nothing,
+/// because a trip leaving at 07:40 (outside the window) arrives at 08:00 as the 07:10 does.
+/// The model says the 07:10 → 08:00 journey is the answer. Ignored until the semantics are
+/// decided: run with `cargo test --test cli -- --ignored`.
+#[test]
+#[ignore = "router window semantics differ from the task's model; see the report"]
+fn window_keeps_a_journey_matched_by_a_later_one() {
+    let (s, a, b) = window_spec();
+    let zero = oracle::day_start(s.base_date);
+    let q = window_query(&s, Kind::DepartAt, a, b, WindowRule::InWindow);
+    let want = vec![(zero + 7 * 3600 + 600, zero + 8 * 3600, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+}
+
+/// The arrive-by mirror: window 07:30–08:00 by arrival; Z leaves 07:00 and arrives 07:20
+/// (before the window), W leaves 07:00 and arrives 07:50. The model answers W.
+#[test]
+#[ignore = "router window semantics differ from the task's model; see the report"]
+fn arrive_by_window_keeps_a_journey_matched_by_an_earlier_one() {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (a, b) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0));
+    let v = s.service(&[base]);
+    let m = |h: u32, min: u32| h * 3600 + min * 60;
+    s.trip(v, &[(a, m(7, 0), m(7, 0)), (b, m(7, 20), m(7, 20))]);
+    s.trip(v, &[(a, m(7, 0), m(7, 0)), (b, m(7, 50), m(7, 50))]);
+    let zero = oracle::day_start(base);
+    let mut q = window_query(&s, Kind::ArriveBy, a, b, WindowRule::InWindow);
+    q.time = zero + 8 * 3600;
+    let want = vec![(zero + 7 * 3600, zero + m(7, 50) as i64, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+}
+
+/// Router bug (journeys of about 24 h): depart-at 00:00 to b, with a 10 min walk from b. Trips
+/// a → b leave 00:01:40 and 00:05:00 and both arrive 23:59:59. The answer arrives 00:09:59
+/// next day and should leave at 00:05:00 (the latest departure arriving as early); the router
+/// says 00:01:40. Its backward "latest departure" pass starts from the arrival *including*
+/// the walk and only looks 24 h back from there, so it cannot see boardings before 00:10:00;
+/// it then falls back to the forward pass's journey, which boarded the first trip.
+#[test]
+#[ignore = "router bug: depart-at tightening misses journeys within the egress walk of 24 h"]
+fn depart_at_leaves_as_late_as_possible_on_a_24h_journey() {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (a, b) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0));
+    let v = s.service(&[base]);
+    s.trip(v, &[(a, 100, 100), (b, 86399, 86399)]);
+    s.trip(v, &[(a, 300, 300), (b, 86399, 86399)]);
+    let zero = oracle::day_start(base);
+    let mut q = window_query(&s, Kind::DepartAt, a, b, WindowRule::InWindow);
+    q.time = zero;
+    q.window = 0;
+    q.targets = vec![(b, 600)];
+    let want = vec![(zero + 300, zero + 86399 + 600, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+}
+
+/// The arrive-by mirror: arrive by 23:59:59 at b from a, with a 10 min walk to a. Trips a → b
+/// both leave 00:01:40; one arrives 23:56:40, the other 23:59:59. The answer leaves 23:51:40
+/// the evening before and should arrive 23:56:40 (the earliest arrival leaving that late);
+/// the router says 23:59:59: its forward "earliest arrival" pass looks only 24 h on from the
+/// departure *including* the walk, sees neither trip arrive, and falls back to the backward
+/// pass's journey.
+#[test]
+#[ignore = "router bug: arrive-by tightening misses journeys within the access walk of 24 h"]
+fn arrive_by_arrives_as_early_as_possible_on_a_24h_journey() {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (a, b) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0));
+    let v = s.service(&[base]);
+    s.trip(v, &[(a, 100, 100), (b, 86200, 86200)]);
+    s.trip(v, &[(a, 100, 100), (b, 86399, 86399)]);
+    let zero = oracle::day_start(base);
+    let mut q = window_query(&s, Kind::ArriveBy, a, b, WindowRule::InWindow);
+    q.time = zero + 86399;
+    q.window = 0;
+    q.origins = vec![(a, 600)];
+    let want = vec![(zero + 100 - 600, zero + 86200, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+}
+
+/// b → c → d, two trips of one pattern that tie at c: the early one (b 08:00, c 08:10,
+/// d 08:20) and the late one (b 08:05, c 08:10, d 08:30).
+fn tie_spec() -> (Spec, [usize; 3]) {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (b, c, d) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0), s.stop(0.0, 6000.0));
+    let v = s.service(&[base]);
+    let m = |h: u32, min: u32| h * 3600 + min * 60;
+    s.trip(
+        v,
+        &[
+            (b, m(8, 0), m(8, 0)),
+            (c, m(8, 10), m(8, 10)),
+            (d, m(8, 20), m(8, 20)),
+        ],
+    );
+    s.trip(
+        v,
+        &[
+            (b, m(8, 5), m(8, 5)),
+            (c, m(8, 10), m(8, 10)),
+            (d, m(8, 30), m(8, 30)),
+        ],
+    );
+    (s, [b, c, d])
+}
+
+/// Router bug: a trip that ties with the current one at a stop is never switched to, even when
+/// it is better further on. Depart-at 08:00 from b (3 min walk) or c (10 min walk) to d:
+/// the rider can catch the late trip at b (08:05) or either trip at c (08:10); the early trip
+/// from c reaches d at 08:20. The router boards the late trip at b and, at c, keeps it because
+/// the early trip's departure there is not *strictly* earlier: it answers 08:02 → 08:30.
+#[test]
+#[ignore = "router bug: ties at a stop keep the current trip (scan_pattern compares bt < c)"]
+fn depart_at_switches_to_a_tied_trip_that_arrives_earlier() {
+    let (s, [b, c, d]) = tie_spec();
+    let zero = oracle::day_start(s.base_date);
+    let mut q = window_query(&s, Kind::DepartAt, b, d, WindowRule::InWindow);
+    q.time = zero + 8 * 3600;
+    q.window = 0;
+    q.origins = vec![(b, 180), (c, 600)];
+    let want = vec![(zero + 8 * 3600, zero + 8 * 3600 + 1200, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+}
+
+/// The arrive-by mirror (found by `arrive_by_matches_oracle`): b → c → d with an early trip
+/// (b 07:50, c 08:10, d 08:15) and a late one (b 08:00, c 08:10, d 08:25). Arrive by 08:20 at
+/// d, or at c followed by a 10 min walk. The late trip from b to c leaves latest (08:00, in at
+/// 08:20 after the walk); the router boards the early trip backwards at d and keeps it at c
+/// where the two tie, answering 07:50 → 08:15.
+#[test]
+#[ignore = "router bug: ties at a stop keep the current trip (scan_pattern compares bt < c)"]
+fn arrive_by_switches_to_a_tied_trip_that_leaves_later() {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (b, c, d) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0), s.stop(0.0, 6000.0));
+    let v = s.service(&[base]);
+    let m = |h: u32, min: u32| h * 3600 + min * 60;
+    s.trip(
+        v,
+        &[
+            (b, m(7, 50), m(7, 50)),
+            (c, m(8, 10), m(8, 10)),
+            (d, m(8, 15), m(8, 15)),
+        ],
+    );
+    s.trip(
+        v,
+        &[
+            (b, m(8, 0), m(8, 0)),
+            (c, m(8, 10), m(8, 10)),
+            (d, m(8, 25), m(8, 25)),
+        ],
+    );
+    let zero = oracle::day_start(base);
+    let mut q = window_query(&s, Kind::ArriveBy, b, d, WindowRule::InWindow);
+    q.time = zero + m(8, 20) as i64;
+    q.window = 0;
+    q.targets = vec![(d, 0), (c, 600)];
+    let want = vec![(zero + m(8, 0) as i64, zero + m(8, 20) as i64, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
 }
