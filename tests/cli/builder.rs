@@ -699,7 +699,11 @@ fn trip_times(
             for k in 0..len {
                 if k > 0 {
                     let h = rt.hops[k - 1];
-                    extra += if h % 60 == 0 { h / 60 % 3 * 60 } else { h % 31 };
+                    extra += if h.is_multiple_of(60) {
+                        h / 60 % 3 * 60
+                    } else {
+                        h % 31
+                    };
                 }
                 let shifted = |x: u32| (x as i64 + shift as i64 + extra as i64).max(0) as u32;
                 arr.push(shifted(pa[k]));
