@@ -2,9 +2,10 @@
 //! opens the feed, runs the command and returns what to print and the exit code. `main.rs` only
 //! parses, calls [`run`] and prints.
 
-use crate::cli::{Cli, Command, FeedCommand, Format, PlanArgs, StopsArgs};
+use crate::cli::{AnnounceArgs, Cli, Command, FeedCommand, Format, PlanArgs, StopsArgs};
 use crate::error::{Error, Result};
 use crate::feed::FeedSource;
+use crate::geocode::GeocoderConfig;
 use crate::nearby::StopIndex;
 use crate::place::{self, Place, Resolver};
 use crate::router::{self, Access, Query, QueryKind};
@@ -33,10 +34,14 @@ pub struct Context {
     pub cache_dir: PathBuf,
     /// "Now", from `--now` or the caller's clock.
     pub now: Instant,
+    /// Whether `--now` was given (announcements use it as their timestamp only then).
+    pub now_given: bool,
     pub format: Format,
     /// `--venues`/`GETHERE_VENUES` when given (an unreadable file is then an error); else the
     /// bundled file if present.
     pub venues: Option<PathBuf>,
+    /// `--geocoder`/`GETHERE_GEOCODER`; else the venues file's `[geocoder] url`.
+    pub geocoder: Option<String>,
 }
 
 impl Context {
@@ -57,12 +62,27 @@ impl Context {
             // alone means noon that day, which is the same date in every zone.
             Some(s) => parse_now(s)?,
         };
+        let format = cli.global.format.unwrap_or(match cli.command {
+            Command::Announce(_) => Format::Markdown,
+            _ => Format::Text,
+        });
+        if !matches!(cli.command, Command::Announce(_))
+            && !matches!(format, Format::Text | Format::Json)
+        {
+            return Err(Error::bad_input(
+                "--format",
+                &format!("{format:?}").to_lowercase(),
+                "this command writes text or json; markdown, html and ics are for `gethere announce`",
+            ));
+        }
         Ok(Context {
             feed,
             cache_dir,
             now,
-            format: cli.global.format,
+            now_given: cli.global.now.is_some(),
+            format,
             venues: cli.global.venues.clone(),
+            geocoder: cli.global.geocoder.clone().filter(|u| !u.trim().is_empty()),
         })
     }
 }
@@ -89,6 +109,20 @@ pub fn bundled_feed() -> PathBuf {
 }
 
 impl Context {
+    /// The geocoder to use for addresses, if one is configured (never a default server: sending
+    /// users' addresses somewhere must be the user's choice).
+    pub fn geocoder_config(&self, venues: Option<&Venues>) -> Option<GeocoderConfig> {
+        let url = self.geocoder.clone().or_else(|| {
+            venues
+                .and_then(|v| v.geocoder.as_ref())
+                .map(|g| g.url.clone())
+        })?;
+        Some(GeocoderConfig {
+            url,
+            ..GeocoderConfig::default()
+        })
+    }
+
     /// The venues file: the one named (must be readable), else the bundled one when present.
     pub fn load_venues(&self) -> Result<Option<Venues>> {
         match &self.venues {
@@ -103,6 +137,31 @@ impl Context {
             }
         }
     }
+}
+
+/// Parses a user time in the feed's zone and checks its date is within the feed's service.
+fn time_in_feed(tt: &Timetable, input: &str) -> Result<Instant> {
+    let t = crate::time::parse_user_time(input, tt.tz())?;
+    let date = crate::time::local_date(tt.tz(), t);
+    match tt.service_range() {
+        Some((first, last)) if date < first || date > last => {
+            Err(Error::DateOutsideFeed { date, first, last })
+        }
+        _ => Ok(t),
+    }
+}
+
+/// A geocoder callback for [`Resolver`], bound to the configuration and cache directory.
+fn geocoder_fn<'a>(
+    cfg: &'a Option<GeocoderConfig>,
+    ctx: &'a Context,
+) -> Option<impl Fn(&str) -> Result<Vec<place::GeoHit>> + 'a> {
+    cfg.as_ref().map(|cfg| {
+        move |q: &str| {
+            crate::geocode::geocode(q, cfg, &ctx.cache_dir, ctx.now)
+                .map(|hits| hits.into_iter().map(|h| (h.name, h.lat, h.lon)).collect())
+        }
+    })
 }
 
 /// Resolves the feed to a local path (downloading a URL into the cache) and loads its compiled
@@ -134,6 +193,7 @@ pub fn run(cli: Cli, clock_now: Instant) -> Result<Outcome> {
         Command::Feed(FeedCommand::Check) => feed_check(&ctx),
         Command::Plan(args) => plan(&ctx, args),
         Command::Stops(args) => stops(&ctx, args),
+        Command::Announce(args) => announce(&ctx, args),
     }
 }
 
@@ -150,8 +210,8 @@ fn feed_info(ctx: &Context) -> Result<Outcome> {
     let today = crate::time::local_date(tt.tz(), ctx.now);
     let info = crate::feed::info::info(&tt, &ctx.feed.display(), today);
     out.stdout = match ctx.format {
-        Format::Text => info.render_text(),
         Format::Json => json(&info),
+        _ => info.render_text(),
     };
     Ok(out)
 }
@@ -161,8 +221,8 @@ fn feed_check(ctx: &Context) -> Result<Outcome> {
     let path = local_feed_path(ctx, &mut out.stderr)?;
     let report = crate::feed::validate::check(&path)?;
     out.stdout = match ctx.format {
-        Format::Text => report.render_text(),
         Format::Json => json(&report),
+        _ => report.render_text(),
     };
     out.code = if report.usable { 0 } else { 2 };
     Ok(out)
@@ -262,23 +322,18 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     let t_load = std::time::Instant::now();
     let (tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
     let load_ms = t_load.elapsed().as_secs_f64() * 1000.0;
-    let tz = tt.tz();
-    let time = crate::time::parse_user_time(&req.time, tz)?;
-    let date = crate::time::local_date(tz, time);
-    if let Some((first, last)) = tt.service_range()
-        && (date < first || date > last)
-    {
-        return Err(Error::DateOutsideFeed { date, first, last });
-    }
+    let time = time_in_feed(&tt, &req.time)?;
     let venues = ctx.load_venues()?;
     let index = StopIndex::new(&tt);
+    let gcfg = ctx.geocoder_config(venues.as_ref());
+    let gfn = geocoder_fn(&gcfg, ctx);
     let resolver = Resolver {
         tt: &tt,
         index: &index,
         venues: venues.as_ref(),
         radius_m: req.walk_radius_m.max(1),
         speed_mps: req.walk_speed_mps,
-        geocoder: None,
+        geocoder: gfn.as_ref().map(|f| f as place::Geocoder),
         allow_no_stops: false,
     };
     let from = resolver.resolve(&req.from)?;
@@ -331,8 +386,8 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         return Ok(out);
     }
     out.stdout = match ctx.format {
-        Format::Text => view.render_text(&tt, &q),
         Format::Json => json(&view),
+        _ => view.render_text(&tt, &q),
     };
     Ok(out)
 }
@@ -360,9 +415,11 @@ fn no_journey_message(
     );
     let (a, b) = (&from.name, &to.name);
     let mut s = match (q.kind, q.window_secs) {
-        (QueryKind::ArriveBy, 0) => format!("no journey from {a} to {b} arrives by {when}"),
+        (QueryKind::ArriveBy, 0) => {
+            format!("no journey from {a} to {b} arrives by {when} (leaving within a day before)")
+        }
         (QueryKind::DepartAt, 0) => {
-            format!("no journey from {a} to {b} leaves at or after {when}")
+            format!("no journey from {a} to {b} leaves between {when} and a day later")
         }
         (QueryKind::ArriveBy, _) => {
             format!("no journey from {a} to {b} arrives between {end} and {when}")
@@ -462,20 +519,13 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
     let mut out = Outcome::default();
     let (tt, _) = open_feed(ctx, &mut out.stderr)?;
     let at = match &args.at {
-        Some(t) => {
-            let at = crate::time::parse_user_time(t, tt.tz())?;
-            let date = crate::time::local_date(tt.tz(), at);
-            if let Some((first, last)) = tt.service_range()
-                && (date < first || date > last)
-            {
-                return Err(Error::DateOutsideFeed { date, first, last });
-            }
-            Some(at)
-        }
+        Some(t) => Some(time_in_feed(&tt, t)?),
         None => None,
     };
     let venues = ctx.load_venues()?;
     let index = StopIndex::new(&tt);
+    let gcfg = ctx.geocoder_config(venues.as_ref());
+    let gfn = geocoder_fn(&gcfg, ctx);
     // The report applies --radius itself and shows the nearest stops when none is within it.
     let resolver = Resolver {
         tt: &tt,
@@ -483,7 +533,7 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
         venues: venues.as_ref(),
         radius_m: args.radius,
         speed_mps: args.walk_speed,
-        geocoder: None,
+        geocoder: gfn.as_ref().map(|f| f as place::Geocoder),
         allow_no_stops: true,
     };
     let resolved = resolver.resolve(&place)?;
@@ -500,8 +550,104 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
         out.code = 1;
     }
     out.stdout = match ctx.format {
-        Format::Text => report.render_text(&tt),
         Format::Json => json(&report),
+        _ => report.render_text(&tt),
     };
+    Ok(out)
+}
+
+fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
+    use crate::announce::{self, AnnounceRequest};
+    let from = args
+        .from
+        .iter()
+        .map(|p| Place::parse(p))
+        .collect::<Result<Vec<_>>>()?;
+    if args.walk_radius == 0 || args.walk_radius > crate::timetable::compile::MAX_WALK_LINK_M {
+        return Err(Error::bad_input(
+            "--walk-radius",
+            &args.walk_radius.to_string(),
+            "expected metres between 1 and 1000",
+        ));
+    }
+    let mut out = Outcome::default();
+    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let tz = tt.tz();
+    let start = crate::time::parse_user_time(&args.start, tz)?;
+    let end = match &args.end {
+        Some(e) => Some(crate::time::parse_user_time(e, tz)?),
+        None => None,
+    };
+    let Some(venues) = ctx.load_venues()? else {
+        return Err(Error::bad_input(
+            "--venue",
+            &args.venue,
+            "no venues file: pass --venues FILE or set GETHERE_VENUES",
+        ));
+    };
+    let index = StopIndex::new(&tt);
+    let gcfg = ctx.geocoder_config(Some(&venues));
+    let gfn = geocoder_fn(&gcfg, ctx);
+    let req = AnnounceRequest {
+        venue: args.venue.clone(),
+        start,
+        end,
+        from,
+        allow_stale: args.allow_stale,
+        radius_m: args.walk_radius,
+        walk_speed_mps: 1.2,
+        max_transfers: 5,
+        min_transfer_secs: 60,
+    };
+    let a = announce::build(
+        &tt,
+        &venues,
+        &index,
+        &req,
+        gfn.as_ref().map(|f| f as place::Geocoder),
+    )?;
+    let body = match ctx.format {
+        Format::Markdown => announce::text::render(&a, &tt, announce::text::Style::Markdown) + "\n",
+        Format::Text => announce::text::render(&a, &tt, announce::text::Style::Text) + "\n",
+        Format::Html => announce::html::render_html(&a, &tt),
+        Format::Json => json(&a),
+        Format::Ics => {
+            let stamp = if ctx.now_given {
+                ctx.now
+            } else {
+                a.event_start()
+            };
+            announce::ics::render_ics(&a, &tt, stamp)
+        }
+    };
+    if let Some(st) = &a.stale {
+        out.stderr.push_str(&format!("warning: {}\n", st.message));
+    }
+    if !a.reachable {
+        out.code = 1;
+        out.stderr.push_str(&format!(
+            "no transit serves the stops near {} on {}\n",
+            a.venue.name, a.event.date_text
+        ));
+    }
+    match &args.output {
+        None => out.stdout = body,
+        Some(path) => {
+            let unchanged = std::fs::read(path).is_ok_and(|old| old == body.as_bytes());
+            if !unchanged {
+                crate::fsutil::write_atomic(path, body.as_bytes())?;
+            }
+            if !args.quiet {
+                out.stderr.push_str(&format!(
+                    "{} {}\n",
+                    if unchanged { "unchanged:" } else { "wrote" },
+                    path.display()
+                ));
+            }
+        }
+    }
+    if args.quiet && out.code == 0 {
+        out.stderr.clear();
+    }
     Ok(out)
 }

@@ -39,19 +39,28 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "TIME")]
     pub now: Option<String>,
 
+    /// A Nominatim-compatible search URL for looking up addresses given as places (e.g.
+    /// https://nominatim.openstreetmap.org/search). Also `[geocoder] url` in the venues file.
+    #[arg(long, global = true, env = "GETHERE_GEOCODER", value_name = "URL")]
+    pub geocoder: Option<String>,
+
     /// Venues file (TOML) naming places like `new-relic` [default: data/venues.toml].
     #[arg(long, global = true, env = "GETHERE_VENUES", value_name = "FILE")]
     pub venues: Option<PathBuf>,
 
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format [default: text; markdown for announce]. feed, plan and stops support
+    /// text and json; announce all five.
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
     Json,
+    Markdown,
+    Html,
+    Ics,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +74,50 @@ pub enum Command {
     /// The stops near a place, the lines serving them, and (with --at) their departures.
     #[command(after_help = STOPS_EXAMPLES)]
     Stops(StopsArgs),
+    /// A "how to get here" block for an event announcement: nearby stops, lines and how often
+    /// they run, suggested journeys, the last trips home. Deterministic, for cron.
+    #[command(after_help = ANNOUNCE_EXAMPLES)]
+    Announce(AnnounceArgs),
+}
+
+const ANNOUNCE_EXAMPLES: &str = "Examples (bundled TriMet feed and data/venues.toml):
+  gethere announce --venue new-relic --start 2021-11-02T17:30 --end 2021-11-02T19:30
+  gethere announce --venue oregon-convention-center --start 2021-11-06T09:00 \\
+      --from \"Gateway/NE 99th Ave TC MAX Station\" --format html --output pycon.html
+  # from cron: rewrite only when the directions changed, say nothing on success
+  gethere announce --venue new-relic --start 2021-11-02T17:30 --output transit.md --quiet
+
+Exit codes: 0 written (or unchanged), 1 no transit reaches the venue that day (the
+announcement still says so), 2 error (e.g. the date is outside the feed: pass --allow-stale
+to use the same weekday inside the feed, clearly marked).";
+
+#[derive(Debug, Args)]
+pub struct AnnounceArgs {
+    /// The venue key in the venues file.
+    #[arg(long, value_name = "KEY")]
+    pub venue: String,
+    /// When the event starts (journeys arrive by then), YYYY-MM-DDTHH:MM in the feed's zone.
+    #[arg(long, value_name = "TIME")]
+    pub start: String,
+    /// When it ends (adds the last trips home).
+    #[arg(long, value_name = "TIME")]
+    pub end: Option<String>,
+    /// Another origin for suggested journeys (repeatable), besides the venue's own.
+    #[arg(long = "from", value_name = "PLACE")]
+    pub from: Vec<String>,
+    /// Write here (atomically; left untouched when the content is unchanged) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print nothing on success.
+    #[arg(long)]
+    pub quiet: bool,
+    /// When the event date is outside the feed, use the same weekday inside it and say so in
+    /// the announcement, instead of failing.
+    #[arg(long)]
+    pub allow_stale: bool,
+    /// Stops within this many metres of the venue (or its entrances).
+    #[arg(long, value_name = "METRES", default_value_t = 400)]
+    pub walk_radius: u32,
 }
 
 const STOPS_EXAMPLES: &str = "Examples (bundled TriMet feed and data/venues.toml):

@@ -36,6 +36,11 @@ pub enum Error {
     #[error("timetable cache {path}: {reason}")]
     Cache { path: PathBuf, reason: String },
 
+    /// Looking an address up with the geocoder failed (HTTP status, timeout, unreachable
+    /// server, or an answer that is not Nominatim JSON). "No place found" is not an error.
+    #[error("could not look up '{query}': {reason}")]
+    Geocode { query: String, reason: String },
+
     /// Something the user typed on the command line is not valid.
     #[error("{what} '{input}' is not valid: {why}")]
     BadInput {

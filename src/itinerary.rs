@@ -339,10 +339,11 @@ impl Itinerary {
                 .route
                 .as_ref()
                 .map(|r| {
-                    r.long_name
-                        .clone()
-                        .or_else(|| r.short_name.clone())
-                        .unwrap_or_else(|| r.id.clone())
+                    crate::timetable::route_label(
+                        r.short_name.as_deref(),
+                        r.long_name.as_deref(),
+                        &r.id,
+                    )
                 })
                 .unwrap_or_default();
             let towards = l

@@ -12,11 +12,13 @@
 //! The library never reads the clock: "now" is a parameter. It never panics on input: every
 //! problem is an [`error::Error`] with the file, line or id that caused it.
 
+pub mod announce;
 pub mod app;
 pub mod cli;
 pub mod error;
 pub mod feed;
 pub mod fsutil;
+pub mod geocode;
 pub mod itinerary;
 pub mod nearby;
 pub mod place;

@@ -18,6 +18,8 @@ pub struct Line {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Departure {
     pub time: Instant,
+    /// The service day (index) the trip runs on; after midnight this is still the day before.
+    pub day: u32,
     pub stop: StopIdx,
     pub trip: TripIdx,
     pub line: Line,
@@ -47,7 +49,7 @@ pub fn lines_at(tt: &Timetable, stop: StopIdx) -> Vec<Line> {
     v.sort_by(|a, b| {
         tt.routes[a.route.ix()]
             .display_name()
-            .cmp(tt.routes[b.route.ix()].display_name())
+            .cmp(&tt.routes[b.route.ix()].display_name())
             .then_with(|| a.headsign.cmp(&b.headsign))
     });
     v.dedup();
@@ -93,6 +95,7 @@ pub fn departures(
                     }
                     out.push(Departure {
                         time: t,
+                        day: d as u32,
                         stop: s,
                         trip,
                         line: Line {

@@ -161,7 +161,7 @@ fn entry(tt: &Timetable, s: StopIdx, d: u32, req: &StopsRequest) -> StopEntry {
                 DepartureEntry {
                     time: format_iso(tz, d.time),
                     route_id: r.id.clone(),
-                    route: r.display_name().to_string(),
+                    route: r.display_name(),
                     headsign: d.line.headsign,
                     trip_id: tt.trip(d.trip).id.clone(),
                     t: d.time,
@@ -260,11 +260,11 @@ impl StopsReport {
                     s.push_str(&format!("{indent}    no boarding here (end of line)\n"));
                 }
                 for l in &e.lines {
-                    let name = l
-                        .long_name
-                        .clone()
-                        .or(l.short_name.clone())
-                        .unwrap_or(l.route_id.clone());
+                    let name = crate::timetable::route_label(
+                        l.short_name.as_deref(),
+                        l.long_name.as_deref(),
+                        &l.route_id,
+                    );
                     s.push_str(&format!(
                         "{indent}    {name} ({}) towards {}\n",
                         l.mode, l.headsign

@@ -50,9 +50,19 @@ pub fn to_local(tz: Tz, t: Instant) -> DateTime<Tz> {
     })
 }
 
-/// `17:04`, the way a rider reads a departure.
+/// `17:04`, the way a rider reads a departure. In the hour that happens twice on the night
+/// clocks go back, the zone abbreviation is added (`01:33 PDT`, `01:18 PST`): without it
+/// "arrive 01:33" for "arrive by 01:30" would look wrong even when it is right.
 pub fn format_hm(tz: Tz, t: Instant) -> String {
-    to_local(tz, t).format("%H:%M").to_string()
+    let local = to_local(tz, t);
+    if matches!(
+        tz.from_local_datetime(&local.naive_local()),
+        LocalResult::Ambiguous(..)
+    ) {
+        local.format("%H:%M %Z").to_string()
+    } else {
+        local.format("%H:%M").to_string()
+    }
 }
 
 /// RFC 3339 with the local offset, e.g. `2021-11-07T01:30:00-08:00`.
@@ -203,7 +213,9 @@ mod tests {
         let t = service_day_start(Los_Angeles, d(2021, 11, 7));
         assert_eq!(format_iso(Los_Angeles, t), "2021-11-07T01:00:00-07:00");
         // GTFS 01:00:00 that day is the *second* 01:00 (PST); from then on GTFS times equal the
-        // wall clock.
+        // wall clock. Times in the repeated hour carry their zone.
+        assert_eq!(format_hm(Los_Angeles, t), "01:00 PDT");
+        assert_eq!(format_hm(Los_Angeles, t + 3600), "01:00 PST");
         assert_eq!(
             format_iso(Los_Angeles, t + 3600),
             "2021-11-07T01:00:00-08:00"

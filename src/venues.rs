@@ -134,19 +134,35 @@ impl Venues {
         self.venues.get(key)
     }
 
-    /// Venue keys close to a mistyped one, for hints.
+    /// Venue keys close to a mistyped one (a typo or two, or a part of the key), for hints.
     pub fn similar(&self, key: &str) -> Vec<&str> {
         let k = key.to_lowercase();
         self.venues
             .keys()
             .filter(|v| {
-                v.contains(&k)
-                    || k.contains(v.as_str())
-                    || v.split('-').any(|w| k.contains(w) && w.len() > 3)
+                edit_distance(v, &k) <= 2
+                    || (k.len() > 3 && v.contains(&k))
+                    || v.split('-').any(|w| w.len() > 3 && k.contains(w))
             })
             .map(String::as_str)
             .collect()
     }
+}
+
+/// Levenshtein distance, for "did you mean" hints on short keys.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -182,5 +198,18 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("nowhere"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod similar_tests {
+    use super::*;
+
+    #[test]
+    fn typos_are_similar() {
+        assert_eq!(edit_distance("new-relic", "new-relik"), 1);
+        let v = Venues::load(&bundled_venues()).unwrap();
+        assert_eq!(v.similar("new-relik"), vec!["new-relic"]);
+        assert_eq!(v.similar("convention"), vec!["oregon-convention-center"]);
     }
 }

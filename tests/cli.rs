@@ -1,8 +1,23 @@
-//! The one integration-test binary; each concern is a module under `tests/cli/`.
+//! The one integration-test binary: runs the real `gethere` binary (assert_cmd) and the
+//! library on fixture feeds and the bundled TriMet feed. One module per concern.
 
+#[path = "cli/announce_cmd.rs"]
+mod announce_cmd;
 #[path = "cli/builder.rs"]
 mod builder;
+#[path = "cli/common.rs"]
+mod common;
+#[path = "cli/fuzz.rs"]
+mod fuzz;
+#[path = "cli/geocode_cmd.rs"]
+mod geocode_cmd;
 #[path = "cli/oracle.rs"]
 mod oracle;
+#[path = "cli/plan_cmd.rs"]
+mod plan_cmd;
 #[path = "cli/router_props.rs"]
 mod router_props;
+#[path = "cli/router_rules.rs"]
+mod router_rules;
+#[path = "cli/stops_cmd.rs"]
+mod stops_cmd;

@@ -47,14 +47,3 @@ pub fn summary(mut v: Vec<f64>) -> String {
         v.len()
     )
 }
-
-/// Resident memory of this process in kB (Linux).
-pub fn rss_kb() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}

@@ -4,7 +4,7 @@
 //! pattern is scanned from its first stop to its last. Backward (arrive-by), scan time is the
 //! *negated* instant and patterns are scanned last stop first, so "board" means "alight" and
 //! "the earliest trip departing after t" means "the latest trip arriving before −t". With that
-//! mapping (the [`Direction`] trait) the same code finds earliest arrivals and latest
+//! mapping (the `Direction` trait) the same code finds earliest arrivals and latest
 //! departures, which is what keeps arrive-by exactly as good as depart-at.
 //!
 //! Labels are kept per round with "at most k rides" meaning (monotone in k), which makes the
@@ -248,32 +248,31 @@ impl<'a, D: Direction> Search<'a, D> {
             && (!self.sq.q.wheelchair || t.wheelchair == Wheelchair::Accessible)
     }
 
-    /// Scan time of "boarding" trip `trip` on `day` at scan position `i`.
+    /// Scan time of "boarding" (`board`) or "alighting" trip `trip` on `day` at scan position
+    /// `i`. Backward, boarding in scan terms is alighting in real terms, negated.
     #[inline]
-    fn board_time(&self, p: &Pattern, trip: usize, day: usize, i: usize) -> i64 {
-        let n = p.num_stops as usize;
-        let pos = D::real_pos(i, n);
+    fn event_time(&self, p: &Pattern, trip: usize, day: usize, i: usize, board: bool) -> i64 {
+        let pos = D::real_pos(i, p.num_stops as usize);
         let base = self.tt.day_start[day];
         let k = p.times_start as usize + pos * p.num_trips as usize + trip;
-        if D::FORWARD {
-            base + self.tt.dep[k] as i64
-        } else {
-            -(base + self.tt.arr[k] as i64)
-        }
+        let departure = board == D::FORWARD;
+        let t = base
+            + if departure {
+                self.tt.dep[k]
+            } else {
+                self.tt.arr[k]
+            } as i64;
+        if D::FORWARD { t } else { -t }
     }
 
-    /// Scan time of "alighting" trip `trip` on `day` at scan position `i`.
+    #[inline]
+    fn board_time(&self, p: &Pattern, trip: usize, day: usize, i: usize) -> i64 {
+        self.event_time(p, trip, day, i, true)
+    }
+
     #[inline]
     fn alight_time(&self, p: &Pattern, trip: usize, day: usize, i: usize) -> i64 {
-        let n = p.num_stops as usize;
-        let pos = D::real_pos(i, n);
-        let base = self.tt.day_start[day];
-        let k = p.times_start as usize + pos * p.num_trips as usize + trip;
-        if D::FORWARD {
-            base + self.tt.arr[k] as i64
-        } else {
-            -(base + self.tt.dep[k] as i64)
-        }
+        self.event_time(p, trip, day, i, false)
     }
 
     /// The trip instance (trip, day) of `p` with the earliest scan board time ≥ `t` at scan

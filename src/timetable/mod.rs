@@ -136,13 +136,13 @@ pub struct Route {
 }
 
 impl Route {
-    /// What riders call the line: "MAX Green Line", "NS Line", "10".
-    pub fn display_name(&self) -> &str {
-        match (&self.short_name, &self.long_name) {
-            (_, Some(l)) if !l.is_empty() => l,
-            (Some(s), _) if !s.is_empty() => s,
-            _ => &self.id,
-        }
+    /// What riders call the line: "MAX Green Line", "5 W. Main St – Duke/VA", "10".
+    pub fn display_name(&self) -> String {
+        route_label(
+            self.short_name.as_deref(),
+            self.long_name.as_deref(),
+            &self.id,
+        )
     }
 
     /// The mode in words, from route_type (basic and extended types).
@@ -160,6 +160,19 @@ impl Route {
             12 => "monorail",
             _ => "transit",
         }
+    }
+}
+
+/// A route's name as riders know it: the short name (often a number) and the long name when
+/// both exist and differ, else whichever exists, else the id.
+pub fn route_label(short: Option<&str>, long: Option<&str>, id: &str) -> String {
+    let short = short.filter(|s| !s.is_empty());
+    let long = long.filter(|s| !s.is_empty());
+    match (short, long) {
+        (Some(s), Some(l)) if l.starts_with(s) => l.to_string(),
+        (Some(s), Some(l)) => format!("{s} {l}"),
+        (Some(x), None) | (None, Some(x)) => x.to_string(),
+        (None, None) => id.to_string(),
     }
 }
 

@@ -1,0 +1,94 @@
+//! `gethere stops --near` on the bundled feed and venues, read as an attendee would.
+
+use crate::common::gethere_args;
+
+#[test]
+fn near_new_relic() {
+    let (code, out, _) = gethere_args(&["stops", "--near", "new-relic"]);
+    assert_eq!(code, 0);
+    // The nearest MAX stop is on SW 5th at Oak, a minute's walk.
+    assert!(
+        out.lines()
+            .nth(2)
+            .unwrap()
+            .starts_with("SW 5th & Oak MAX Station (stop 7627)"),
+        "{out}"
+    );
+    insta::assert_snapshot!("stops_new_relic", out);
+}
+
+#[test]
+fn near_the_convention_center_with_departures_across_midnight() {
+    let (code, out, _) = gethere_args(&[
+        "stops",
+        "--near",
+        "oregon-convention-center",
+        "--at",
+        "2021-11-06T23:50",
+        "--window",
+        "40m",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Convention Center MAX Station (station landmark-119)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("00:19 (Sun)  MAX Green Line towards Rose Quarter TC"),
+        "{out}"
+    );
+    insta::assert_snapshot!("stops_occ_midnight", out);
+}
+
+#[test]
+fn nothing_in_radius_shows_the_nearest_and_exits_1() {
+    let (code, out, _) = gethere_args(&["stops", "--near", "pdx-airport"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with(
+            "No stop within 400 m of Portland International Airport (PDX); the nearest ones"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("NE 82nd Ave MAX Station"), "{out}");
+}
+
+#[test]
+fn json_lists_lines_and_distances() {
+    let (code, out, _) = gethere_args(&[
+        "stops",
+        "--near",
+        "Convention Center MAX Station",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let stops = v["stops"].as_array().unwrap();
+    assert!(
+        stops
+            .iter()
+            .all(|s| s["distance_m"].as_u64().unwrap() <= 400)
+    );
+    let first = &stops[0];
+    assert_eq!(first["station"]["stop_id"], "landmark-119");
+    assert_eq!(first["lines"][0]["long_name"], "MAX Green Line");
+}
+
+#[test]
+fn ambiguous_and_unknown_names_are_clear() {
+    let (code, _, err) = gethere_args(&["stops", "--near", "Gateway"]);
+    assert_eq!(code, 0, "one station matches: {err}");
+    let (code, _, err) = gethere_args(&["stops", "--near", "SW 5th"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("matches several stops") && err.contains("stop:"),
+        "{err}"
+    );
+    let (code, _, err) = gethere_args(&["stops", "--near", "new-relik"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("new-relic"),
+        "a similar venue is suggested: {err}"
+    );
+}
