@@ -3,14 +3,20 @@
 
 #[path = "cli/announce_cmd.rs"]
 mod announce_cmd;
+#[path = "cli/builder.rs"]
+mod builder;
 #[path = "cli/common.rs"]
 mod common;
 #[path = "cli/fuzz.rs"]
 mod fuzz;
 #[path = "cli/geocode_cmd.rs"]
 mod geocode_cmd;
+#[path = "cli/oracle.rs"]
+mod oracle;
 #[path = "cli/plan_cmd.rs"]
 mod plan_cmd;
+#[path = "cli/router_props.rs"]
+mod router_props;
 #[path = "cli/router_rules.rs"]
 mod router_rules;
 #[path = "cli/stops_cmd.rs"]

@@ -1,0 +1,699 @@
+//! Properties comparing the router with the reference search ([`super::oracle`]) on random
+//! timetables ([`super::builder`]): each case writes a spec as GTFS, compiles it with the
+//! library, asks the router and the oracle the same question and compares the sets of
+//! (departure, arrival, transfers); every journey the router returns is also replayed against
+//! the spec, so a wrong itinerary is caught even when its times are right.
+//!
+//! Minimal failing cases found this way are pinned as deterministic tests at the bottom.
+
+use super::builder::{Spec, base_dates, spec};
+use super::oracle::{self, Kind, OQuery, Triple, WindowRule};
+use gethere::router::{Access, Journey, Leg, MAX_JOURNEY_SECS, Query, QueryKind, plan};
+use gethere::timetable::{StopIdx, Timetable};
+use proptest::prelude::*;
+
+/// Cases per property. Each case compiles a feed and runs the oracle; the four properties at
+/// this count take a few seconds in the test profile. `PROPTEST_CASES` overrides it for a
+/// longer hunt (`PROPTEST_CASES=20000 cargo test --test cli router_props`).
+const CASES: u32 = 500;
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(CASES)
+}
+
+/// The window semantics the properties hold the router to. The router implements range-RAPTOR's
+/// reading (a journey in the window that a later one matches is dropped); the task's model and
+/// the README say "Pareto set of the journeys in the window". The difference is pinned by
+/// [`window_keeps_a_journey_matched_by_a_later_one`]; switch this when it is decided.
+const WINDOW_RULE: WindowRule = WindowRule::Unbeaten;
+
+/// Query parameters drawn independently of the spec; `ends` is a permutation of the stops
+/// from which origins and targets are taken (disjoint).
+#[derive(Clone, Debug)]
+struct Params {
+    ends: Vec<usize>,
+    n_origins: usize,
+    n_targets: usize,
+    access: [u32; 4],
+    /// The query time is `offset` seconds from a departure of instance `anchor` (most queries
+    /// at random times find nothing); `anchor_origin`/`anchor_target` put that instance's first
+    /// and last stop among the origins and targets.
+    anchor: usize,
+    offset: i32,
+    anchor_origin: bool,
+    anchor_target: bool,
+    anchor_chain: bool,
+    window: u32,
+    max_transfers: u32,
+    min_transfer_secs: u32,
+    walk_radius_m: u32,
+    walk_speed_mps: f64,
+    wheelchair: bool,
+}
+
+fn params(n: usize) -> impl Strategy<Value = Params> {
+    (
+        (
+            Just((0..n).collect::<Vec<usize>>()).prop_shuffle(),
+            1usize..=2,
+            1usize..=2,
+            prop::array::uniform4(prop_oneof![2 => Just(0u32), 1 => 0u32..=600]),
+        ),
+        (
+            any::<usize>(),
+            prop_oneof![
+                2 => -3 * 3600i32..=3600,
+                1 => (-180i32..=60).prop_map(|m| m * 60),
+            ],
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        ),
+        (
+            1800u32..=3 * 3600,
+            0u32..=3,
+            prop_oneof![
+                1 => Just(0u32),
+                1 => Just(60u32),
+                1 => (0u32..=10).prop_map(|m| m * 60),
+                1 => 0u32..=600,
+            ],
+            prop_oneof![1 => Just(0u32), 2 => 0u32..=1000, 1 => Just(1000u32)],
+            prop::sample::select(vec![1.0f64, 1.2, 1.33, 1.5]),
+            prop::bool::weighted(0.25),
+        ),
+    )
+        .prop_map(
+            |(
+                (ends, n_origins, n_targets, access),
+                (anchor, offset, anchor_origin, anchor_target, anchor_chain),
+                (
+                    window,
+                    max_transfers,
+                    min_transfer_secs,
+                    walk_radius_m,
+                    walk_speed_mps,
+                    wheelchair,
+                ),
+            )| Params {
+                ends,
+                n_origins,
+                n_targets,
+                access,
+                anchor,
+                offset,
+                anchor_origin,
+                anchor_target,
+                anchor_chain,
+                window,
+                max_transfers,
+                min_transfer_secs,
+                walk_radius_m,
+                walk_speed_mps,
+                wheelchair,
+            },
+        )
+}
+
+/// A spec with query parameters fitting it.
+fn case() -> impl Strategy<Value = (Spec, Params)> {
+    spec().prop_flat_map(|s| {
+        let n = s.stops.len();
+        (Just(s), params(n))
+    })
+}
+
+/// The oracle query for `p` of `kind`, with a window or not.
+fn oquery(s: &Spec, p: &Params, kind: Kind, windowed: bool) -> OQuery {
+    let mut q = OQuery {
+        kind,
+        time: 0,
+        window: if windowed { p.window } else { 0 },
+        origins: Vec::new(),
+        targets: Vec::new(),
+        max_transfers: p.max_transfers,
+        min_transfer_secs: p.min_transfer_secs,
+        walk_radius_m: p.walk_radius_m,
+        walk_speed_mps: p.walk_speed_mps,
+        wheelchair: p.wheelchair,
+        horizon: MAX_JOURNEY_SECS,
+        window_rule: WINDOW_RULE,
+    };
+    // The anchor: (first stop, last stop, departure, arrival) of one instance, or of a pair of
+    // rides that can be chained (so that journeys with a change are asked for often).
+    let insts = oracle::instances(s);
+    let inst = &insts[p.anchor % insts.len()];
+    let n = inst.arr.len();
+    let stops = &s.trips[inst.trip].stops;
+    let mut anchor = (stops[0], stops[n - 1], inst.dep[0], inst.arr[n - 1]);
+    if p.anchor_chain {
+        q.max_transfers = q.max_transfers.max(1);
+        let rides = oracle::rides(s, &insts, q.wheelchair);
+        let mut chains = Vec::new();
+        for a in &rides {
+            for b in &rides {
+                // A good connection: at most half an hour's wait.
+                let ok = oracle::change_secs(s, &q, a.to, b.from).is_some_and(|g| {
+                    let slack = b.dep - (a.arr + g as i64);
+                    (0..=1800).contains(&slack)
+                });
+                // ... that the first trip does not simply continue to.
+                let first = &s.trips[insts[a.inst].trip].stops;
+                let direct = first[a.board..].contains(&b.to);
+                if ok && !direct && b.to != a.from && insts[a.inst].trip != insts[b.inst].trip {
+                    chains.push((a.from, b.to, a.dep, b.arr));
+                }
+            }
+        }
+        if !chains.is_empty() {
+            anchor = chains[p.anchor % chains.len()];
+        }
+    }
+    let mut ends = p.ends.clone();
+    let mut put = |stop: usize, at: usize| {
+        let k = ends.iter().position(|&e| e == stop).expect("a permutation");
+        ends.swap(k, at);
+    };
+    if p.anchor_origin || p.anchor_chain {
+        put(anchor.0, 0);
+    }
+    if p.anchor_target || p.anchor_chain {
+        put(anchor.1, if p.anchor_chain { 1 } else { p.n_origins });
+    }
+    // Depart-at a little before the anchor leaves, arrive-by a little after it arrives.
+    q.time = match kind {
+        Kind::DepartAt => anchor.2 + p.offset as i64,
+        Kind::ArriveBy => anchor.3 - p.offset as i64,
+    };
+    // A chain is asked for between its two ends alone: a second origin or target would often
+    // offer a direct trip that hides it.
+    let (n_origins, n_targets) = match p.anchor_chain {
+        true => (1, 1),
+        // Three stops leave room for only one target when there are two origins.
+        false => (p.n_origins, p.n_targets.min(ends.len() - p.n_origins)),
+    };
+    q.origins = (0..n_origins).map(|k| (ends[k], p.access[k])).collect();
+    q.targets = (0..n_targets)
+        .map(|k| (ends[n_origins + k], p.access[2 + k]))
+        .collect();
+    q
+}
+
+fn stop_idx(tt: &Timetable, s: usize) -> StopIdx {
+    tt.find_stop_id(&format!("S{s}"))
+        .unwrap_or_else(|| panic!("stop S{s} is in the compiled timetable"))
+}
+
+/// The platform index of a compiled stop.
+fn spec_stop(tt: &Timetable, s: StopIdx) -> Result<usize, String> {
+    let id = &tt.stop(s).id;
+    id.strip_prefix('S')
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("journey uses {id}, which is not a platform"))
+}
+
+/// The same question for the router.
+fn rquery(tt: &Timetable, q: &OQuery) -> Query {
+    let access = |&(s, secs): &(usize, u32)| Access {
+        stop: stop_idx(tt, s),
+        secs,
+        metres: secs,
+    };
+    Query {
+        kind: match q.kind {
+            Kind::DepartAt => QueryKind::DepartAt,
+            Kind::ArriveBy => QueryKind::ArriveBy,
+        },
+        time: q.time,
+        window_secs: q.window,
+        origins: q.origins.iter().map(access).collect(),
+        targets: q.targets.iter().map(access).collect(),
+        max_transfers: q.max_transfers,
+        min_transfer_secs: q.min_transfer_secs,
+        walk_radius_m: q.walk_radius_m,
+        walk_speed_mps: q.walk_speed_mps,
+        wheelchair: q.wheelchair,
+    }
+}
+
+fn triples(js: &[Journey]) -> Vec<Triple> {
+    let mut v: Vec<Triple> = js
+        .iter()
+        .map(|j| (j.departure, j.arrival, j.transfers()))
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// Replays a router journey against the spec: every ride is a real trip instance with these
+/// times, boarding and alighting are allowed, each change is allowed and long enough, and the
+/// journey's departure and arrival follow from its first and last ride.
+pub fn check_journey(s: &Spec, tt: &Timetable, q: &OQuery, j: &Journey) -> Result<(), String> {
+    struct R {
+        to: usize,
+        arr: i64,
+    }
+    let mut rides: Vec<R> = Vec::new();
+    // Walks seen since the last ride (or the start): (from, to, departure, arrival).
+    let mut walks: Vec<(Option<usize>, Option<usize>, i64, i64)> = Vec::new();
+    for (n, leg) in j.legs.iter().enumerate() {
+        match *leg {
+            Leg::Transit {
+                trip,
+                day,
+                from,
+                to,
+                board_pos,
+                alight_pos,
+                departure,
+                arrival,
+            } => {
+                let id = &tt.trips[trip.ix()].id;
+                let t: usize = id
+                    .strip_prefix('T')
+                    .and_then(|x| x.parse().ok())
+                    .ok_or_else(|| format!("leg {n}: unknown trip {id}"))?;
+                let ts = &s.trips[t];
+                let date = tt.date_of(day as usize);
+                if !s.services[ts.service].active.contains(&date) {
+                    return Err(format!("leg {n}: trip {id} does not run on {date}"));
+                }
+                let (b, a) = (board_pos as usize, alight_pos as usize);
+                if b >= a || a >= ts.stops.len() {
+                    return Err(format!("leg {n}: positions {b} → {a} on trip {id}"));
+                }
+                let (fs, ts_) = (spec_stop(tt, from)?, spec_stop(tt, to)?);
+                if ts.stops[b] != fs || ts.stops[a] != ts_ {
+                    return Err(format!(
+                        "leg {n}: trip {id} calls at S{} and S{}, the leg says S{fs} → S{ts_}",
+                        ts.stops[b], ts.stops[a]
+                    ));
+                }
+                let zero = oracle::day_start(date);
+                let run = oracle::runs(s, t).into_iter().find(|(ra, rd)| {
+                    zero + rd[b] as i64 == departure && zero + ra[a] as i64 == arrival
+                });
+                if run.is_none() {
+                    return Err(format!(
+                        "leg {n}: trip {id} on {date} has no run departing {departure} from position {b} and arriving {arrival} at {a}"
+                    ));
+                }
+                if !oracle::can_board(s, t, b, q.wheelchair) {
+                    return Err(format!(
+                        "leg {n}: boarding trip {id} at position {b} is not allowed"
+                    ));
+                }
+                if !oracle::can_alight(s, t, a, q.wheelchair) {
+                    return Err(format!(
+                        "leg {n}: alighting from trip {id} at position {a} is not allowed"
+                    ));
+                }
+                if let Some(p) = rides.last() {
+                    let g = oracle::change_secs(s, q, p.to, fs).ok_or_else(|| {
+                        format!("leg {n}: changing from S{} to S{fs} is not allowed", p.to)
+                    })?;
+                    if departure < p.arr + g as i64 {
+                        return Err(format!(
+                            "leg {n}: change S{} → S{fs} needs {g} s, has {}",
+                            p.to,
+                            departure - p.arr
+                        ));
+                    }
+                    match walks.as_slice() {
+                        [] => {}
+                        [(Some(wf), Some(wt), wd, wa)]
+                            if *wf == p.to && *wt == fs && *wd >= p.arr && *wa <= departure => {}
+                        other => return Err(format!("leg {n}: odd walks before it: {other:?}")),
+                    }
+                } else {
+                    let acc = q.origins.iter().find(|o| o.0 == fs).ok_or_else(|| {
+                        format!("journey starts at S{fs}, which is not an origin")
+                    })?;
+                    if j.departure != departure - acc.1 as i64 {
+                        return Err(format!(
+                            "journey departure {} is not the first ride's {departure} minus access {}",
+                            j.departure, acc.1
+                        ));
+                    }
+                    match walks.as_slice() {
+                        [] if acc.1 == 0 => {}
+                        [(None, Some(wt), wd, wa)]
+                            if *wt == fs && *wd == j.departure && *wa == departure => {}
+                        other => return Err(format!("odd access walks: {other:?}")),
+                    }
+                }
+                walks.clear();
+                rides.push(R {
+                    to: ts_,
+                    arr: arrival,
+                });
+            }
+            Leg::Walk {
+                from,
+                to,
+                departure,
+                arrival,
+                ..
+            } => {
+                let f = from.map(|x| spec_stop(tt, x)).transpose()?;
+                let t = to.map(|x| spec_stop(tt, x)).transpose()?;
+                if arrival < departure {
+                    return Err(format!("leg {n}: walk arrives before it leaves"));
+                }
+                walks.push((f, t, departure, arrival));
+            }
+        }
+    }
+    let Some(last) = rides.last() else {
+        return Err("journey has no ride".into());
+    };
+    if rides.len() > q.max_transfers as usize + 1 {
+        return Err(format!("{} rides, more than allowed", rides.len()));
+    }
+    let egr = q
+        .targets
+        .iter()
+        .find(|t| t.0 == last.to)
+        .ok_or_else(|| format!("journey ends at S{}, which is not a target", last.to))?;
+    if j.arrival != last.arr + egr.1 as i64 {
+        return Err(format!(
+            "journey arrival {} is not the last ride's {} plus egress {}",
+            j.arrival, last.arr, egr.1
+        ));
+    }
+    match walks.as_slice() {
+        [] if egr.1 == 0 => {}
+        [(Some(wf), None, wd, wa)] if *wf == last.to && *wd == last.arr && *wa == j.arrival => {}
+        other => return Err(format!("odd egress walks: {other:?}")),
+    }
+    Ok(())
+}
+
+/// Asks the router and the oracle `q`, checks each router journey, and compares the answers.
+fn compare(s: &Spec, q: &OQuery) -> Result<(), TestCaseError> {
+    let (dir, tt) = s.compile().map_err(TestCaseError::fail)?;
+    let got = plan(&tt, &rquery(&tt, q)).journeys;
+    for j in &got {
+        check_journey(s, &tt, q, j)
+            .map_err(|e| TestCaseError::fail(format!("invalid journey {j:?}: {e}")))?;
+    }
+    // The router looks only MAX_JOURNEY_SECS past the window, which the model does not have.
+    // Where that bound changes the answer the router may answer either way (its tightening
+    // passes see past the bound of the main search), so such cases are skipped; they are rare.
+    let cands = oracle::candidates(s, q);
+    let want = oracle::answer_from(&cands, q);
+    let unbounded = OQuery {
+        horizon: i64::MAX / 4,
+        ..q.clone()
+    };
+    prop_assume!(want == oracle::answer_from(&cands, &unbounded));
+    prop_assert_eq!(triples(&got), want, "feed written to {:?}", dir.path());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Property 1 (and 4): depart-at answers equal the oracle's; every journey is valid.
+    #[test]
+    fn depart_at_matches_oracle((s, p) in case()) {
+        compare(&s, &oquery(&s, &p, Kind::DepartAt, false))?;
+    }
+
+    /// Property 2 (and 4): arrive-by answers equal the oracle's; every journey is valid.
+    #[test]
+    fn arrive_by_matches_oracle((s, p) in case()) {
+        compare(&s, &oquery(&s, &p, Kind::ArriveBy, false))?;
+    }
+
+    /// Property 3 (and 4): window queries of 30 min to 3 h, both kinds, equal the oracle's
+    /// Pareto sets.
+    #[test]
+    fn windows_match_oracle((s, p) in case(), arrive_by in any::<bool>()) {
+        let kind = if arrive_by { Kind::ArriveBy } else { Kind::DepartAt };
+        compare(&s, &oquery(&s, &p, kind, true))?;
+    }
+
+    /// Property 5: arrive-by is never worse than depart-at: leaving at an arrive-by answer's
+    /// departure, depart-at arrives no later.
+    #[test]
+    fn arrive_by_never_worse_than_depart_at((s, p) in case()) {
+        let (_dir, tt) = s.compile().map_err(TestCaseError::fail)?;
+        let ab = oquery(&s, &p, Kind::ArriveBy, false);
+        // A journey longer than the router's horizon is out of a depart-at search's sight.
+        let journeys = plan(&tt, &rquery(&tt, &ab)).journeys;
+        for j in journeys.into_iter().filter(|j| j.arrival - j.departure < MAX_JOURNEY_SECS) {
+            let mut da = ab.clone();
+            da.kind = Kind::DepartAt;
+            da.time = j.departure;
+            let best = plan(&tt, &rquery(&tt, &da)).journeys.iter().map(|x| x.arrival).min();
+            prop_assert!(
+                best.is_some_and(|b| b <= j.arrival),
+                "arrive-by gave {:?}; depart-at from {} gave arrival {:?}",
+                (j.departure, j.arrival, j.transfers()), j.departure, best
+            );
+        }
+    }
+}
+
+#[test]
+fn base_dates_cover_both_dst_changes() {
+    let [fall, spring, _] = base_dates();
+    assert!(fall <= chrono::NaiveDate::from_ymd_opt(2021, 11, 7).expect("date"));
+    assert!(spring <= chrono::NaiveDate::from_ymd_opt(2021, 3, 14).expect("date"));
+}
+
+// --- pinned cases ----------------------------------------------------------------------------
+
+/// The router's answer to an oracle query, as sorted triples, after checking each journey.
+fn router_triples(s: &Spec, q: &OQuery) -> Vec<Triple> {
+    let (_dir, tt) = s.compile().expect("the spec compiles");
+    let js = plan(&tt, &rquery(&tt, q)).journeys;
+    for j in &js {
+        if let Err(e) = check_journey(s, &tt, q, j) {
+            panic!("invalid journey {j:?}: {e}");
+        }
+    }
+    triples(&js)
+}
+
+/// Two trips a → b: X leaves 07:10 and arrives 08:00, Y leaves 07:40 and arrives 08:00 too.
+fn window_spec() -> (Spec, usize, usize) {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (a, b) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0));
+    let v = s.service(&[base]);
+    let m = |h: u32, min: u32| h * 3600 + min * 60;
+    s.trip(v, &[(a, m(7, 10), m(7, 10)), (b, m(8, 0), m(8, 0))]);
+    s.trip(v, &[(a, m(7, 40), m(7, 40)), (b, m(8, 0), m(8, 0))]);
+    (s, a, b)
+}
+
+fn window_query(s: &Spec, kind: Kind, a: usize, b: usize, rule: WindowRule) -> OQuery {
+    let zero = oracle::day_start(s.base_date);
+    OQuery {
+        kind,
+        time: zero + 7 * 3600,
+        window: 1800,
+        origins: vec![(a, 0)],
+        targets: vec![(b, 0)],
+        max_transfers: 0,
+        min_transfer_secs: 0,
+        walk_radius_m: 0,
+        walk_speed_mps: 1.0,
+        wheelchair: false,
+        horizon: MAX_JOURNEY_SECS,
+        window_rule: rule,
+    }
+}
+
+/// The two window readings differ: depart-at 07:00 with a 30 min window. Only X leaves in the
+/// window; Y, leaving after it, arrives as early.
+#[test]
+fn oracle_window_rules_differ_on_a_journey_matched_by_a_later_one() {
+    let (s, a, b) = window_spec();
+    let zero = oracle::day_start(s.base_date);
+    let x = (zero + 7 * 3600 + 600, zero + 8 * 3600, 0);
+    let q = window_query(&s, Kind::DepartAt, a, b, WindowRule::InWindow);
+    assert_eq!(oracle::answer(&s, &q), vec![x]);
+    let q = window_query(&s, Kind::DepartAt, a, b, WindowRule::Unbeaten);
+    assert_eq!(oracle::answer(&s, &q), vec![]);
+}
+
+/// Router discrepancy with the task's model (and the README's "every Pareto-optimal journey
+/// leaving in [T, T+D]"): for a depart-at window 07:00–07:30 the router returns nothing,
+/// because a trip leaving at 07:40 (outside the window) arrives at 08:00 as the 07:10 does.
+/// The model says the 07:10 → 08:00 journey is the answer. Ignored until the semantics are
+/// decided: run with `cargo test --test cli -- --ignored`.
+#[test]
+#[ignore = "router window semantics differ from the task's model; see the report"]
+fn window_keeps_a_journey_matched_by_a_later_one() {
+    let (s, a, b) = window_spec();
+    let zero = oracle::day_start(s.base_date);
+    let q = window_query(&s, Kind::DepartAt, a, b, WindowRule::InWindow);
+    let want = vec![(zero + 7 * 3600 + 600, zero + 8 * 3600, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+}
+
+/// The arrive-by mirror: window 07:30–08:00 by arrival; Z leaves 07:00 and arrives 07:20
+/// (before the window), W leaves 07:00 and arrives 07:50. The model answers W.
+#[test]
+#[ignore = "router window semantics differ from the task's model; see the report"]
+fn arrive_by_window_keeps_a_journey_matched_by_an_earlier_one() {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (a, b) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0));
+    let v = s.service(&[base]);
+    let m = |h: u32, min: u32| h * 3600 + min * 60;
+    s.trip(v, &[(a, m(7, 0), m(7, 0)), (b, m(7, 20), m(7, 20))]);
+    s.trip(v, &[(a, m(7, 0), m(7, 0)), (b, m(7, 50), m(7, 50))]);
+    let zero = oracle::day_start(base);
+    let mut q = window_query(&s, Kind::ArriveBy, a, b, WindowRule::InWindow);
+    q.time = zero + 8 * 3600;
+    let want = vec![(zero + 7 * 3600, zero + m(7, 50) as i64, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+}
+
+/// Router bug (journeys of about 24 h): depart-at 00:00 to b, with a 10 min walk from b. Trips
+/// a → b leave 00:01:40 and 00:05:00 and both arrive 23:59:59. The answer arrives 00:09:59
+/// next day and should leave at 00:05:00 (the latest departure arriving as early); the router
+/// says 00:01:40. Its backward "latest departure" pass starts from the arrival *including*
+/// the walk and only looks 24 h back from there, so it cannot see boardings before 00:10:00;
+/// it then falls back to the forward pass's journey, which boarded the first trip.
+#[test]
+#[ignore = "router bug: depart-at tightening misses journeys within the egress walk of 24 h"]
+fn depart_at_leaves_as_late_as_possible_on_a_24h_journey() {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (a, b) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0));
+    let v = s.service(&[base]);
+    s.trip(v, &[(a, 100, 100), (b, 86399, 86399)]);
+    s.trip(v, &[(a, 300, 300), (b, 86399, 86399)]);
+    let zero = oracle::day_start(base);
+    let mut q = window_query(&s, Kind::DepartAt, a, b, WindowRule::InWindow);
+    q.time = zero;
+    q.window = 0;
+    q.targets = vec![(b, 600)];
+    let want = vec![(zero + 300, zero + 86399 + 600, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+}
+
+/// The arrive-by mirror: arrive by 23:59:59 at b from a, with a 10 min walk to a. Trips a → b
+/// both leave 00:01:40; one arrives 23:56:40, the other 23:59:59. The answer leaves 23:51:40
+/// the evening before and should arrive 23:56:40 (the earliest arrival leaving that late);
+/// the router says 23:59:59: its forward "earliest arrival" pass looks only 24 h on from the
+/// departure *including* the walk, sees neither trip arrive, and falls back to the backward
+/// pass's journey.
+#[test]
+#[ignore = "router bug: arrive-by tightening misses journeys within the access walk of 24 h"]
+fn arrive_by_arrives_as_early_as_possible_on_a_24h_journey() {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (a, b) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0));
+    let v = s.service(&[base]);
+    s.trip(v, &[(a, 100, 100), (b, 86200, 86200)]);
+    s.trip(v, &[(a, 100, 100), (b, 86399, 86399)]);
+    let zero = oracle::day_start(base);
+    let mut q = window_query(&s, Kind::ArriveBy, a, b, WindowRule::InWindow);
+    q.time = zero + 86399;
+    q.window = 0;
+    q.origins = vec![(a, 600)];
+    let want = vec![(zero + 100 - 600, zero + 86200, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+}
+
+/// b → c → d, two trips of one pattern that tie at c: the early one (b 08:00, c 08:10,
+/// d 08:20) and the late one (b 08:05, c 08:10, d 08:30).
+fn tie_spec() -> (Spec, [usize; 3]) {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (b, c, d) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0), s.stop(0.0, 6000.0));
+    let v = s.service(&[base]);
+    let m = |h: u32, min: u32| h * 3600 + min * 60;
+    s.trip(
+        v,
+        &[
+            (b, m(8, 0), m(8, 0)),
+            (c, m(8, 10), m(8, 10)),
+            (d, m(8, 20), m(8, 20)),
+        ],
+    );
+    s.trip(
+        v,
+        &[
+            (b, m(8, 5), m(8, 5)),
+            (c, m(8, 10), m(8, 10)),
+            (d, m(8, 30), m(8, 30)),
+        ],
+    );
+    (s, [b, c, d])
+}
+
+/// Router bug: a trip that ties with the current one at a stop is never switched to, even when
+/// it is better further on. Depart-at 08:00 from b (3 min walk) or c (10 min walk) to d:
+/// the rider can catch the late trip at b (08:05) or either trip at c (08:10); the early trip
+/// from c reaches d at 08:20. The router boards the late trip at b and, at c, keeps it because
+/// the early trip's departure there is not *strictly* earlier: it answers 08:02 → 08:30.
+#[test]
+#[ignore = "router bug: ties at a stop keep the current trip (scan_pattern compares bt < c)"]
+fn depart_at_switches_to_a_tied_trip_that_arrives_earlier() {
+    let (s, [b, c, d]) = tie_spec();
+    let zero = oracle::day_start(s.base_date);
+    let mut q = window_query(&s, Kind::DepartAt, b, d, WindowRule::InWindow);
+    q.time = zero + 8 * 3600;
+    q.window = 0;
+    q.origins = vec![(b, 180), (c, 600)];
+    let want = vec![(zero + 8 * 3600, zero + 8 * 3600 + 1200, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+}
+
+/// The arrive-by mirror (found by `arrive_by_matches_oracle`): b → c → d with an early trip
+/// (b 07:50, c 08:10, d 08:15) and a late one (b 08:00, c 08:10, d 08:25). Arrive by 08:20 at
+/// d, or at c followed by a 10 min walk. The late trip from b to c leaves latest (08:00, in at
+/// 08:20 after the walk); the router boards the early trip backwards at d and keeps it at c
+/// where the two tie, answering 07:50 → 08:15.
+#[test]
+#[ignore = "router bug: ties at a stop keep the current trip (scan_pattern compares bt < c)"]
+fn arrive_by_switches_to_a_tied_trip_that_leaves_later() {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (b, c, d) = (s.stop(0.0, 0.0), s.stop(0.0, 3000.0), s.stop(0.0, 6000.0));
+    let v = s.service(&[base]);
+    let m = |h: u32, min: u32| h * 3600 + min * 60;
+    s.trip(
+        v,
+        &[
+            (b, m(7, 50), m(7, 50)),
+            (c, m(8, 10), m(8, 10)),
+            (d, m(8, 15), m(8, 15)),
+        ],
+    );
+    s.trip(
+        v,
+        &[
+            (b, m(8, 0), m(8, 0)),
+            (c, m(8, 10), m(8, 10)),
+            (d, m(8, 25), m(8, 25)),
+        ],
+    );
+    let zero = oracle::day_start(base);
+    let mut q = window_query(&s, Kind::ArriveBy, b, d, WindowRule::InWindow);
+    q.time = zero + m(8, 20) as i64;
+    q.window = 0;
+    q.targets = vec![(d, 0), (c, 600)];
+    let want = vec![(zero + m(8, 0) as i64, zero + m(8, 20) as i64, 0)];
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+}
