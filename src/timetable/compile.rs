@@ -23,6 +23,14 @@ pub const MAX_WALK_LINK_M: u32 = 1000;
 /// end_date 2099-12-31): the compiled form stays small and queries past it say so.
 const MAX_DAYS: i64 = 3 * 366;
 
+/// Stop times beyond a week are malformed (long-distance feeds reach ~90 h). This also catches
+/// absurd hour counts that overflowed in the CSV reader.
+const MAX_STOP_TIME: u32 = 7 * 24 * 3600;
+
+/// One frequencies.txt row may expand to at most this many trips (a day at one-minute
+/// headways is 1,440); more is a malformed row, not a timetable.
+const MAX_FREQUENCY_RUNS: u32 = 5000;
+
 /// At most this many warnings of one kind are kept verbatim; the rest are counted.
 const MAX_WARNINGS_PER_KIND: usize = 5;
 
@@ -558,11 +566,18 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
                         frequency_trips += 1;
                         let base = dep[0];
                         for f in fs {
-                            if f.headway_secs == 0 || f.end_time <= f.start_time {
+                            let runs = (f.end_time.saturating_sub(f.start_time))
+                                .checked_div(f.headway_secs)
+                                .unwrap_or(0);
+                            if f.headway_secs == 0
+                                || f.end_time <= f.start_time
+                                || f.end_time > MAX_STOP_TIME
+                                || runs > MAX_FREQUENCY_RUNS
+                            {
                                 warn.add(
                                     "unusable frequencies.txt row",
                                     format!(
-                                        "frequencies.txt: trip {trip_id}: headway {} from {} to {} gives no departures; row skipped",
+                                        "frequencies.txt: trip {trip_id}: headway {} from {} to {} is not a usable service pattern; row skipped",
                                         f.headway_secs,
                                         crate::time::format_gtfs_time(f.start_time),
                                         crate::time::format_gtfs_time(f.end_time)
@@ -979,6 +994,13 @@ fn resolve_trip(
     let arr: Vec<u32> = arr.into_iter().map(|x| x.unwrap_or(0)).collect();
     let dep: Vec<u32> = dep.into_iter().map(|x| x.unwrap_or(0)).collect();
     for i in 0..n {
+        if arr[i].max(dep[i]) > MAX_STOP_TIME {
+            return Err(format!(
+                "at stop_sequence {} a time is beyond {} (malformed)",
+                rows[i].stop_sequence,
+                crate::time::format_gtfs_time(MAX_STOP_TIME)
+            ));
+        }
         if dep[i] < arr[i] {
             return Err(format!(
                 "at stop_sequence {} it departs ({}) before it arrives ({})",

@@ -270,3 +270,52 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn absurd_hours_skip_the_trip_instead_of_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = base_files();
+    let st = "trip_id,arrival_time,departure_time,stop_id,stop_sequence\nT1,99999999:00:00,99999999:00:00,S1,1\nT1,10:00:00,10:00:00,S2,2\nT2,08:00:00,08:00:00,S1,1\nT2,08:10:00,08:10:00,S2,2\n";
+    files
+        .iter_mut()
+        .find(|f| f.0 == "stop_times.txt")
+        .unwrap()
+        .1 = st.as_bytes().to_vec();
+    write_feed(dir.path(), &files);
+    let raw = read_raw(dir.path()).unwrap();
+    let tt = compile(&raw, "fuzz", "0".repeat(64)).unwrap();
+    assert!(
+        tt.meta
+            .warnings
+            .iter()
+            .any(|w| w.contains("trip T1") && w.contains("skipped")),
+        "{:?}",
+        tt.meta.warnings
+    );
+}
+
+#[test]
+fn absurd_frequencies_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = base_files();
+    let f = "trip_id,start_time,end_time,headway_secs,exact_times\nT2,00:00:00,160:00:00,1,0\nT2,08:00:00,4000000:00:00,600,0\nT2,08:00:00,09:00:00,0,0\n";
+    files
+        .iter_mut()
+        .find(|x| x.0 == "frequencies.txt")
+        .unwrap()
+        .1 = f.as_bytes().to_vec();
+    write_feed(dir.path(), &files);
+    let raw = read_raw(dir.path()).unwrap();
+    let tt = compile(&raw, "fuzz", "0".repeat(64)).unwrap();
+    assert_eq!(tt.meta.counts.trips_expanded, 1, "only T1 remains");
+    assert!(
+        tt.meta
+            .warnings
+            .iter()
+            .filter(|w| w.contains("frequencies.txt"))
+            .count()
+            >= 3,
+        "{:?}",
+        tt.meta.warnings
+    );
+}

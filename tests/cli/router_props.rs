@@ -529,7 +529,10 @@ fn window_drops_a_journey_beaten_by_a_later_one() {
     assert_eq!(oracle::answer(&s, &q), vec![]);
     assert_eq!(router_triples(&s, &q), vec![]);
     let q = window_query(&s, Kind::DepartAt, a, b, WindowRule::InWindow);
-    assert_eq!(oracle::answer(&s, &q), vec![(zero + 7 * 3600 + 600, zero + 8 * 3600, 0)]);
+    assert_eq!(
+        oracle::answer(&s, &q),
+        vec![(zero + 7 * 3600 + 600, zero + 8 * 3600, 0)]
+    );
 }
 
 /// The arrive-by mirror: window 07:30–08:00 by arrival; W leaves 07:00 and arrives 07:50, but
