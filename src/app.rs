@@ -175,13 +175,24 @@ pub fn open_feed(ctx: &Context, notes: &mut String) -> Result<(Timetable, LoadSt
     Ok((tt, stats))
 }
 
-fn local_feed_path(ctx: &Context, _notes: &mut String) -> Result<PathBuf> {
+/// The feed as a local path: a path as given, a URL downloaded (or revalidated) into the
+/// cache. A failed refresh with a previous copy is a note, not an error.
+fn local_feed_path(ctx: &Context, notes: &mut String) -> Result<PathBuf> {
+    use crate::feed::fetch::{FetchOptions, FetchStatus, fetch};
     match &ctx.feed {
         FeedSource::Path(p) => Ok(p.clone()),
-        FeedSource::Url(u) => Err(Error::Fetch {
-            url: u.clone(),
-            reason: "downloading feeds is not available in this build".into(),
-        }),
+        FeedSource::Url(u) => {
+            let f = fetch(u, &ctx.cache_dir, &FetchOptions::default(), ctx.now)?;
+            if let FetchStatus::KeptAfterFailure { reason } = &f.status {
+                let when = chrono::DateTime::from_timestamp(f.fetched_at, 0)
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_else(|| "earlier".into());
+                notes.push_str(&format!(
+                    "note: could not refresh {u}: {reason}; using the copy downloaded {when}\n"
+                ));
+            }
+            Ok(f.path)
+        }
     }
 }
 

@@ -27,12 +27,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The most hits a lookup returns (and asks the server for).
 pub const MAX_HITS: usize = 5;
 
-/// Nominatim's policy requires a User-Agent that identifies the application.
-const USER_AGENT: &str = concat!(
-    "gethere/",
-    env!("CARGO_PKG_VERSION"),
-    " (transit directions for meetups; https://github.com/gethere)"
-);
+use crate::http::{root_cause, seconds};
 
 /// Where and how politely to geocode.
 #[derive(Clone, Debug)]
@@ -159,16 +154,7 @@ fn request(query: &str, sent: &str, cfg: &GeocoderConfig, dir: &Path) -> Result<
         .append_pair("format", "jsonv2")
         .append_pair("limit", &MAX_HITS.to_string());
 
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .timeout(cfg.timeout)
-        .build()
-        .map_err(|e| fail(format!("could not set up HTTP: {}", root_cause(&e))))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| fail(format!("could not start the HTTP runtime: {e}")))?;
+    let (client, runtime) = crate::http::client(cfg.timeout, cfg.timeout).map_err(fail)?;
 
     wait_turn(dir, cfg.min_interval)?;
     let (status, body) = runtime
@@ -235,27 +221,6 @@ fn describe(e: &reqwest::Error, cfg: &GeocoderConfig) -> String {
         )
     } else {
         format!("the request to {} failed: {}", cfg.url, root_cause(e))
-    }
-}
-
-/// The innermost error, which names the actual problem ("Connection refused") where reqwest's
-/// outer layers only say "error sending request".
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut inner = e;
-    while let Some(next) = inner.source() {
-        inner = next;
-    }
-    inner.to_string()
-}
-
-/// "5 s", "1.5 s", "300 ms".
-fn seconds(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
     }
 }
 

@@ -19,6 +19,7 @@ pub mod error;
 pub mod feed;
 pub mod fsutil;
 pub mod geocode;
+pub mod http;
 pub mod itinerary;
 pub mod nearby;
 pub mod place;

@@ -7,6 +7,8 @@ mod announce_cmd;
 mod builder;
 #[path = "cli/common.rs"]
 mod common;
+#[path = "cli/fetch_cmd.rs"]
+mod fetch_cmd;
 #[path = "cli/fuzz.rs"]
 mod fuzz;
 #[path = "cli/geocode_cmd.rs"]

@@ -2,6 +2,7 @@
 //! directory into gtfs-structures' raw form (`load`), downloading with an HTTP cache (`fetch`),
 //! and the validation report of `gethere feed check` (`validate`).
 
+pub mod fetch;
 pub mod info;
 pub mod load;
 pub mod validate;

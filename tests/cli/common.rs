@@ -44,13 +44,18 @@ pub fn cache_dir() -> PathBuf {
 
 /// The real binary on the bundled feed and venues, with the shared cache.
 pub fn gethere() -> assert_cmd::Command {
+    gethere_on(trimet())
+}
+
+/// The real binary on `feed` (a path or URL) and the bundled venues, with the shared cache.
+pub fn gethere_on(feed: impl AsRef<std::ffi::OsStr>) -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("gethere").expect("binary built");
     c.env_remove("GETHERE_FEED")
         .env_remove("GETHERE_VENUES")
         .env_remove("GETHERE_GEOCODER")
         .env("GETHERE_CACHE_DIR", cache_dir())
         .arg("--feed")
-        .arg(trimet())
+        .arg(feed)
         .arg("--venues")
         .arg(root().join("data/venues.toml"))
         .current_dir(root());
@@ -74,11 +79,28 @@ pub fn gethere_args(args: &[&str]) -> (i32, String, String) {
     run(c)
 }
 
-/// A tiny HTTP server on 127.0.0.1 answering each connection with the next scripted response
-/// (status line + body), then 500s. It serves at most `responses.len() + 4` connections and
-/// stops by itself after 20 s. Returns the base URL and a log of request lines.
-pub fn serve(
-    responses: Vec<(u16, String)>,
+/// One scripted answer of the test server.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// 200 with this body and optional ETag.
+    Body(Vec<u8>, Option<String>),
+    /// This status with a short text body.
+    Status(u16, String),
+    /// 304 Not Modified.
+    NotModified,
+    /// Claims `claimed` bytes, sends `body`, closes.
+    Truncated(Vec<u8>, usize),
+    /// Accepts and never answers (until the server stops).
+    Hang,
+    /// Sends half a header and closes.
+    Broken,
+}
+
+/// A tiny HTTP server on 127.0.0.1 answering each connection with the next scripted reply,
+/// then 500s. It stops by itself after 20 s or 16 connections. Returns the base URL and the
+/// log of requests (request line and headers).
+pub fn serve_replies(
+    replies: Vec<Reply>,
 ) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -88,8 +110,9 @@ pub fn serve(
     listener.set_nonblocking(true).expect("nonblocking");
     std::thread::spawn(move || {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        let mut script = responses.into_iter();
+        let mut script = replies.into_iter();
         let mut served = 0;
+        let mut hung = Vec::new();
         while std::time::Instant::now() < deadline && served < 16 {
             let Ok((stream, _)) = listener.accept() else {
                 std::thread::sleep(std::time::Duration::from_millis(5));
@@ -98,25 +121,67 @@ pub fn serve(
             served += 1;
             let _ = stream.set_nonblocking(false);
             let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut first = String::new();
-            let _ = reader.read_line(&mut first);
+            let mut request = String::new();
             loop {
                 let mut l = String::new();
                 if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
                     break;
                 }
+                request.push_str(&l);
             }
-            log2.lock().expect("log").push(first.trim().to_string());
-            let (code, body) = script
+            log2.lock().expect("log").push(request);
+            let reply = script
                 .next()
-                .unwrap_or((500, "scripted responses exhausted".into()));
+                .unwrap_or(Reply::Status(500, "scripted replies exhausted".into()));
             let mut s = stream;
-            let _ = write!(
-                s,
-                "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
+            let head = |code: u16, len: usize, extra: &str| {
+                format!(
+                    "HTTP/1.1 {code} X\r\nContent-Length: {len}\r\nConnection: close\r\n{extra}\r\n"
+                )
+            };
+            match reply {
+                Reply::Body(b, etag) => {
+                    let extra = etag.map(|e| format!("ETag: {e}\r\n")).unwrap_or_default();
+                    let _ = s.write_all(head(200, b.len(), &extra).as_bytes());
+                    let _ = s.write_all(&b);
+                }
+                Reply::Status(code, text) => {
+                    let _ = s.write_all(
+                        head(code, text.len(), "Content-Type: application/json\r\n").as_bytes(),
+                    );
+                    let _ = s.write_all(text.as_bytes());
+                }
+                Reply::NotModified => {
+                    let _ = s.write_all(b"HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n");
+                }
+                Reply::Truncated(b, claimed) => {
+                    let _ = s.write_all(head(200, claimed, "").as_bytes());
+                    let _ = s.write_all(&b);
+                }
+                Reply::Hang => hung.push(s),
+                Reply::Broken => {
+                    let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Len");
+                }
+            }
         }
     });
     (url, log)
+}
+
+/// [`serve_replies`] with (status, JSON body) pairs.
+pub fn serve(
+    responses: Vec<(u16, String)>,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    serve_replies(
+        responses
+            .into_iter()
+            .map(|(code, body)| {
+                if code == 200 {
+                    Reply::Body(body.into_bytes(), None)
+                } else {
+                    Reply::Status(code, body)
+                }
+            })
+            .collect(),
+    )
 }
