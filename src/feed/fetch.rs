@@ -207,7 +207,7 @@ fn download(
             format!("the download broke off: {}", root_cause(&e))
         }
     };
-    let result = runtime.block_on(async {
+    runtime.block_on(async {
         let mut resp = req.send().await.map_err(transport)?;
         let status = resp.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
@@ -270,6 +270,5 @@ fn download(
             size,
             blake3: hasher.finalize().to_hex().to_string(),
         })
-    });
-    result
+    })
 }
