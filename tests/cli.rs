@@ -7,6 +7,8 @@ mod announce_cmd;
 mod builder;
 #[path = "cli/common.rs"]
 mod common;
+#[path = "cli/feed_cmd.rs"]
+mod feed_cmd;
 #[path = "cli/fetch_cmd.rs"]
 mod fetch_cmd;
 #[path = "cli/fuzz.rs"]
