@@ -3,6 +3,8 @@
 
 #[path = "cli/announce_cmd.rs"]
 mod announce_cmd;
+#[path = "cli/bad_feeds.rs"]
+mod bad_feeds;
 #[path = "cli/builder.rs"]
 mod builder;
 #[path = "cli/common.rs"]

@@ -59,9 +59,9 @@ pub fn content_hash(path: &Path) -> Result<String> {
 }
 
 /// Checks that `path` is a zip that gtfs-structures can open and that it does not expand to
-/// more than the bound; lists its GTFS files. Used for local feeds and for every download
-/// before it may replace a cached copy.
-pub fn check_zip(path: &Path) -> Result<Vec<String>> {
+/// more than the bound; lists its files with their sizes. Used for local feeds and for every
+/// download before it may replace a cached copy.
+pub fn check_zip(path: &Path) -> Result<Vec<(String, u64)>> {
     let feed = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|e| Error::io("opening feed", path, e))?;
     let mut zip =
@@ -80,7 +80,7 @@ pub fn check_zip(path: &Path) -> Result<Vec<String>> {
             reason: format!("zip entry {i} is unreadable: {e}"),
         })?;
         total = total.saturating_add(entry.size());
-        names.push(entry.name().to_string());
+        names.push((entry.name().to_string(), entry.size()));
     }
     if total > limit {
         return Err(Error::FeedUnusable {
@@ -128,17 +128,56 @@ pub fn read_raw(path: &Path) -> Result<RawGtfs> {
             reason: "no such file or directory".into(),
         });
     }
-    if path.is_file() {
-        check_zip(path)?;
-    }
-    GtfsReader::default()
+    let sizes = if path.is_file() {
+        check_zip(path)?
+    } else {
+        dir_sizes(path)
+    };
+    let mut raw = GtfsReader::default()
         .read_shapes(false)
         .raw()
         .read_from_path(path)
         .map_err(|e| Error::FeedUnusable {
             feed,
             reason: describe(&e),
+        })?;
+    // An empty optional file is common in real feeds and means "no rows"; the reader would
+    // fail on it (it reads a 3-byte BOM first).
+    let empty = |name: &str| {
+        sizes
+            .iter()
+            .any(|(n, size)| (n == name || n.ends_with(&format!("/{name}"))) && *size < 3)
+    };
+    if empty("calendar.txt") {
+        raw.calendar = Some(Ok(Vec::new()));
+    }
+    if empty("calendar_dates.txt") {
+        raw.calendar_dates = Some(Ok(Vec::new()));
+    }
+    if empty("frequencies.txt") {
+        raw.frequencies = Some(Ok(Vec::new()));
+    }
+    if empty("transfers.txt") {
+        raw.transfers = Some(Ok(Vec::new()));
+    }
+    if empty("feed_info.txt") {
+        raw.feed_info = Some(Ok(Vec::new()));
+    }
+    Ok(raw)
+}
+
+/// (file name, size) of each file of a directory feed.
+fn dir_sizes(path: &Path) -> Vec<(String, u64)> {
+    std::fs::read_dir(path)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let size = e.metadata().ok()?.len();
+                    Some((e.file_name().to_string_lossy().into_owned(), size))
+                })
+                .collect()
         })
+        .unwrap_or_default()
 }
 
 /// A gtfs-structures error in one line, with the file, the line number and the offending
@@ -168,7 +207,12 @@ pub fn describe(e: &gtfs_structures::Error) -> String {
             s
         }
         G::MissingFile(f) => format!("required file {f} is missing"),
-        G::NamedFileIO { file_name, source } => format!("{file_name}: {source}"),
+        G::NamedFileIO { file_name, source } => match source.downcast_ref::<std::io::Error>() {
+            Some(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                format!("{file_name} is empty")
+            }
+            _ => format!("{file_name}: {source}"),
+        },
         other => {
             let mut s = other.to_string();
             let mut src = std::error::Error::source(other);

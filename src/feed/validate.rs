@@ -201,6 +201,8 @@ pub fn check(path: &Path) -> Result<CheckReport, Error> {
         }
     }
 
+    report.warnings.extend(check_time_fields(path));
+
     if !used_errors.is_empty() {
         report.usable = false;
         report.errors = used_errors;
@@ -220,4 +222,90 @@ pub fn check(path: &Path) -> Result<CheckReport, Error> {
         Err(e) => return Err(e),
     }
     Ok(report)
+}
+
+/// Time fields the GTFS reader accepts but the spec does not: minutes or seconds of 60 or more
+/// (`25:61:00` is read as 26:01:00). The reader keeps only the number, so the validator reads
+/// the text of those columns itself (with the csv crate), once, only for `feed check`.
+fn check_time_fields(path: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for (file, cols) in [
+        ("stop_times.txt", &["arrival_time", "departure_time"][..]),
+        ("frequencies.txt", &["start_time", "end_time"][..]),
+    ] {
+        let Some(bytes) = read_member(path, file) else {
+            continue;
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes));
+        let Ok(headers) = rdr.headers().cloned() else {
+            continue;
+        };
+        let idx: Vec<(usize, &str)> = cols
+            .iter()
+            .filter_map(|c| headers.iter().position(|h| h.trim() == *c).map(|i| (i, *c)))
+            .collect();
+        let mut bad = 0usize;
+        for rec in rdr.records().flatten() {
+            for &(i, col) in &idx {
+                let v = rec.get(i).unwrap_or("").trim();
+                if v.is_empty() || well_formed_time(v) {
+                    continue;
+                }
+                bad += 1;
+                if bad <= 5 {
+                    let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                    out.push(format!(
+                        "{file}:{line}: {col} '{v}' is not HH:MM:SS with minutes and seconds below 60"
+                    ));
+                }
+            }
+        }
+        if bad > 5 {
+            out.push(format!("… and {} more malformed times in {file}", bad - 5));
+        }
+    }
+    out
+}
+
+fn well_formed_time(v: &str) -> bool {
+    let mut parts = v.split(':');
+    let (Some(h), Some(m), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let num = |x: &str, max: u32| {
+        !x.is_empty()
+            && x.len() <= 2
+            && x.chars().all(|c| c.is_ascii_digit())
+            && x.parse::<u32>().is_ok_and(|n| n < max)
+    };
+    !h.is_empty()
+        && h.len() <= 3
+        && h.chars().all(|c| c.is_ascii_digit())
+        && num(m, 60)
+        && num(s, 60)
+}
+
+/// A file of a feed (zip member or file in a directory), bounded by the feed size limit.
+fn read_member(path: &Path, name: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    if path.is_dir() {
+        return std::fs::read(path.join(name)).ok();
+    }
+    let f = std::fs::File::open(path).ok()?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(f)).ok()?;
+    let idx = (0..zip.len()).find(|&i| {
+        zip.name_for_index(i)
+            .is_some_and(|n| n == name || n.ends_with(&format!("/{name}")))
+    })?;
+    let mut entry = zip.by_index(idx).ok()?;
+    let mut buf = Vec::new();
+    (&mut entry)
+        .take(crate::feed::load::DEFAULT_MAX_FEED_BYTES)
+        .read_to_end(&mut buf)
+        .ok()?;
+    Some(buf)
 }

@@ -20,7 +20,7 @@ fn cases() -> u32 {
 
 /// A small valid feed: two stops, one route, a trip past midnight, calendar + exceptions,
 /// a frequency and a transfer.
-const FEED: &[(&str, &str)] = &[
+pub(crate) const FEED: &[(&str, &str)] = &[
     (
         "agency.txt",
         "agency_id,agency_name,agency_url,agency_timezone\nA,Agency,https://a.example,America/Los_Angeles\n",
@@ -59,13 +59,13 @@ const FEED: &[(&str, &str)] = &[
     ),
 ];
 
-fn write_feed(dir: &Path, files: &[(String, Vec<u8>)]) {
+pub(crate) fn write_feed(dir: &Path, files: &[(String, Vec<u8>)]) {
     for (name, bytes) in files {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
 }
 
-fn base_files() -> Vec<(String, Vec<u8>)> {
+pub(crate) fn base_files() -> Vec<(String, Vec<u8>)> {
     FEED.iter()
         .map(|(n, c)| (n.to_string(), c.as_bytes().to_vec()))
         .collect()
