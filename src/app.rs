@@ -139,12 +139,17 @@ impl Context {
     }
 }
 
-/// Parses a user time in the feed's zone and checks its date is within the feed's service.
+/// Parses a user time in the feed's zone and checks its date is near the feed's service: a
+/// day of slack either side, because the last service day's trips run past midnight (GTFS
+/// 25:10 is the next calendar day) and, on a spring-forward day, the first service day's
+/// early trips run the evening before. Within that, the search decides.
 fn time_in_feed(tt: &Timetable, input: &str) -> Result<Instant> {
     let t = crate::time::parse_user_time(input, tt.tz())?;
     let date = crate::time::local_date(tt.tz(), t);
     match tt.service_range() {
-        Some((first, last)) if date < first || date > last => {
+        Some((first, last))
+            if date < first - chrono::Days::new(1) || date > last + chrono::Days::new(1) =>
+        {
             Err(Error::DateOutsideFeed { date, first, last })
         }
         _ => Ok(t),
@@ -454,7 +459,14 @@ fn no_journey_message(
             })
         })
     };
-    if !served_today(&q.origins) {
+    let beyond = tt
+        .service_range()
+        .filter(|(first, last)| date < *first || date > *last)
+        .map(|(first, last)| format!(" (the feed's service runs {first} to {last})"))
+        .unwrap_or_default();
+    if !beyond.is_empty() {
+        s.push_str(&beyond);
+    } else if !served_today(&q.origins) {
         s.push_str(&format!("; no trip serves {} on {date}", from.name));
     } else if !served_today(&q.targets) {
         s.push_str(&format!("; no trip serves {} on {date}", to.name));

@@ -13,6 +13,8 @@ mod common;
 mod feed_cmd;
 #[path = "cli/fetch_cmd.rs"]
 mod fetch_cmd;
+#[path = "cli/fixture_rules.rs"]
+mod fixture_rules;
 #[path = "cli/fuzz.rs"]
 mod fuzz;
 #[path = "cli/geocode_cmd.rs"]
