@@ -143,11 +143,7 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
     }
 
     if let Some(last) = &a.last_departures {
-        let end = a
-            .event
-            .end_t
-            .map(|e| crate::time::format_hm(tt.tz(), e))
-            .unwrap_or_default();
+        let end = a.event.end_text.clone().unwrap_or_default();
         h.push_str(&format!(
             "<h3 style=\"{H3}\">Getting home <span style=\"{MUTED}\">(the event ends at {})</span></h3>\n",
             esc(&end)

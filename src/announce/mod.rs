@@ -56,6 +56,8 @@ pub struct EventView {
     pub date_text: String,
     /// "17:30" or "17:30–19:30"
     pub time_text: String,
+    /// "19:30", when the event has an end.
+    pub end_text: Option<String>,
     #[serde(skip)]
     pub(crate) start_t: Instant,
     #[serde(skip)]
@@ -348,6 +350,7 @@ pub fn build(
             Some(e) => format!("{}–{}", format_hm(tz, start), format_hm(tz, e)),
             None => format_hm(tz, start),
         },
+        end_text: end.map(|e| format_hm(tz, e)),
         start_t: start,
         end_t: end,
     };

@@ -162,11 +162,7 @@ pub fn render(a: &Announcement, tt: &Timetable, style: Style) -> String {
     }
 
     if let Some(last) = &a.last_departures {
-        let end = a
-            .event
-            .end_t
-            .map(|e| crate::time::format_hm(tt.tz(), e))
-            .unwrap_or_default();
+        let end = a.event.end_text.clone().unwrap_or_default();
         w.h3(&format!("Getting home (the event ends at {end})"));
         if last.is_empty() {
             w.para("No departures from the nearby stops after the event.");
