@@ -139,6 +139,35 @@ impl Context {
     }
 }
 
+/// A venue far from every stop of the feed is probably the wrong venue or the wrong feed:
+/// say so (the answer still stands).
+const FAR_VENUE_M: u32 = 3000;
+
+fn far_venue_note(tt: &Timetable, index: &StopIndex, p: &place::Resolved, notes: &mut String) {
+    if let Some(key) = &p.venue {
+        far_point_note(tt, index, key, p.lat, p.lon, notes);
+    }
+}
+
+fn far_point_note(
+    tt: &Timetable,
+    index: &StopIndex,
+    key: &str,
+    lat: f64,
+    lon: f64,
+    notes: &mut String,
+) {
+    if let Some(&(s, d)) = index.nearest(tt, lat, lon, 1).first()
+        && d > FAR_VENUE_M
+    {
+        notes.push_str(&format!(
+            "warning: venue '{key}' is {:.1} km from the nearest stop in this feed ({}); check its coordinates or the feed\n",
+            d as f64 / 1000.0,
+            tt.stop(s).name
+        ));
+    }
+}
+
 /// Parses a user time in the feed's zone and checks its date is near the feed's service: a
 /// day of slack either side, because the last service day's trips run past midnight (GTFS
 /// 25:10 is the next calendar day) and, on a spring-forward day, the first service day's
@@ -354,6 +383,8 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     };
     let from = resolver.resolve(&req.from)?;
     let to = resolver.resolve(&req.to)?;
+    far_venue_note(&tt, &index, &from, &mut out.stderr);
+    far_venue_note(&tt, &index, &to, &mut out.stderr);
     let mut targets = to.access.clone();
     targets.retain(|t| !from.access.iter().any(|o| o.stop == t.stop));
     if targets.is_empty() {
@@ -560,6 +591,7 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
         allow_no_stops: true,
     };
     let resolved = resolver.resolve(&place)?;
+    far_venue_note(&tt, &index, &resolved, &mut out.stderr);
     let req = crate::stops::StopsRequest {
         radius_m: args.radius,
         limit: args.limit,
@@ -629,6 +661,14 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         &req,
         gfn.as_ref().map(|f| f as place::Geocoder),
     )?;
+    far_point_note(
+        &tt,
+        &index,
+        &a.venue.key,
+        a.venue.lat,
+        a.venue.lon,
+        &mut out.stderr,
+    );
     let body = match ctx.format {
         Format::Markdown => announce::text::render(&a, &tt, announce::text::Style::Markdown) + "\n",
         Format::Text => announce::text::render(&a, &tt, announce::text::Style::Text) + "\n",

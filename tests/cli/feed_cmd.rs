@@ -209,3 +209,17 @@ fn feed_check_on_the_bundled_feed_is_clean() {
     assert_eq!(v["usable"], true);
     assert_eq!(v["errors"], serde_json::json!([]));
 }
+
+#[test]
+fn an_old_format_cache_is_rebuilt() {
+    let cache = tempfile::tempdir().unwrap();
+    let (_, first, _) = info(&trimet(), cache.path(), &["--now", "2021-11-01"]);
+    let file = cache_file(cache.path());
+    let mut b = std::fs::read(&file).unwrap();
+    b[8..12].copy_from_slice(&0u32.to_le_bytes()); // format version 0
+    std::fs::write(&file, &b).unwrap();
+    let (code, out, err) = info(&trimet(), cache.path(), &["--now", "2021-11-01"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, first);
+    assert!(err.contains("format version 0"), "{err}");
+}

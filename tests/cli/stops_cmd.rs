@@ -92,3 +92,39 @@ fn ambiguous_and_unknown_names_are_clear() {
         "a similar venue is suggested: {err}"
     );
 }
+
+#[test]
+fn a_venue_far_from_the_feed_is_flagged() {
+    let (code, _, err) = gethere_args(&["stops", "--near", "pdx-airport"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("warning: venue 'pdx-airport' is 6.3 km from the nearest stop in this feed (NE 82nd Ave MAX Station)"), "{err}");
+    let (_, _, err) = gethere_args(&["stops", "--near", "new-relic"]);
+    assert!(!err.contains("warning"), "{err}");
+}
+
+#[test]
+fn an_unreadable_or_invalid_venues_file_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("venues.toml");
+    std::fs::write(
+        &bad,
+        "[venues.x]\nname = \"X\"\nlat = 45.5\nlon = -122.6\nadress = \"typo\"\n",
+    )
+    .unwrap();
+    for (path, needle) in [
+        (dir.path().join("missing.toml"), "reading venues file"),
+        (bad, "unknown field `adress`"),
+    ] {
+        let mut c = assert_cmd::Command::cargo_bin("gethere").unwrap();
+        c.env("GETHERE_CACHE_DIR", crate::common::cache_dir())
+            .arg("--feed")
+            .arg(crate::common::trimet())
+            .arg("--venues")
+            .arg(&path)
+            .args(["stops", "--near", "x"]);
+        let (code, out, err) = crate::common::run(c);
+        assert_eq!((code, out.as_str()), (2, ""), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{err}");
+    }
+}
