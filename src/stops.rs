@@ -112,7 +112,17 @@ pub fn report(
     }
     let within_radius = !found.is_empty();
     if !within_radius {
-        found = index.nearest(tt, place.lat, place.lon, 3);
+        // The nearest few anyway, under the same filter.
+        found = index.nearest(
+            tt,
+            place.lat,
+            place.lon,
+            if req.wheelchair { 200 } else { 3 },
+        );
+        if req.wheelchair {
+            found.retain(|&(s, _)| tt.stop(s).wheelchair == Wheelchair::Accessible);
+            found.truncate(3);
+        }
     }
     found.truncate(req.limit);
     let stops = found
@@ -198,13 +208,18 @@ impl StopsReport {
                 "Stops within {} m of {}",
                 self.radius_m, self.near.name
             ));
+        } else if self.stops.is_empty() && self.wheelchair {
+            s.push_str(&format!(
+                "No stop near {} is marked wheelchair accessible in this feed",
+                self.near.name
+            ));
         } else {
             s.push_str(&format!(
                 "No stop within {} m of {}; the nearest ones",
                 self.radius_m, self.near.name
             ));
         }
-        if self.wheelchair {
+        if self.wheelchair && !self.stops.is_empty() {
             s.push_str(" (wheelchair accessible only)");
         }
         s.push('\n');

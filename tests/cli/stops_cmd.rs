@@ -128,3 +128,21 @@ fn an_unreadable_or_invalid_venues_file_is_one_clear_error() {
         assert!(err.contains(needle), "{err}");
     }
 }
+
+#[test]
+fn wheelchair_filter_applies_to_the_nearest_fallback_too() {
+    // TriMet's stops do not say whether they are step-free: none qualifies, and none is shown.
+    let (code, out, _) = gethere_args(&[
+        "stops",
+        "--near",
+        "45.5189,-122.6789",
+        "--radius",
+        "250",
+        "--wheelchair",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out.trim(),
+        "No stop near 45.51890,-122.67890 is marked wheelchair accessible in this feed"
+    );
+}
