@@ -147,6 +147,19 @@ impl Resolver<'_> {
         }
         match match_stop_name(self.tt, text) {
             StopMatch::One(s) => return Ok(self.at_stop(s)),
+            StopMatch::Corner(list) => {
+                let mut r = self.at_stop(list[0]);
+                r.stop = None;
+                r.access = list
+                    .iter()
+                    .map(|&s| Access {
+                        stop: s,
+                        secs: 0,
+                        metres: 0,
+                    })
+                    .collect();
+                return Ok(r);
+            }
             StopMatch::Many(list) => {
                 let shown: Vec<String> = list
                     .iter()
@@ -281,6 +294,13 @@ impl Resolver<'_> {
                 self.tt.stop(s).id,
                 self.tt.stop(s).name
             ),
+            StopMatch::Corner(list) => format!(
+                "; did you mean {}?",
+                list.iter()
+                    .map(|&s| format!("stop:{}", self.tt.stop(s).id))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
             StopMatch::Many(list) => format!(
                 "; did you mean {}?",
                 list.iter()
@@ -302,8 +322,22 @@ pub enum StopMatch {
     None,
     /// One stop or one station (its platforms are used).
     One(StopIdx),
+    /// Stops of the same name close together (both sides of a street corner): one place.
+    Corner(Vec<StopIdx>),
     /// Several different stations/stops, sorted by name then id.
     Many(Vec<StopIdx>),
+}
+
+/// Same name, all within 250 m of each other: the stops of one corner or platform pair.
+fn is_corner(tt: &Timetable, list: &[StopIdx]) -> bool {
+    let name = |s: StopIdx| normalize(&tt.stop(s).name);
+    list.iter().all(|&a| name(a) == name(list[0]))
+        && list.iter().all(|&a| {
+            list.iter().all(|&b| {
+                let (p, q) = (tt.stop(a), tt.stop(b));
+                crate::timetable::compile::distance_m(p.lat, p.lon, q.lat, q.lon) <= 250.0
+            })
+        })
 }
 
 fn normalize(s: &str) -> Vec<String> {
@@ -347,6 +381,7 @@ pub fn match_stop_name(tt: &Timetable, text: &str) -> StopMatch {
     };
     match group(exact) {
         StopMatch::None => {}
+        StopMatch::Many(list) if is_corner(tt, &list) => return StopMatch::Corner(list),
         m => return m,
     }
     let fuzzy: Vec<StopIdx> = (0..tt.stops.len() as u32)

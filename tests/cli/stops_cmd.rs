@@ -146,3 +146,28 @@ fn wheelchair_filter_applies_to_the_nearest_fallback_too() {
         "No stop near 45.51890,-122.67890 is marked wheelchair accessible in this feed"
     );
 }
+
+#[test]
+fn same_named_stops_on_one_corner_are_one_place() {
+    let Some(feed) = crate::common::shared_data("charlotte-cats-2018/charlotte-cats-2018.gtfs.zip")
+    else {
+        return;
+    };
+    // Two stops named "Trade St & Tryon St", one on each side of the street.
+    let mut c = crate::common::gethere_on(feed);
+    c.args([
+        "plan",
+        "--from",
+        "Trade St & Tryon St",
+        "--to",
+        "35.1500,-80.8270",
+        "--arrive-by",
+        "2018-10-10T17:30",
+        "--format",
+        "json",
+    ]);
+    let (code, out, err) = crate::common::run(c);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["query"]["from"]["name"], "Trade St & Tryon St");
+}
