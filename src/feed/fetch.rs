@@ -86,10 +86,13 @@ pub fn fetch(url: &str, cache_dir: &Path, opts: &FetchOptions, now: i64) -> Resu
     let (zip_path, meta_path) = cached_paths(url, cache_dir);
     let dir = zip_path.parent().unwrap_or(cache_dir).to_path_buf();
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating cache directory", &dir, e))?;
+    // The sidecar must describe the zip on disk: two processes downloading at once each rename
+    // their zip and write their sidecar, and the last of each may come from different runs.
+    // Revalidating with the other run's ETag could then keep a zip the server never sent.
     let previous: Option<Meta> = std::fs::read(&meta_path)
         .ok()
         .and_then(|b| serde_json::from_slice::<Meta>(&b).ok())
-        .filter(|m| m.url == url && zip_path.is_file());
+        .filter(|m| m.url == url && describes(m, &zip_path));
 
     let spinner = crate::progress::Spinner::start(format!("downloading {url}"));
     let outcome = download(url, &dir, previous.as_ref(), opts);
@@ -147,6 +150,19 @@ pub fn fetch(url: &str, cache_dir: &Path, opts: &FetchOptions, now: i64) -> Resu
             reason,
         }),
     }
+}
+
+/// Whether the sidecar's size and hash are those of the cached zip.
+fn describes(m: &Meta, zip: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(zip) else {
+        return false;
+    };
+    if file.metadata().map(|md| md.len()).ok() != Some(m.size) {
+        return false;
+    }
+    let mut hasher = blake3::Hasher::new();
+    let mut reader = std::io::BufReader::new(file);
+    hasher.update_reader(&mut reader).is_ok() && hasher.finalize().to_hex().as_str() == m.blake3
 }
 
 enum Downloaded {

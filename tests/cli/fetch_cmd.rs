@@ -202,3 +202,31 @@ fn the_cli_uses_a_url_feed_and_says_when_it_keeps_the_old_copy() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: could not download"), "{err}");
 }
+
+#[test]
+fn a_sidecar_that_does_not_describe_the_zip_is_not_used_to_revalidate() {
+    let good = zip_bytes();
+    let (url, log) = serve_replies(vec![
+        Reply::Body(good.clone(), Some("\"v1\"".into())),
+        Reply::Body(good.clone(), Some("\"v2\"".into())),
+    ]);
+    let url = format!("{url}/gtfs.zip");
+    let cache = tempfile::tempdir().unwrap();
+    let f = fetch(&url, cache.path(), &quick(), 1).unwrap();
+    // Another run's zip ends up on disk under this run's sidecar.
+    let mut other = good.clone();
+    other.extend_from_slice(b"\0");
+    std::fs::write(&f.path, &other).unwrap();
+    let f = fetch(&url, cache.path(), &quick(), 2).unwrap();
+    assert_eq!(
+        f.status,
+        FetchStatus::Downloaded,
+        "a full download, not a 304 for the wrong file"
+    );
+    assert!(
+        !log.lock().unwrap()[1]
+            .to_lowercase()
+            .contains("if-none-match")
+    );
+    assert_eq!(std::fs::read(&f.path).unwrap(), good);
+}
