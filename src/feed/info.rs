@@ -123,7 +123,7 @@ impl FeedInfo {
             _ => s.push_str("service: none\n"),
         }
         s.push_str(&format!(
-            "counts: {} stops, {} routes, {} trips, {} stop times, {} frequency-based trips, {} transfers\n",
+            "counts: {} stops, {} routes, {} trips, {} stop times, {} frequency-based trips, {} transfers.txt rules\n",
             c.stops, c.routes, c.trips, c.stop_times, c.frequency_trips, c.transfers
         ));
         s.push_str(&format!(

@@ -57,7 +57,7 @@ impl CheckReport {
         }
         if let Some(c) = &self.counts {
             s.push_str(&format!(
-                "\n{} stops, {} routes, {} trips, {} stop times ({} interpolated), {} frequency-based trips, {} transfers\n",
+                "\n{} stops, {} routes, {} trips, {} stop times ({} interpolated), {} frequency-based trips, {} transfers.txt rules\n",
                 c.stops, c.routes, c.trips, c.stop_times, c.interpolated_stop_times, c.frequency_trips, c.transfers
             ));
         }

@@ -480,6 +480,11 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
             gtfs::Exception::Deleted => *w &= !(1 << (i % 64)),
         }
     }
+    if service_bits.iter().all(|&w| w == 0) {
+        return Err(unusable(
+            "no trip runs on any day: calendar.txt switches on no weekday and calendar_dates.txt adds no date for the trips' services".into(),
+        ));
+    }
     let day_start: Vec<Instant> = (0..num_days)
         .map(|i| service_day_start(tz, first_day + chrono::Days::new(i as u64)))
         .collect();
@@ -591,7 +596,11 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
                             let mut start = f.start_time;
                             while start < f.end_time {
                                 let shift = |v: &Vec<u32>| -> Vec<u32> {
-                                    v.iter().map(|&x| x - base + start).collect()
+                                    v.iter()
+                                        .map(|&x| {
+                                            (x as i64 - base as i64 + start as i64).max(0) as u32
+                                        })
+                                        .collect()
                                 };
                                 recs.push(TripRec {
                                     trip: t,

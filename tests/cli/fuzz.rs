@@ -319,3 +319,43 @@ fn absurd_frequencies_are_skipped() {
         tt.meta.warnings
     );
 }
+
+#[test]
+fn a_frequency_template_arriving_before_it_departs_does_not_underflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = base_files();
+    let st = "trip_id,arrival_time,departure_time,stop_id,stop_sequence\nT1,23:50:00,23:50:00,S1,1\nT1,25:10:00,25:10:00,S2,2\nT2,07:55:00,08:00:00,S1,1\nT2,08:10:00,08:10:00,S2,2\n";
+    files
+        .iter_mut()
+        .find(|f| f.0 == "stop_times.txt")
+        .unwrap()
+        .1 = st.as_bytes().to_vec();
+    write_feed(dir.path(), &files);
+    let raw = read_raw(dir.path()).unwrap();
+    let tt = compile(&raw, "fuzz", "0".repeat(64)).unwrap();
+    assert_eq!(tt.meta.counts.trips_expanded, 7);
+}
+
+#[test]
+fn services_that_never_run_make_the_feed_unusable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = base_files();
+    for (name, content) in [
+        (
+            "calendar.txt",
+            "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\nWK,0,0,0,0,0,0,0,20211101,20211130\n",
+        ),
+        (
+            "calendar_dates.txt",
+            "service_id,date,exception_type\nWK,20211111,2\n",
+        ),
+    ] {
+        files.iter_mut().find(|f| f.0 == name).unwrap().1 = content.as_bytes().to_vec();
+    }
+    write_feed(dir.path(), &files);
+    let raw = read_raw(dir.path()).unwrap();
+    let e = compile(&raw, "fuzz", "0".repeat(64))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no trip runs on any day"), "{e}");
+}
