@@ -185,6 +185,39 @@ fn time_in_feed(tt: &Timetable, input: &str) -> Result<Instant> {
     }
 }
 
+/// Resolves places as every command does (venues file, stop index, configured geocoder) and
+/// warns about venues far from the feed. `(radius_m, speed_mps, allow_no_stops)` as in
+/// [`Resolver`]. Returns one resolved place per input, in order.
+fn resolve_places(
+    ctx: &Context,
+    tt: &Timetable,
+    index: &StopIndex,
+    places: &[&Place],
+    (radius_m, speed_mps, allow_no_stops): (u32, f64, bool),
+    notes: &mut String,
+) -> Result<Vec<place::Resolved>> {
+    let venues = ctx.load_venues()?;
+    let gcfg = ctx.geocoder_config(venues.as_ref());
+    let gfn = geocoder_fn(&gcfg, ctx);
+    let resolver = Resolver {
+        tt,
+        index,
+        venues: venues.as_ref(),
+        radius_m,
+        speed_mps,
+        geocoder: gfn.as_ref().map(|f| f as place::Geocoder),
+        allow_no_stops,
+    };
+    places
+        .iter()
+        .map(|p| {
+            let r = resolver.resolve(p)?;
+            far_venue_note(tt, index, &r, notes);
+            Ok(r)
+        })
+        .collect()
+}
+
 /// A geocoder callback for [`Resolver`], bound to the configuration and cache directory.
 fn geocoder_fn<'a>(
     cfg: &'a Option<GeocoderConfig>,
@@ -368,23 +401,17 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     let (tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
     let load_ms = t_load.elapsed().as_secs_f64() * 1000.0;
     let time = time_in_feed(&tt, &req.time)?;
-    let venues = ctx.load_venues()?;
     let index = StopIndex::new(&tt);
-    let gcfg = ctx.geocoder_config(venues.as_ref());
-    let gfn = geocoder_fn(&gcfg, ctx);
-    let resolver = Resolver {
-        tt: &tt,
-        index: &index,
-        venues: venues.as_ref(),
-        radius_m: req.walk_radius_m.max(1),
-        speed_mps: req.walk_speed_mps,
-        geocoder: gfn.as_ref().map(|f| f as place::Geocoder),
-        allow_no_stops: false,
-    };
-    let from = resolver.resolve(&req.from)?;
-    let to = resolver.resolve(&req.to)?;
-    far_venue_note(&tt, &index, &from, &mut out.stderr);
-    far_venue_note(&tt, &index, &to, &mut out.stderr);
+    let mut places = resolve_places(
+        ctx,
+        &tt,
+        &index,
+        &[&req.from, &req.to],
+        (req.walk_radius_m.max(1), req.walk_speed_mps, false),
+        &mut out.stderr,
+    )?;
+    let to = places.pop().expect("two places resolved");
+    let from = places.pop().expect("two places resolved");
     let mut targets = to.access.clone();
     targets.retain(|t| !from.access.iter().any(|o| o.stop == t.stop));
     if targets.is_empty() {
@@ -576,22 +603,18 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
         Some(t) => Some(time_in_feed(&tt, t)?),
         None => None,
     };
-    let venues = ctx.load_venues()?;
     let index = StopIndex::new(&tt);
-    let gcfg = ctx.geocoder_config(venues.as_ref());
-    let gfn = geocoder_fn(&gcfg, ctx);
     // The report applies --radius itself and shows the nearest stops when none is within it.
-    let resolver = Resolver {
-        tt: &tt,
-        index: &index,
-        venues: venues.as_ref(),
-        radius_m: args.radius,
-        speed_mps: args.walk_speed,
-        geocoder: gfn.as_ref().map(|f| f as place::Geocoder),
-        allow_no_stops: true,
-    };
-    let resolved = resolver.resolve(&place)?;
-    far_venue_note(&tt, &index, &resolved, &mut out.stderr);
+    let resolved = resolve_places(
+        ctx,
+        &tt,
+        &index,
+        &[&place],
+        (args.radius, args.walk_speed, true),
+        &mut out.stderr,
+    )?
+    .pop()
+    .expect("one place resolved");
     let req = crate::stops::StopsRequest {
         radius_m: args.radius,
         limit: args.limit,

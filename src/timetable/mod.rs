@@ -448,7 +448,7 @@ impl Timetable {
             .map(|i| StopIdx(i as u32))
     }
 
-    /// The wheelchair accessibility of trip `t`.
+    /// Trip `t`.
     pub fn trip(&self, t: TripIdx) -> &Trip {
         &self.trips[t.ix()]
     }
