@@ -52,6 +52,10 @@ pub struct LegView {
     pub headway_s: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approximate: Option<bool>,
+    /// Transit legs: the rider stays on board from the previous leg (the vehicle continues as
+    /// this trip: same block, or an in-seat transfer). Present only when true; not a transfer.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stay_on_board: bool,
     #[serde(skip)]
     pub(crate) dep_t: Instant,
     #[serde(skip)]
@@ -158,6 +162,7 @@ pub fn view(
                         intermediate_stops: None,
                         headway_s: None,
                         approximate: None,
+                        stay_on_board: false,
                         dep_t: departure,
                         arr_t: arrival,
                     },
@@ -169,6 +174,7 @@ pub fn view(
                         alight_pos,
                         departure,
                         arrival,
+                        stay_on_board,
                         ..
                     } => {
                         let t = tt.trip(trip);
@@ -199,6 +205,7 @@ pub fn view(
                             intermediate_stops: Some(alight_pos.saturating_sub(board_pos + 1)),
                             headway_s: t.frequency.as_ref().map(|f| f.headway_secs),
                             approximate: t.frequency.as_ref().map(|f| !f.exact),
+                            stay_on_board,
                             dep_t: departure,
                             arr_t: arrival,
                         }
@@ -280,6 +287,16 @@ impl PlanView {
     }
 }
 
+/// What riders call the vehicle of a route type, for "the train continues as …".
+fn vehicle_word(route_type: i32) -> &'static str {
+    match route_type {
+        3 | 11 | 700..=799 | 200..=299 | 800..=899 => "bus",
+        4 | 1000..=1099 | 1200 => "boat",
+        5 | 6 | 7 | 1300..=1499 => "car",
+        _ => "train",
+    }
+}
+
 /// `17:04`, with the day added when it is not `day`: `00:19 (Sun 7 Nov)`.
 pub fn when(tt: &Timetable, t: Instant, day: chrono::NaiveDate) -> String {
     let tz = tt.tz();
@@ -324,7 +341,8 @@ impl Itinerary {
             head.push_str(&format!(" · {} walking", minutes(self.walk_s)));
         }
         let mut lines = Vec::new();
-        for l in &self.legs {
+        for (i, l) in self.legs.iter().enumerate() {
+            let continues = self.legs.get(i + 1).is_some_and(|n| n.stay_on_board);
             if l.mode == "walk" {
                 lines.push(format!(
                     "{:>5}  walk {} ({} m) to {}",
@@ -361,11 +379,26 @@ impl Itinerary {
                 (Some(h), _) => format!(" (every {})", minutes(h as i64)),
                 _ => String::new(),
             };
-            lines.push(format!(
-                "{:>5}  board {route}{towards} at {}{freq}",
-                when(l.dep_t),
-                l.from.name
-            ));
+            if l.stay_on_board {
+                let vehicle = l
+                    .route
+                    .as_ref()
+                    .map_or("vehicle", |r| vehicle_word(r.route_type));
+                lines.push(format!(
+                    "{:>5}  stay on board at {}: the {vehicle} continues as {route}{towards}{freq}",
+                    when(l.dep_t),
+                    l.from.name
+                ));
+            } else {
+                lines.push(format!(
+                    "{:>5}  board {route}{towards} at {}{freq}",
+                    when(l.dep_t),
+                    l.from.name
+                ));
+            }
+            if continues {
+                continue;
+            }
             let stops = match l.intermediate_stops.unwrap_or(0) + 1 {
                 1 => "next stop".to_string(),
                 n => format!("{n} stops"),

@@ -118,9 +118,130 @@ pub fn check_zip(path: &Path) -> Result<Vec<(String, u64)>> {
     Ok(names)
 }
 
+/// A feed as read: gtfs-structures' `RawGtfs` (reachable through `Deref`), plus the columns it
+/// does not read, which gethere reads itself with csv + serde.
+#[derive(Debug)]
+pub struct RawFeed {
+    pub gtfs: RawGtfs,
+    /// transfers.txt with every column of the GTFS reference (gtfs-structures keeps only the
+    /// stop pair, type and time): `None` when the feed has no transfers.txt; `Err` with a
+    /// one-line reason when it cannot be read at all. Rows that fail to parse are kept as
+    /// `Err((line, reason))` so the compiler can warn with file:line.
+    pub transfers: Option<std::result::Result<Vec<TransferRowResult>, String>>,
+}
+
+/// One transfers.txt data row, or why it could not be read (with its line number).
+pub type TransferRowResult = std::result::Result<TransferRow, (u64, String)>;
+
+impl std::ops::Deref for RawFeed {
+    type Target = RawGtfs;
+    fn deref(&self) -> &RawGtfs {
+        &self.gtfs
+    }
+}
+
+/// A transfers.txt row with all its columns. Empty fields are `None`.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct TransferRow {
+    /// The line in the file (1 is the header).
+    #[serde(skip)]
+    pub line: u64,
+    #[serde(default)]
+    pub from_stop_id: Option<String>,
+    #[serde(default)]
+    pub to_stop_id: Option<String>,
+    #[serde(default)]
+    pub from_route_id: Option<String>,
+    #[serde(default)]
+    pub to_route_id: Option<String>,
+    #[serde(default)]
+    pub from_trip_id: Option<String>,
+    #[serde(default)]
+    pub to_trip_id: Option<String>,
+    /// Empty means 0 (recommended).
+    #[serde(default)]
+    pub transfer_type: Option<u8>,
+    #[serde(default)]
+    pub min_transfer_time: Option<u32>,
+}
+
+/// The bytes of one file of a feed (zip member, possibly in a sub-folder, or a file of a
+/// directory), or `None` when the feed has no such file. Reading is bounded by the feed limit.
+pub fn read_member(path: &Path, name: &str) -> std::result::Result<Option<Vec<u8>>, String> {
+    let limit = max_feed_bytes();
+    if path.is_dir() {
+        let p = path.join(name);
+        if !p.is_file() {
+            return Ok(None);
+        }
+        let f = std::fs::File::open(&p).map_err(|e| format!("{name}: {e}"))?;
+        let mut out = Vec::new();
+        f.take(limit)
+            .read_to_end(&mut out)
+            .map_err(|e| format!("{name}: {e}"))?;
+        return Ok(Some(out));
+    }
+    let f = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
+    let mut zip =
+        zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| format!("{name}: {e}"))?;
+    let suffix = format!("/{name}");
+    let Some(member) = zip
+        .file_names()
+        .find(|n| *n == name || n.ends_with(&suffix))
+        .map(str::to_string)
+    else {
+        return Ok(None);
+    };
+    let entry = zip.by_name(&member).map_err(|e| format!("{name}: {e}"))?;
+    let mut out = Vec::new();
+    entry
+        .take(limit)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("{name}: {e}"))?;
+    Ok(Some(out))
+}
+
+/// Reads transfers.txt with all its columns (see [`RawFeed::transfers`]).
+fn read_transfers(path: &Path) -> Option<std::result::Result<Vec<TransferRowResult>, String>> {
+    let bytes = match read_member(path, "transfers.txt") {
+        Ok(Some(b)) => b,
+        Ok(None) => return None,
+        Err(e) => return Some(Err(e)),
+    };
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Some(Ok(Vec::new()));
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(body);
+    let headers = match rdr.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Some(Err(format!("transfers.txt: {e}"))),
+    };
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let row = match rec {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                r.deserialize::<TransferRow>(Some(&headers))
+                    .map(|mut t| {
+                        t.line = line;
+                        t
+                    })
+                    .map_err(|e| (line, csv_reason(&e)))
+            }
+            Err(e) => Err((e.position().map_or(0, |p| p.line()), csv_reason(&e))),
+        };
+        rows.push(row);
+    }
+    Some(Ok(rows))
+}
+
 /// Reads a feed (zip or directory) into its raw form. Shapes are skipped: nothing in gethere
 /// draws them. Per-file parse errors stay inside `RawGtfs` for the caller to report.
-pub fn read_raw(path: &Path) -> Result<RawGtfs> {
+pub fn read_raw(path: &Path) -> Result<RawFeed> {
     let feed = path.display().to_string();
     if !path.exists() {
         return Err(Error::FeedUnusable {
@@ -163,7 +284,11 @@ pub fn read_raw(path: &Path) -> Result<RawGtfs> {
     if empty("feed_info.txt") {
         raw.feed_info = Some(Ok(Vec::new()));
     }
-    Ok(raw)
+    let transfers = read_transfers(path);
+    Ok(RawFeed {
+        gtfs: raw,
+        transfers,
+    })
 }
 
 /// (file name, size) of each file of a directory feed.

@@ -79,6 +79,9 @@ pub enum Leg {
         alight_pos: u32,
         departure: Instant,
         arrival: Instant,
+        /// The rider stays on board from the previous leg: the vehicle continues as this trip
+        /// (same block, or a type 4 in-seat transfer). Not a transfer.
+        stay_on_board: bool,
     },
 }
 
@@ -91,10 +94,19 @@ pub struct Journey {
 }
 
 impl Journey {
+    /// Vehicles boarded (staying on board through a continuation is not a new ride).
     pub fn rides(&self) -> u32 {
         self.legs
             .iter()
-            .filter(|l| matches!(l, Leg::Transit { .. }))
+            .filter(|l| {
+                matches!(
+                    l,
+                    Leg::Transit {
+                        stay_on_board: false,
+                        ..
+                    }
+                )
+            })
             .count() as u32
     }
 
@@ -260,21 +272,36 @@ pub fn day_range(
 
 /// Turns a journey found in scan space into real legs and times.
 fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
-    // Put the scan legs into real order.
+    // Put the scan legs into real order. Backward, a trip entered in-seat from the previous
+    // ride leg in scan order is, in real order, the one the next leg is entered from.
     let mut legs: Vec<ScanLeg> = f.legs.clone();
     if !D::FORWARD {
+        let joined: Vec<bool> = legs
+            .iter()
+            .map(|l| matches!(l, ScanLeg::Ride { stay: true, .. }))
+            .collect();
+        let n_legs = legs.len();
         legs.reverse();
-        for l in &mut legs {
+        for (i, l) in legs.iter_mut().enumerate() {
+            // Real leg i was scan leg n−1−i; it is entered in-seat iff scan leg n−i was.
+            let stay_real = n_legs - i < n_legs && joined[n_legs - i];
             *l = match *l {
                 ScanLeg::Access { stop } => ScanLeg::Egress { stop },
                 ScanLeg::Egress { stop } => ScanLeg::Access { stop },
-                ScanLeg::Change { from, to } => ScanLeg::Change { from: to, to: from },
-                ScanLeg::Ride(mut r) => {
+                ScanLeg::Change { from, to, secs } => ScanLeg::Change {
+                    from: to,
+                    to: from,
+                    secs,
+                },
+                ScanLeg::Ride { ride: mut r, .. } => {
                     let n = tt.patterns[r.pattern.ix()].num_stops;
                     let (b, a) = (n - 1 - r.alight, n - 1 - r.board);
                     r.board = b;
                     r.alight = a;
-                    ScanLeg::Ride(r)
+                    ScanLeg::Ride {
+                        ride: r,
+                        stay: stay_real,
+                    }
                 }
             };
         }
@@ -297,7 +324,7 @@ fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
     for l in &legs {
         match *l {
             ScanLeg::Access { stop } => pending_access = Some(access(&q.origins, stop)),
-            ScanLeg::Ride(r) => {
+            ScanLeg::Ride { ride: r, stay } => {
                 let p = &tt.patterns[r.pattern.ix()];
                 let base = tt.day_start[r.day as usize];
                 let nt = p.num_trips as usize;
@@ -325,11 +352,12 @@ fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
                     alight_pos: r.alight,
                     departure,
                     arrival,
+                    stay_on_board: stay,
                 });
                 last_arrival = arrival;
             }
-            ScanLeg::Change { from, to } => {
-                let (secs, metres) = change_walk(tt, q, from, to);
+            ScanLeg::Change { from, to, secs } => {
+                let metres = change_metres(tt, from, to);
                 out.push(Leg::Walk {
                     from: Some(from),
                     to: Some(to),
@@ -374,11 +402,9 @@ fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
     }
 }
 
-/// The walk of a change between two different stops: transfers.txt's time when it gives one,
-/// else the generated link's walking time; metres straight-line.
-fn change_walk(tt: &Timetable, q: &Query, from: StopIdx, to: StopIdx) -> (u32, u32) {
-    let metres = tt
-        .walk_links(from)
+/// The straight-line metres of a change between two different stops.
+fn change_metres(tt: &Timetable, from: StopIdx, to: StopIdx) -> u32 {
+    tt.walk_links(from)
         .iter()
         .find(|(s, _)| *s == to)
         .map(|&(_, m)| m)
@@ -386,11 +412,7 @@ fn change_walk(tt: &Timetable, q: &Query, from: StopIdx, to: StopIdx) -> (u32, u
             let (a, b) = (tt.stop(from), tt.stop(to));
             let d = crate::timetable::compile::distance_m(a.lat, a.lon, b.lat, b.lon);
             if d.is_finite() { d.ceil() as u32 } else { 0 }
-        });
-    match tt.transfer_rule(from, to) {
-        Some(crate::timetable::TransferRule::MinTime(x)) => (x, metres),
-        _ => (raptor::walk_secs(metres, q.walk_speed_mps), metres),
-    }
+        })
 }
 
 /// Removes journeys dominated in (later departure, earlier arrival, fewer transfers), and

@@ -12,12 +12,27 @@
 //! and the Pareto set by number of rides exact.
 //!
 //! Transfer model (the reference search in the tests implements the same):
-//! - the same stop: `transfers.txt` type 3 forbids it, type 2 gives its time, type 1 is 0 s,
-//!   otherwise the query's minimum transfer time;
-//! - another stop: type 3 forbids it, type 2 with a time is a footpath of that time, otherwise
-//!   a generated walking link within the walk radius takes
+//! - the most specific `transfers.txt` rule matching the change decides (trip pair, trip and
+//!   route, one trip, route pair, one route, stops; see [`crate::timetable::rules`]): type 3
+//!   forbids it, type 2 with a time and type 1 (0 s) give its time, at the same stop or as a
+//!   footpath to another;
+//! - otherwise (no rule, type 0, type 2 without a time): at the same stop the query's minimum
+//!   transfer time; to another stop a generated walking link within the walk radius taking
 //!   `max(ceil(metres × 1.3 / speed), min transfer time)`;
 //! - walks do not chain: one change between two rides.
+//!
+//! Labels live in *slots*: one per stop, plus one per (stop, class of trips) that a route- or
+//! trip-specific rule singles out (see [`crate::timetable::rules`]); without such rules the
+//! slots are the stops.
+//!
+//! **Staying on board.** A trip may continue as another (same `block_id`, or a type 4 row): the
+//! rider stays seated, with no transfer counted and no change time. When a pattern scan ends,
+//! every trip instance the rider could have been on at its last stop (all instances from the
+//! earliest catchable one on, per service day) is followed into its continuation, which is
+//! scanned from its first stop in the same round; a continuation of a trip of the same pattern
+//! and day as one already followed this round is dominated (FIFO) and only followed further.
+//! Backward, the same happens with the trips a trip continues from. A ride through
+//! continuations is one ride over the concatenated stops of its trips.
 
 use super::{Access, Query};
 use crate::time::Instant;
@@ -63,6 +78,62 @@ pub(crate) trait Direction {
             tt.transfer_rule(y, x)
         }
     }
+    /// The route- or trip-specific rule for a change from scan slot `x` to scan slot `y`.
+    #[inline]
+    fn specific(tt: &Timetable, x: u32, y: u32) -> Option<TransferRule> {
+        if Self::FORWARD {
+            tt.specific_rule(x, y)
+        } else {
+            tt.specific_rule(y, x)
+        }
+    }
+    /// The stops that specific rules lead to from scan stop `a` (with repeats).
+    #[inline]
+    fn specific_targets(tt: &Timetable, a: StopIdx) -> impl Iterator<Item = StopIdx> + '_ {
+        let (list, fwd) = if Self::FORWARD {
+            (tt.specific_from(a), true)
+        } else {
+            (tt.specific_into(a), false)
+        };
+        list.iter()
+            .map(move |r| if fwd { r.to_stop } else { r.from_stop })
+    }
+    /// The slot a scan alighting at real position `pos` of `p` writes.
+    #[inline]
+    fn alight_slot(tt: &Timetable, p: &Pattern, pos: usize) -> u32 {
+        if Self::FORWARD {
+            tt.arrive_slot(p, pos)
+        } else {
+            tt.board_slot(p, pos)
+        }
+    }
+    /// The slot a scan boarding at real position `pos` of `p` reads.
+    #[inline]
+    fn board_slot(tt: &Timetable, p: &Pattern, pos: usize) -> u32 {
+        if Self::FORWARD {
+            tt.board_slot(p, pos)
+        } else {
+            tt.arrive_slot(p, pos)
+        }
+    }
+    /// Extra slots of scan boardings at stop `s`.
+    #[inline]
+    fn board_slots_at(tt: &Timetable, s: StopIdx) -> &[u32] {
+        if Self::FORWARD {
+            tt.to_slots_at(s)
+        } else {
+            tt.from_slots_at(s)
+        }
+    }
+    /// Extra slots of scan alightings at stop `s`.
+    #[inline]
+    fn alight_slots_at(tt: &Timetable, s: StopIdx) -> &[u32] {
+        if Self::FORWARD {
+            tt.from_slots_at(s)
+        } else {
+            tt.to_slots_at(s)
+        }
+    }
     /// Explicit rules for changes leaving scan stop `x`, as (scan target, rule).
     #[inline]
     fn explicit(tt: &Timetable, x: StopIdx) -> &[(StopIdx, TransferRule)] {
@@ -104,7 +175,7 @@ pub(crate) struct ScanQuery<'a> {
     pub days: std::ops::RangeInclusive<usize>,
 }
 
-/// A ride in scan terms.
+/// A ride (or one trip of a ride through continuations) in scan terms.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Ride {
     pub pattern: PatternIdx,
@@ -114,16 +185,31 @@ pub(crate) struct Ride {
     /// Scan positions.
     pub board: u32,
     pub alight: u32,
+    /// The trip before this one in scan order when the rider stayed on board into it: an
+    /// index into the search's chain links, or [`NONE`].
+    pub chain: u32,
+}
+
+/// One trip of a ride through continuations, before the trip that follows it in scan order.
+#[derive(Copy, Clone, Debug)]
+struct Link {
+    pattern: PatternIdx,
+    trip: u32,
+    day: u32,
+    /// Scan position where the rider boarded (0 when entered in-seat).
+    board: u32,
+    prev: u32,
 }
 
 #[derive(Copy, Clone, Debug)]
 enum ReadyFrom {
     None,
     Origin,
-    /// A change from the vehicle label of `from` in round `round`.
+    /// A change from the vehicle label of slot `from` in round `round`, taking `secs`.
     Change {
-        from: StopIdx,
+        from: u32,
         round: u8,
+        secs: u32,
     },
 }
 
@@ -134,11 +220,17 @@ pub(crate) enum ScanLeg {
     Access {
         stop: StopIdx,
     },
-    Ride(Ride),
-    /// A change between two different stops.
+    /// A trip ridden; `stay` when the rider stayed on board into it from the previous ride
+    /// leg in scan order.
+    Ride {
+        ride: Ride,
+        stay: bool,
+    },
+    /// A change between two different stops, taking `secs`.
     Change {
         from: StopIdx,
         to: StopIdx,
+        secs: u32,
     },
     Egress {
         stop: StopIdx,
@@ -161,14 +253,17 @@ pub struct Counters {
     pub rounds: u64,
     pub patterns_scanned: u64,
     pub stops_relaxed: u64,
+    /// Trips scanned because a rider stayed on board into them.
+    pub continuations_scanned: u64,
 }
 
 /// The search state, reusable across the departure times of a range query.
 pub(crate) struct Search<'a, D: Direction> {
     tt: &'a Timetable,
     sq: ScanQuery<'a>,
+    /// Label slots (stops, then the extra slots of specific rules).
     n: usize,
-    /// `veh[k * n + s]`: best scan arrival by vehicle at s with ≤ k rides.
+    /// `veh[k * n + s]`: best scan arrival by vehicle in slot s with ≤ k rides.
     veh: Vec<i64>,
     veh_from: Vec<Option<Ride>>,
     /// `ready[k * n + s]`: best scan time one can board at s with ≤ k rides before it.
@@ -179,10 +274,21 @@ pub(crate) struct Search<'a, D: Direction> {
     egress: Vec<u32>,
     marked: Vec<bool>,
     marked_list: Vec<StopIdx>,
-    /// Stops whose vehicle label improved in the current round.
+    /// Slots whose vehicle label improved in the current round.
     improved: Vec<bool>,
     queue_pos: Vec<u32>,
     queued: Vec<PatternIdx>,
+    /// Whether the feed has any in-seat continuation or specific rule (else the plain paths).
+    has_cont: bool,
+    has_specific: bool,
+    /// Trips of a ride through continuations (see [`Ride::chain`]); kept for the whole search
+    /// because labels are reused across range iterations.
+    links: Vec<Link>,
+    /// Continuation work of the current round: trip instances to follow, and those followed.
+    cont_queue: Vec<(PatternIdx, u32, u32, u32)>,
+    cont_seen: std::collections::HashSet<(u32, u32)>,
+    /// Per (pattern, day): the earliest (in scan order) trip scanned in-seat this round.
+    cont_best: std::collections::HashMap<(u32, u32), u32>,
     pub counters: Counters,
     _d: std::marker::PhantomData<D>,
 }
@@ -191,9 +297,9 @@ const NONE: u32 = u32::MAX;
 
 impl<'a, D: Direction> Search<'a, D> {
     pub fn new(tt: &'a Timetable, sq: ScanQuery<'a>) -> Self {
-        let n = tt.stops.len();
+        let n = tt.num_slots();
         let r = sq.max_rides + 1;
-        let mut egress = vec![NONE; n];
+        let mut egress = vec![NONE; tt.stops.len()];
         for a in sq.targets {
             egress[a.stop.ix()] = egress[a.stop.ix()].min(a.secs);
         }
@@ -206,11 +312,17 @@ impl<'a, D: Direction> Search<'a, D> {
             ready_from: vec![ReadyFrom::None; r * n],
             tgt: vec![INF; r],
             egress,
-            marked: vec![false; n],
+            marked: vec![false; tt.stops.len()],
             marked_list: Vec::new(),
             improved: vec![false; n],
             queue_pos: vec![NONE; tt.patterns.len()],
             queued: Vec::new(),
+            has_cont: !tt.rules.cont.is_empty(),
+            has_specific: !tt.rules.specific.is_empty(),
+            links: Vec::new(),
+            cont_queue: Vec::new(),
+            cont_seen: Default::default(),
+            cont_best: Default::default(),
             counters: Counters::default(),
             sq,
             _d: std::marker::PhantomData,
@@ -384,16 +496,26 @@ impl<'a, D: Direction> Search<'a, D> {
 
     fn iteration(&mut self, start: i64, found: &mut Vec<Found>) {
         self.counters.iterations += 1;
+        let tt = self.tt;
         let n = self.n;
         let r_max = self.sq.max_rides;
         let tgt_before = self.tgt.clone();
-        // Round 0: the origins.
+        // Round 0: the origins (every boarding slot of the stop).
         for a in self.sq.origins {
             let s = a.stop;
+            if !self.stop_ok(s) {
+                continue;
+            }
             let t = start + a.secs as i64;
-            if t < self.ready[s.ix()] && self.stop_ok(s) {
-                self.ready[s.ix()] = t;
-                self.ready_from[s.ix()] = ReadyFrom::Origin;
+            let mut any = false;
+            for slot in std::iter::once(s.0).chain(D::board_slots_at(tt, s).iter().copied()) {
+                if t < self.ready[slot as usize] {
+                    self.ready[slot as usize] = t;
+                    self.ready_from[slot as usize] = ReadyFrom::Origin;
+                    any = true;
+                }
+            }
+            if any {
                 self.mark(s);
             }
         }
@@ -426,8 +548,8 @@ impl<'a, D: Direction> Search<'a, D> {
             // Collect the patterns through marked stops, from their first marked position.
             for s in std::mem::take(&mut self.marked_list) {
                 self.marked[s.ix()] = false;
-                for &(pi, pos) in self.tt.patterns_at(s) {
-                    let p = &self.tt.patterns[pi.ix()];
+                for &(pi, pos) in tt.patterns_at(s) {
+                    let p = &tt.patterns[pi.ix()];
                     let i = D::real_pos(pos as usize, p.num_stops as usize) as u32;
                     let q = &mut self.queue_pos[pi.ix()];
                     if *q == NONE {
@@ -439,31 +561,36 @@ impl<'a, D: Direction> Search<'a, D> {
                 }
             }
             let queued = std::mem::take(&mut self.queued);
-            let mut improved: Vec<StopIdx> = Vec::new();
+            let mut improved: Vec<u32> = Vec::new();
             for &pi in &queued {
                 let first = std::mem::replace(&mut self.queue_pos[pi.ix()], NONE) as usize;
                 self.scan_pattern(pi, first, k, bound, &mut improved);
             }
             self.queued = queued;
             self.queued.clear();
+            if self.has_cont {
+                self.follow_continuations(k, bound, &mut improved);
+            }
 
             // Destination.
             let mut best_k = INF;
-            let mut best_stop = None;
+            let mut best_slot = None;
             for a in self.sq.targets {
                 let s = a.stop;
                 let e = self.egress[s.ix()];
-                let v = self.veh[k * n + s.ix()];
-                if v < INF && v + (e as i64) < best_k {
-                    best_k = v + e as i64;
-                    best_stop = Some(s);
+                for slot in std::iter::once(s.0).chain(D::alight_slots_at(tt, s).iter().copied()) {
+                    let v = self.veh[k * n + slot as usize];
+                    if v < INF && v + (e as i64) < best_k {
+                        best_k = v + e as i64;
+                        best_slot = Some(slot);
+                    }
                 }
             }
             if best_k < self.tgt[k - 1]
                 && best_k < tgt_before[k]
-                && let Some(stop) = best_stop
+                && let Some(slot) = best_slot
             {
-                let legs = self.reconstruct(k, stop);
+                let legs = self.reconstruct(k, slot);
                 found.push(Found {
                     rides: k,
                     arr: best_k,
@@ -474,7 +601,7 @@ impl<'a, D: Direction> Search<'a, D> {
 
             // Changes.
             for s in &improved {
-                self.improved[s.ix()] = false;
+                self.improved[*s as usize] = false;
             }
             if k < r_max {
                 self.relax_changes(k, &improved);
@@ -489,24 +616,51 @@ impl<'a, D: Direction> Search<'a, D> {
         }
     }
 
+    /// Records a vehicle arrival at scan position `i` of the ride `ride` if it improves slot's
+    /// label in round `k`.
+    #[inline]
+    fn offer_vehicle(
+        &mut self,
+        k: usize,
+        slot: u32,
+        t: i64,
+        bound: i64,
+        ride: Ride,
+        improved: &mut Vec<u32>,
+    ) {
+        let idx = k * self.n + slot as usize;
+        if t < self.veh[idx] && t < bound {
+            if !self.improved[slot as usize] {
+                self.improved[slot as usize] = true;
+                improved.push(slot);
+            }
+            self.veh[idx] = t;
+            self.veh_from[idx] = Some(ride);
+        }
+    }
+
     fn scan_pattern(
         &mut self,
         pi: PatternIdx,
         first: usize,
         k: usize,
         bound: i64,
-        improved: &mut Vec<StopIdx>,
+        improved: &mut Vec<u32>,
     ) {
         self.counters.patterns_scanned += 1;
         let tt = self.tt;
-        let n_stops = self.n;
+        let n_slots = self.n;
         let p = &tt.patterns[pi.ix()];
         let n = p.num_stops as usize;
         let stops = tt.pattern_stops(p);
         let flags = tt.pattern_flags(p);
-        // (trip, day, scan board position, scan board time at current position)
+        // Where boarding was possible (scan position, ready time), for continuations.
+        let mut boardable: Vec<(u32, i64)> = Vec::new();
+        // (trip, day, scan board position)
         let mut cur: Option<(u32, u32, u32)> = None;
         for i in first..n {
+            // Boarding at the last scan stop to stay on board is not riding: the vehicle only
+            // changes trips there.
             let pos = D::real_pos(i, n);
             let s = stops[pos];
             let f = flags[pos];
@@ -515,25 +669,22 @@ impl<'a, D: Direction> Search<'a, D> {
                 && self.stop_ok(s)
             {
                 let t = self.alight_time(p, trip as usize, day as usize, i);
-                let idx = k * n_stops + s.ix();
-                if t < self.veh[idx] && t < bound {
-                    if !self.improved[s.ix()] {
-                        self.improved[s.ix()] = true;
-                        improved.push(s);
-                    }
-                    self.veh[idx] = t;
-                    self.veh_from[idx] = Some(Ride {
-                        pattern: pi,
-                        trip,
-                        day,
-                        board,
-                        alight: i as u32,
-                    });
-                }
+                let ride = Ride {
+                    pattern: pi,
+                    trip,
+                    day,
+                    board,
+                    alight: i as u32,
+                    chain: NONE,
+                };
+                self.offer_vehicle(k, D::alight_slot(tt, p, pos), t, bound, ride, improved);
             }
             if f & D::BOARD != 0 {
-                let r = self.ready[(k - 1) * n_stops + s.ix()];
+                let r = self.ready[(k - 1) * n_slots + D::board_slot(tt, p, pos) as usize];
                 if r < INF && self.stop_ok(s) {
+                    if self.has_cont && i + 1 < n {
+                        boardable.push((i as u32, r));
+                    }
                     let current = cur.map(|(trip, day, _)| {
                         (
                             self.board_time(p, trip as usize, day as usize, i),
@@ -561,10 +712,191 @@ impl<'a, D: Direction> Search<'a, D> {
                 }
             }
         }
+        if !boardable.is_empty() {
+            self.queue_continuations(pi, &boardable, bound);
+        }
     }
 
-    /// From every stop reached by vehicle in round `k`, the changes to board again.
-    fn relax_changes(&mut self, k: usize, improved: &[StopIdx]) {
+    /// After a scan of `pi`: every trip instance a rider could be on at the pattern's last scan
+    /// stop (per day, all instances from the earliest catchable at some boardable position) that
+    /// continues as another trip is queued for [`Self::follow_continuations`].
+    fn queue_continuations(&mut self, pi: PatternIdx, boardable: &[(u32, i64)], bound: i64) {
+        let tt = self.tt;
+        let p = &tt.patterns[pi.ix()];
+        let n = p.num_stops as usize;
+        let nt = p.num_trips as usize;
+        for d in self.sq.days.clone() {
+            // Scan-order rank of the first catchable trip, and the position it is caught at.
+            let mut first: Option<(usize, u32)> = None;
+            for &(i, r) in boardable {
+                let pos = D::real_pos(i as usize, n);
+                let base = tt.day_start[d];
+                let rank = if D::FORWARD {
+                    let col = tt.dep_column(p, pos);
+                    col.partition_point(|&x| base + (x as i64) < r)
+                } else {
+                    let col = tt.arr_column(p, pos);
+                    nt - col.partition_point(|&x| base + (x as i64) <= -r)
+                };
+                if rank < nt && first.is_none_or(|(f, _)| rank < f) {
+                    first = Some((rank, i));
+                }
+            }
+            let Some((from, _)) = first else {
+                continue;
+            };
+            for rank in from..nt {
+                let trip = if D::FORWARD { rank } else { nt - 1 - rank };
+                if self.alight_time(p, trip, d, n - 1) >= bound {
+                    break;
+                }
+                let t = crate::timetable::TripIdx(p.trips_start + trip as u32);
+                let linked = if D::FORWARD {
+                    tt.has_continuations(t)
+                } else {
+                    tt.has_predecessors(t)
+                };
+                if !linked || !self.trip_ok(p, trip, d) {
+                    continue;
+                }
+                // The position it is caught at: the first boardable one from which it is.
+                let board = boardable
+                    .iter()
+                    .find(|&&(i, r)| self.board_time(p, trip, d, i as usize) >= r)
+                    .map(|&(i, _)| i);
+                let Some(board) = board else { continue };
+                self.links.push(Link {
+                    pattern: pi,
+                    trip: trip as u32,
+                    day: d as u32,
+                    board,
+                    prev: NONE,
+                });
+                let link = (self.links.len() - 1) as u32;
+                self.push_next(t, d, link);
+            }
+        }
+    }
+
+    /// Queues the trips that trip `t` continues into (forward) or from (backward) on day `d`,
+    /// entered in-seat after chain link `link`.
+    fn push_next(&mut self, t: crate::timetable::TripIdx, d: usize, link: u32) {
+        let tt = self.tt;
+        let next: Vec<crate::timetable::TripIdx> = if D::FORWARD {
+            tt.continuation(t, d).into_iter().collect()
+        } else {
+            tt.continued_from(t, d).collect()
+        };
+        for b in next {
+            if !self.cont_seen.insert((b.0, d as u32)) {
+                continue;
+            }
+            let qi = tt.pattern_index_of(b);
+            let q = &tt.patterns[qi.ix()];
+            let trip = b.0 - q.trips_start;
+            if !self.trip_ok(q, trip as usize, d) {
+                continue;
+            }
+            self.cont_queue.push((qi, trip, d as u32, link));
+        }
+    }
+
+    /// Scans every queued continuation from its first scan stop, riding only that trip, and
+    /// follows its own continuations, until none is left.
+    fn follow_continuations(&mut self, k: usize, bound: i64, improved: &mut Vec<u32>) {
+        let tt = self.tt;
+        while let Some((qi, trip, day, link)) = self.cont_queue.pop() {
+            let q = &tt.patterns[qi.ix()];
+            let n = q.num_stops as usize;
+            let nt = q.num_trips;
+            let (t, d) = (trip as usize, day as usize);
+            if self.board_time(q, t, d, 0) >= bound {
+                continue;
+            }
+            let rank = if D::FORWARD { trip } else { nt - 1 - trip };
+            let dominated = match self.cont_best.get(&(qi.0, day)) {
+                Some(&r) if r <= rank => true,
+                _ => {
+                    self.cont_best.insert((qi.0, day), rank);
+                    false
+                }
+            };
+            if !dominated {
+                self.counters.continuations_scanned += 1;
+                let stops = tt.pattern_stops(q);
+                let flags = tt.pattern_flags(q);
+                // Not at its first scan stop: that is where the vehicle changes trips.
+                for i in 1..n {
+                    let pos = D::real_pos(i, n);
+                    if flags[pos] & D::ALIGHT == 0 || !self.stop_ok(stops[pos]) {
+                        continue;
+                    }
+                    let at = self.alight_time(q, t, d, i);
+                    let ride = Ride {
+                        pattern: qi,
+                        trip,
+                        day,
+                        board: 0,
+                        alight: i as u32,
+                        chain: link,
+                    };
+                    self.offer_vehicle(k, D::alight_slot(tt, q, pos), at, bound, ride, improved);
+                }
+            }
+            self.links.push(Link {
+                pattern: qi,
+                trip,
+                day,
+                board: 0,
+                prev: link,
+            });
+            let next_link = (self.links.len() - 1) as u32;
+            let global = crate::timetable::TripIdx(q.trips_start + trip);
+            self.push_next(global, d, next_link);
+        }
+        self.cont_seen.clear();
+        self.cont_best.clear();
+    }
+
+    /// The change time from the vehicle label in slot `x` (stop `a`) to a boarding in slot `y`
+    /// (stop `b`); `metres` is the walking link's length when known. `None`: no change.
+    fn change_cost(
+        &self,
+        x: u32,
+        a: StopIdx,
+        y: u32,
+        b: StopIdx,
+        metres: Option<u32>,
+    ) -> Option<u32> {
+        let tt = self.tt;
+        let q = self.sq.q;
+        let default = || {
+            if a == b {
+                return Some(q.min_transfer_secs);
+            }
+            if q.walk_radius_m == 0 {
+                return None;
+            }
+            let m = match metres {
+                Some(m) => m,
+                None => tt.walk_links(a).iter().find(|l| l.0 == b).map(|l| l.1)?,
+            };
+            (m <= q.walk_radius_m).then(|| walk_secs(m, q.walk_speed_mps).max(q.min_transfer_secs))
+        };
+        let specific = if self.has_specific {
+            D::specific(tt, x, y)
+        } else {
+            None
+        };
+        match specific.or_else(|| D::rule(tt, a, b)) {
+            Some(TransferRule::Forbidden) => None,
+            Some(TransferRule::MinTime(m)) => Some(m),
+            Some(TransferRule::Recommended) | None => default(),
+        }
+    }
+
+    /// From every slot reached by vehicle in round `k`, the changes to board again.
+    fn relax_changes(&mut self, k: usize, improved: &[u32]) {
         let tt = self.tt;
         let q = self.sq.q;
         let n = self.n;
@@ -572,75 +904,156 @@ impl<'a, D: Direction> Search<'a, D> {
         let bound = self.tgt[k].min(self.sq.limit);
         for &x in improved {
             self.counters.stops_relaxed += 1;
-            let v = self.veh[k * n + x.ix()];
+            let v = self.veh[k * n + x as usize];
             if v >= INF {
                 continue;
             }
-            let same = match D::rule(tt, x, x) {
-                Some(TransferRule::Forbidden) => None,
-                Some(TransferRule::MinTime(m)) => Some(m as i64),
-                _ => Some(min_change),
-            };
-            if let Some(c) = same {
-                self.offer_ready(k, x, v + c, x, bound);
+            let a = tt.slot_stop(x);
+            if !self.has_specific {
+                // Stops only: the plain per-stop model.
+                let same = match D::rule(tt, a, a) {
+                    Some(TransferRule::Forbidden) => None,
+                    Some(TransferRule::MinTime(m)) => Some(m as i64),
+                    _ => Some(min_change),
+                };
+                if let Some(c) = same {
+                    self.offer_ready(k, a.0, v + c, x, c as u32, bound);
+                }
+                for &(y, rule) in D::explicit(tt, a) {
+                    if let TransferRule::MinTime(m) = rule
+                        && y != a
+                    {
+                        self.offer_ready(k, y.0, v + m as i64, x, m, bound);
+                    }
+                }
+                if q.walk_radius_m > 0 {
+                    for &(y, metres) in tt.walk_links(a) {
+                        if metres > q.walk_radius_m {
+                            break;
+                        }
+                        match D::rule(tt, a, y) {
+                            Some(TransferRule::Forbidden) | Some(TransferRule::MinTime(_)) => {
+                                continue;
+                            }
+                            _ => {}
+                        }
+                        let c = (walk_secs(metres, q.walk_speed_mps) as i64).max(min_change);
+                        self.offer_ready(k, y.0, v + c, x, c as u32, bound);
+                    }
+                }
+                continue;
             }
-            for &(y, rule) in D::explicit(tt, x) {
-                if let TransferRule::MinTime(m) = rule
-                    && y != x
-                {
-                    self.offer_ready(k, y, v + m as i64, x, bound);
+            // With specific rules: every candidate target stop, every boarding slot there.
+            self.relax_to(k, x, a, v, a, None, bound);
+            for &(y, _) in D::explicit(tt, a) {
+                if y != a {
+                    self.relax_to(k, x, a, v, y, None, bound);
                 }
             }
             if q.walk_radius_m > 0 {
-                for &(y, metres) in tt.walk_links(x) {
+                for &(y, metres) in tt.walk_links(a) {
                     if metres > q.walk_radius_m {
                         break;
                     }
-                    match D::rule(tt, x, y) {
-                        Some(TransferRule::Forbidden) | Some(TransferRule::MinTime(_)) => continue,
-                        _ => {}
-                    }
-                    let c = (walk_secs(metres, q.walk_speed_mps) as i64).max(min_change);
-                    self.offer_ready(k, y, v + c, x, bound);
+                    self.relax_to(k, x, a, v, y, Some(metres), bound);
                 }
+            }
+            let targets: Vec<StopIdx> = D::specific_targets(tt, a).collect();
+            for y in targets {
+                self.relax_to(k, x, a, v, y, None, bound);
             }
         }
     }
 
-    fn offer_ready(&mut self, k: usize, y: StopIdx, t: i64, from: StopIdx, bound: i64) {
-        let idx = k * self.n + y.ix();
-        if t < self.ready[idx] && t < bound && self.stop_ok(y) {
+    #[allow(clippy::too_many_arguments)]
+    fn relax_to(
+        &mut self,
+        k: usize,
+        x: u32,
+        a: StopIdx,
+        v: i64,
+        b: StopIdx,
+        metres: Option<u32>,
+        bound: i64,
+    ) {
+        let tt = self.tt;
+        for y in std::iter::once(b.0).chain(D::board_slots_at(tt, b).iter().copied()) {
+            if let Some(c) = self.change_cost(x, a, y, b, metres) {
+                self.offer_ready(k, y, v + c as i64, x, c, bound);
+            }
+        }
+    }
+
+    fn offer_ready(&mut self, k: usize, y: u32, t: i64, from: u32, secs: u32, bound: i64) {
+        let idx = k * self.n + y as usize;
+        let stop = self.tt.slot_stop(y);
+        if t < self.ready[idx] && t < bound && self.stop_ok(stop) {
             self.ready[idx] = t;
             self.ready_from[idx] = ReadyFrom::Change {
                 from,
                 round: k as u8,
+                secs,
             };
-            self.mark(y);
+            self.mark(stop);
         }
     }
 
-    /// Follows the parent pointers from the vehicle label of `stop` in round `k`.
-    fn reconstruct(&self, k: usize, stop: StopIdx) -> Vec<ScanLeg> {
+    /// Follows the parent pointers from the vehicle label of `slot` in round `k`.
+    fn reconstruct(&self, k: usize, slot: u32) -> Vec<ScanLeg> {
+        let tt = self.tt;
         let n = self.n;
-        let mut legs = vec![ScanLeg::Egress { stop }];
-        let (mut s, mut k) = (stop, k);
+        let mut legs = vec![ScanLeg::Egress {
+            stop: tt.slot_stop(slot),
+        }];
+        let (mut s, mut k) = (slot, k);
         // Bounded by the number of rounds: each step goes to a lower round.
         for _ in 0..=2 * self.sq.max_rides + 1 {
-            let Some(ride) = self.veh_from[k * n + s.ix()] else {
+            let Some(ride) = self.veh_from[k * n + s as usize] else {
                 break;
             };
-            legs.push(ScanLeg::Ride(ride));
-            let p = &self.tt.patterns[ride.pattern.ix()];
-            let b =
-                self.tt.pattern_stops(p)[D::real_pos(ride.board as usize, p.num_stops as usize)];
-            match self.ready_from[(k - 1) * n + b.ix()] {
+            // The trips of the ride, last (in scan order) first.
+            let mut first = ride;
+            legs.push(ScanLeg::Ride {
+                ride,
+                stay: ride.chain != NONE,
+            });
+            let mut link = ride.chain;
+            let mut guard = self.links.len();
+            while link != NONE && guard > 0 {
+                guard -= 1;
+                let l = self.links[link as usize];
+                let np = tt.patterns[l.pattern.ix()].num_stops;
+                first = Ride {
+                    pattern: l.pattern,
+                    trip: l.trip,
+                    day: l.day,
+                    board: l.board,
+                    alight: np - 1,
+                    chain: l.prev,
+                };
+                legs.push(ScanLeg::Ride {
+                    ride: first,
+                    stay: l.prev != NONE,
+                });
+                link = l.prev;
+            }
+            let p = &tt.patterns[first.pattern.ix()];
+            let pos = D::real_pos(first.board as usize, p.num_stops as usize);
+            let b_slot = D::board_slot(tt, p, pos);
+            let b = tt.slot_stop(b_slot);
+            match self.ready_from[(k - 1) * n + b_slot as usize] {
                 ReadyFrom::Origin | ReadyFrom::None => {
                     legs.push(ScanLeg::Access { stop: b });
                     break;
                 }
-                ReadyFrom::Change { from, round, .. } => {
-                    if from != b {
-                        legs.push(ScanLeg::Change { from, to: b });
+                ReadyFrom::Change { from, round, secs } => {
+                    let fs = tt.slot_stop(from);
+                    if fs != b {
+                        legs.push(ScanLeg::Change {
+                            from: fs,
+                            to: b,
+                            secs,
+                        });
                     }
                     s = from;
                     k = round as usize;

@@ -8,6 +8,7 @@
 //! unusable (a required file missing or unparsable, an unknown time zone, no service dates) are
 //! errors. `gethere feed check` reports the same problems in detail.
 
+use super::rules::{self, Rules};
 use super::*;
 use crate::error::{Error, Result};
 use crate::feed::load::describe;
@@ -165,7 +166,11 @@ struct TripRec {
 }
 
 /// Compiles a raw feed. `feed` names it in messages; `content_hash` keys the cache.
-pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<Timetable> {
+pub fn compile(
+    raw: &crate::feed::load::RawFeed,
+    feed: &str,
+    content_hash: String,
+) -> Result<Timetable> {
     let mut warn = Warnings::default();
     let unusable = |reason: String| Error::FeedUnusable {
         feed: feed.to_string(),
@@ -489,6 +494,23 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
         .map(|i| service_day_start(tz, first_day + chrono::Days::new(i as u64)))
         .collect();
 
+    // --- transfers.txt (all columns) -------------------------------------------------------------
+    let transfer_rows = match &raw.transfers {
+        None => &[][..],
+        Some(Ok(rows)) => rows.as_slice(),
+        Some(Err(why)) => {
+            return Err(unusable(format!("transfers.txt cannot be read: {why}")));
+        }
+    };
+    let parsed = rules::parse_transfers(
+        transfer_rows,
+        &stops,
+        &stop_index,
+        &route_index,
+        &trip_index,
+        &mut |k, m| warn.add(k, m),
+    );
+
     // --- stop times --------------------------------------------------------------------------------
     let raw_st = required(&raw.stop_times, feed)?;
     let mut order: Vec<(u32, u32, u32)> = Vec::with_capacity(raw_st.len());
@@ -640,7 +662,9 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
 
     // --- patterns --------------------------------------------------------------------------------
     // Group by (route, stops, flags) in order of first appearance, so the result is deterministic.
-    type Key<'a> = (RouteIdx, &'a [StopIdx], &'a [u8], &'a [u32]);
+    // A trip named by a route/trip-specific transfer rule gets a pattern of its own, so that every
+    // pattern stop has one label slot (see `rules`).
+    type Key<'a> = (RouteIdx, &'a [StopIdx], &'a [u8], &'a [u32], Option<usize>);
     let mut group_of: HashMap<Key, usize> = HashMap::new();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (k, r) in recs.iter().enumerate() {
@@ -651,6 +675,10 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
                 r.stops.as_slice(),
                 r.flags.as_slice(),
                 r.headsigns.as_slice(),
+                parsed
+                    .named_trips
+                    .contains(&(r.trip as u32))
+                    .then_some(r.trip),
             ))
             .or_insert_with(|| {
                 groups.push(Vec::new());
@@ -665,6 +693,7 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
     let mut arr_all = Vec::with_capacity(raw_st.len());
     let mut dep_all = Vec::with_capacity(raw_st.len());
     let mut trips: Vec<Trip> = Vec::with_capacity(recs.len());
+    let mut trip_ends: Vec<Option<rules::TripEnds>> = Vec::with_capacity(recs.len());
     let mut max_time = 0u32;
     for mut g in groups {
         g.sort_by(|&a, &b| {
@@ -721,7 +750,15 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
                 let r = &recs[k];
                 let rt = &raw_trips[r.trip];
                 let (route, service) = trip_info[r.trip].unwrap_or((RouteIdx(0), 0));
+                trip_ends.push(r.frequency.is_none().then(|| rules::TripEnds {
+                    block: rt.block_id.clone().filter(|b| !b.is_empty()),
+                    first_stop: r.stops[0],
+                    last_stop: r.stops[r.stops.len() - 1],
+                    first_dep: r.dep[0],
+                    last_arr: r.arr[r.arr.len() - 1],
+                }));
                 trips.push(Trip {
+                    key: r.trip as u32,
                     id: rt.id.clone(),
                     route,
                     service,
@@ -756,59 +793,32 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
         }),
     );
 
-    // --- transfers.txt -----------------------------------------------------------------------------
-    let raw_transfers = optional(&raw.transfers, feed)?;
-    let mut rules: HashMap<(StopIdx, StopIdx), TransferRule> = HashMap::new();
-    for (row, t) in raw_transfers.iter().enumerate() {
-        let (Some(&a), Some(&b)) = (
-            stop_index.get(t.from_stop_id.as_str()),
-            stop_index.get(t.to_stop_id.as_str()),
-        ) else {
-            warn.add(
-                "transfer with unknown stop",
-                format!(
-                    "transfers.txt:{}: {} → {} names a stop that does not exist; row skipped",
-                    row + 2,
-                    t.from_stop_id,
-                    t.to_stop_id
-                ),
-            );
-            continue;
-        };
-        use gtfs::TransferType as T;
-        let rule = |same: bool| match t.transfer_type {
-            T::Impossible => Some(TransferRule::Forbidden),
-            T::MinTime => Some(
-                t.min_transfer_time
-                    .map(TransferRule::MinTime)
-                    .unwrap_or(TransferRule::Recommended),
-            ),
-            T::Timed if same => Some(TransferRule::MinTime(0)),
-            T::Timed | T::Recommended => Some(TransferRule::Recommended),
-            // In-seat transfers between trips (types 4 and 5) are about blocks, not stops.
-            T::StayOnBoard | T::MustAlight => None,
-        };
-        // A rule on a station applies to each of its platforms.
-        let expand = |s: StopIdx| -> Vec<StopIdx> {
-            let kids: Vec<StopIdx> = (0..stops.len() as u32)
-                .map(StopIdx)
-                .filter(|&c| stops[c.ix()].parent == Some(s))
-                .collect();
-            if stops[s.ix()].location_type == 1 && !kids.is_empty() {
-                kids
-            } else {
-                vec![s]
-            }
-        };
-        for &x in &expand(a) {
-            for &y in &expand(b) {
-                let Some(r) = rule(x == y) else { continue };
-                let e = rules.entry((x, y)).or_insert(r);
-                *e = stronger(*e, r);
-            }
-        }
+    // --- transfers: stop rules, specific rules and their label slots, continuations ----------------
+    let mut rules_c = Rules::default();
+    rules::continuations(
+        &mut rules_c,
+        &trips,
+        &trip_ends,
+        &stops,
+        &parsed.in_seat,
+        &mut |k, m| warn.add(k, m),
+    );
+    if !parsed.specific.is_empty() {
+        let (start, list) = csr(
+            stops.len(),
+            parsed.specific.iter().map(|r| (r.from_stop, *r)),
+        );
+        rules_c.specific_start = start;
+        rules_c.specific = list;
+        let mut by_to = parsed.specific.clone();
+        by_to.sort_by_key(|r| (r.to_stop, r.from_stop, r.from, r.to));
+        let (start, list) = csr(stops.len(), by_to.iter().map(|r| (r.to_stop, *r)));
+        rules_c.specific_into_start = start;
+        rules_c.specific_into = list;
     }
-    let mut rule_list: Vec<((StopIdx, StopIdx), TransferRule)> = rules.into_iter().collect();
+    rules::slots(&mut rules_c, stops.len(), &patterns, &pattern_stops, &trips);
+    let mut rule_list: Vec<((StopIdx, StopIdx), TransferRule)> =
+        parsed.stop_rules.into_iter().collect();
     rule_list.sort_unstable_by_key(|&(k, _)| k);
     let (transfers_start, transfers) = csr(
         stops.len(),
@@ -834,7 +844,7 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
         trips: raw_trips.len(),
         stop_times: raw_st.len(),
         frequency_trips,
-        transfers: raw_transfers.len(),
+        transfers: parsed.rows,
         services: service_ids.len(),
         trips_expanded: trips.len(),
         patterns: patterns.len(),
@@ -877,19 +887,8 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
         walk_start,
         walk,
         max_time,
+        rules: rules_c,
     })
-}
-
-/// Of two rules for the same stop pair (e.g. one given for a station, one for its platform),
-/// the stricter wins: forbidden over a time, a longer time over a shorter.
-fn stronger(a: TransferRule, b: TransferRule) -> TransferRule {
-    use TransferRule::*;
-    match (a, b) {
-        (Forbidden, _) | (_, Forbidden) => Forbidden,
-        (MinTime(x), MinTime(y)) => MinTime(x.max(y)),
-        (MinTime(x), Recommended) | (Recommended, MinTime(x)) => MinTime(x),
-        (Recommended, Recommended) => Recommended,
-    }
 }
 
 /// Builds a compressed-sparse-row index: `start[k]..start[k+1]` are the items of key `k`.

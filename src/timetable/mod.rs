@@ -14,6 +14,7 @@
 
 pub mod cache;
 pub mod compile;
+pub mod rules;
 
 use crate::time::Instant;
 use chrono::NaiveDate;
@@ -187,6 +188,9 @@ pub struct Frequency {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Trip {
+    /// The trip's row in trips.txt: runs expanded from one frequencies.txt trip share it, and
+    /// transfer rules name trips by it.
+    pub key: u32,
     /// The GTFS trip_id (shared by all trips expanded from one frequencies.txt template).
     pub id: String,
     pub route: RouteIdx,
@@ -225,7 +229,7 @@ pub const NO_HEADSIGN: u32 = u32::MAX;
 /// A transfers.txt rule from one stop to another (or the same) stop.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TransferRule {
-    /// type 2 (or a type 1 timed transfer, as 0 s): changing takes exactly this long; between
+    /// type 2, or type 1 (a timed transfer, as 0 s): changing takes exactly this long; between
     /// different stops this is a footpath of that duration.
     MinTime(u32),
     /// type 3: changing here is not possible.
@@ -282,6 +286,9 @@ pub struct Timetable {
 
     /// The largest stop time in the feed (seconds): how many service days back a query looks.
     pub max_time: u32,
+
+    /// Route- and trip-specific transfer rules, their label slots, and in-seat continuations.
+    pub rules: rules::Rules,
 }
 
 impl Timetable {
@@ -434,10 +441,15 @@ impl Timetable {
 
     /// The pattern a trip belongs to (trips are stored pattern by pattern).
     pub fn pattern_of(&self, t: TripIdx) -> &Pattern {
+        &self.patterns[self.pattern_index_of(t).ix()]
+    }
+
+    /// The index of the pattern a trip belongs to.
+    pub fn pattern_index_of(&self, t: TripIdx) -> PatternIdx {
         let i = self
             .patterns
             .partition_point(|p| p.trips_start + p.num_trips <= t.0);
-        &self.patterns[i.min(self.patterns.len() - 1)]
+        PatternIdx(i.min(self.patterns.len() - 1) as u32)
     }
 
     /// Looks a stop up by its GTFS stop_id (linear; used when resolving user input only).

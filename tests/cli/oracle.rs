@@ -8,8 +8,12 @@
 //!   local noon minus 12 h in the agency zone;
 //! - a *ride* boards an instance at position i (pickup allowed) and alights at a later position
 //!   j (drop-off allowed); with `wheelchair`, the trip and both stops must be accessible;
+//! - a ride may also *stay on board* through continuations ([`continuation`]): it boards the
+//!   first trip at a position before its last, rides through every following trip, and alights
+//!   from the last one at a position after its first; it is one ride;
 //! - consecutive rides are joined by exactly one *change* ([`change_secs`]): at the same stop
-//!   or a walk to another, never two walks in a row;
+//!   or a walk to another, never two walks in a row; its rule depends on the stops and on the
+//!   trip alighted from and the trip boarded (route- and trip-specific transfers.txt rows);
 //! - a journey is 1..=K+1 rides, the first boarding at an origin, the last alighting at a
 //!   target; it departs at the first boarding minus the origin's access time and arrives at the
 //!   last alighting plus the target's egress time.
@@ -19,7 +23,7 @@
 //! possible first ride). All answers are then plain filters and minima over that list, so each
 //! definition below reads as the sentence that defines it.
 
-use super::builder::{Place, Spec};
+use super::builder::{Place, Sel, Spec};
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use std::collections::BTreeMap;
 
@@ -86,6 +90,7 @@ pub fn day_start(date: NaiveDate) -> i64 {
 #[derive(Clone, Debug)]
 pub struct Instance {
     pub trip: usize,
+    pub date: NaiveDate,
     pub arr: Vec<i64>,
     pub dep: Vec<i64>,
 }
@@ -119,6 +124,7 @@ pub fn instances(spec: &Spec) -> Vec<Instance> {
             for (arr, dep) in runs(spec, trip) {
                 out.push(Instance {
                     trip,
+                    date,
                     arr: arr.iter().map(|&s| zero + s as i64).collect(),
                     dep: dep.iter().map(|&s| zero + s as i64).collect(),
                 });
@@ -151,7 +157,8 @@ pub fn can_alight(spec: &Spec, trip: usize, j: usize, wheelchair: bool) -> bool 
 }
 
 /// One ride: board instance `inst` at position `board` (stop `from`, time `dep`), alight at
-/// stop `to` at time `arr`.
+/// stop `to` at time `arr`; `first_trip`/`last_trip` are the trips boarded and alighted from
+/// (different when the rider stayed on board through continuations).
 #[derive(Clone, Debug)]
 pub struct Ride {
     pub inst: usize,
@@ -160,9 +167,64 @@ pub struct Ride {
     pub to: usize,
     pub dep: i64,
     pub arr: i64,
+    pub first_trip: usize,
+    pub last_trip: usize,
 }
 
-/// Every allowed ride on every instance.
+/// Platform `s`'s station, or itself.
+fn station_of(spec: &Spec, s: usize) -> Option<usize> {
+    spec.stops[s].parent
+}
+
+/// The trip that `trip` continues as on `date` (the rider may stay on board), per the GTFS
+/// reference: on a service day the trips of a block, sorted by (first departure, last arrival,
+/// trip_id as text), follow one another; type 4 rows come before the block and type 5 rows
+/// forbid. The first candidate running that day decides; it is a continuation only if it
+/// starts at the stop (or station) where `trip` ends, not before it arrives, and comes after
+/// it in that order. Frequency-based trips never continue.
+pub fn continuation(spec: &Spec, trip: usize, date: NaiveDate) -> Option<usize> {
+    let t = &spec.trips[trip];
+    if t.frequency.is_some() {
+        return None;
+    }
+    let runs = |x: usize| spec.services[spec.trips[x].service].active.contains(&date);
+    let key = |x: usize| {
+        let u = &spec.trips[x];
+        (u.dep[0], u.arr[u.arr.len() - 1], format!("T{x}"))
+    };
+    let meets = |a: usize, c: usize| {
+        let (x, y) = (&spec.trips[a], &spec.trips[c]);
+        let (ls, fs) = (x.stops[x.stops.len() - 1], y.stops[0]);
+        let same_place = ls == fs
+            || (station_of(spec, ls).is_some() && station_of(spec, ls) == station_of(spec, fs));
+        same_place && y.dep[0] >= x.arr[x.arr.len() - 1] && key(c) > key(a)
+    };
+    let forbidden = |a: usize, c: usize| {
+        spec.in_seat
+            .iter()
+            .any(|r| !r.allowed && r.from_trip == a && r.to_trip == c)
+    };
+    let mut cands: Vec<usize> = spec
+        .in_seat
+        .iter()
+        .filter(|r| r.allowed && r.from_trip == trip && spec.trips[r.to_trip].frequency.is_none())
+        .map(|r| r.to_trip)
+        .collect();
+    if let Some(b) = t.block {
+        let mut block: Vec<usize> = (0..spec.trips.len())
+            .filter(|&x| spec.trips[x].block == Some(b) && spec.trips[x].frequency.is_none())
+            .collect();
+        block.sort_by_key(|&x| key(x));
+        if let Some(i) = block.iter().position(|&x| x == trip) {
+            cands.extend(block[i + 1..].iter().copied().filter(|&x| runs(x)).take(1));
+        }
+    }
+    let c = cands.into_iter().find(|&c| runs(c))?;
+    (meets(trip, c) && !forbidden(trip, c)).then_some(c)
+}
+
+/// Every allowed ride on every instance, including rides staying on board through
+/// continuations.
 pub fn rides(spec: &Spec, insts: &[Instance], wheelchair: bool) -> Vec<Ride> {
     let mut out = Vec::new();
     for (k, inst) in insts.iter().enumerate() {
@@ -180,8 +242,40 @@ pub fn rides(spec: &Spec, insts: &[Instance], wheelchair: bool) -> Vec<Ride> {
                         to: t.stops[j],
                         dep: inst.dep[i],
                         arr: inst.arr[j],
+                        first_trip: inst.trip,
+                        last_trip: inst.trip,
                     });
                 }
+            }
+            // Staying on board: boarding before the last stop, through the continuations.
+            if i + 1 >= t.stops.len() || spec.trips[inst.trip].frequency.is_some() {
+                continue;
+            }
+            let date = inst.date;
+            let zero = day_start(date);
+            let mut cur = inst.trip;
+            let mut guard = spec.trips.len();
+            while let Some(c) = continuation(spec, cur, date) {
+                if guard == 0 || (wheelchair && spec.trips[c].wheelchair != 1) {
+                    break;
+                }
+                guard -= 1;
+                let ct = &spec.trips[c];
+                for j in 1..ct.stops.len() {
+                    if can_alight(spec, c, j, wheelchair) {
+                        out.push(Ride {
+                            inst: k,
+                            board: i,
+                            from: t.stops[i],
+                            to: ct.stops[j],
+                            dep: inst.dep[i],
+                            arr: zero + ct.arr[j] as i64,
+                            first_trip: inst.trip,
+                            last_trip: c,
+                        });
+                    }
+                }
+                cur = c;
             }
         }
     }
@@ -199,35 +293,75 @@ fn covers(spec: &Spec, p: Place, s: usize) -> bool {
 /// What transfers.txt says about changing from platform `a` to platform `b`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Rule {
-    /// No row with a rule of its own (none, type 0, type 1 between different stops).
+    /// No row with a rule of its own (none, type 0, type 2 without a time).
     Nothing,
     Forbidden,
-    /// Type 2 with a time, or type 1 at the same stop (0 s). The largest of several wins.
+    /// Type 2 with a time, or type 1 (0 s). The largest of several wins.
     MinTime(u32),
 }
 
-pub fn rule(spec: &Spec, a: usize, b: usize) -> Rule {
-    let mut out = Rule::Nothing;
+/// How specific a row is, per the GTFS reference (larger wins): both trips; a trip and a
+/// route; one trip; both routes; one route; only stops.
+fn specificity(f: Sel, t: Sel) -> u8 {
+    let w = |s: Sel| match s {
+        Sel::Any => 0,
+        Sel::Route(_) => 1,
+        Sel::Trip(_) => 3,
+    };
+    match (w(f), w(t)) {
+        (3, 3) => 6,
+        (3, 1) | (1, 3) => 5,
+        (3, 0) | (0, 3) => 4,
+        (1, 1) => 3,
+        (1, 0) | (0, 1) => 2,
+        _ => 1,
+    }
+}
+
+fn sel_matches(spec: &Spec, s: Sel, trip: usize) -> bool {
+    match s {
+        Sel::Any => true,
+        Sel::Route(r) => spec.trips[trip].route == r,
+        Sel::Trip(t) => t == trip,
+    }
+}
+
+/// The rule for changing from trip `ft` at platform `a` to trip `tt` at platform `b`: of the
+/// rows covering both platforms and matching both trips, the most specific; rows equally
+/// specific combine, the stricter winning.
+pub fn rule(spec: &Spec, a: usize, b: usize, ft: usize, tt: usize) -> Rule {
+    let mut best: Option<(u8, Rule)> = None;
     for x in &spec.transfers {
         if !(covers(spec, x.from, a) && covers(spec, x.to, b)) {
+            continue;
+        }
+        if !(sel_matches(spec, x.from_sel, ft) && sel_matches(spec, x.to_sel, tt)) {
             continue;
         }
         let this = match (x.kind, x.min_time) {
             (3, _) => Rule::Forbidden,
             (2, Some(t)) => Rule::MinTime(t),
-            (1, _) if a == b => Rule::MinTime(0),
+            (1, _) => Rule::MinTime(0),
             _ => Rule::Nothing,
         };
-        out = match (out, this) {
-            (Rule::Forbidden, _) | (_, Rule::Forbidden) => Rule::Forbidden,
-            (Rule::MinTime(p), Rule::MinTime(q)) => Rule::MinTime(p.max(q)),
-            (Rule::MinTime(p), Rule::Nothing) | (Rule::Nothing, Rule::MinTime(p)) => {
-                Rule::MinTime(p)
-            }
-            (Rule::Nothing, Rule::Nothing) => Rule::Nothing,
+        let w = specificity(x.from_sel, x.to_sel);
+        best = match best {
+            Some((bw, _)) if bw > w => best,
+            Some((bw, r)) if bw == w => Some((
+                w,
+                match (r, this) {
+                    (Rule::Forbidden, _) | (_, Rule::Forbidden) => Rule::Forbidden,
+                    (Rule::MinTime(p), Rule::MinTime(q)) => Rule::MinTime(p.max(q)),
+                    (Rule::MinTime(p), Rule::Nothing) | (Rule::Nothing, Rule::MinTime(p)) => {
+                        Rule::MinTime(p)
+                    }
+                    (Rule::Nothing, Rule::Nothing) => Rule::Nothing,
+                },
+            )),
+            _ => Some((w, this)),
         };
     }
-    out
+    best.map_or(Rule::Nothing, |(_, r)| r)
 }
 
 /// Straight-line metres between two platforms, rounded up, as the compiler measures them.
@@ -236,11 +370,18 @@ pub fn metres(spec: &Spec, a: usize, b: usize) -> u32 {
     gethere::timetable::compile::distance_m(p.lat, p.lon, q.lat, q.lon).ceil() as u32
 }
 
-/// The least time between alighting at `a` and boarding at `b` for the change to be possible,
-/// or `None` if it never is. A later boarding is always as good, so this one number decides
-/// every change between the two stops.
-pub fn change_secs(spec: &Spec, q: &OQuery, a: usize, b: usize) -> Option<u32> {
-    match rule(spec, a, b) {
+/// The least time between alighting from trip `ft` at `a` and boarding trip `tt` at `b` for
+/// the change to be possible, or `None` if it never is. A later boarding is always as good, so
+/// this one number decides every such change.
+pub fn change_secs(
+    spec: &Spec,
+    q: &OQuery,
+    a: usize,
+    b: usize,
+    ft: usize,
+    tt: usize,
+) -> Option<u32> {
+    match rule(spec, a, b, ft, tt) {
         Rule::Forbidden => None,
         Rule::MinTime(x) => Some(x),
         Rule::Nothing if a == b => Some(q.min_transfer_secs),
@@ -281,14 +422,17 @@ pub struct Candidate {
 pub fn candidates(spec: &Spec, q: &OQuery) -> Vec<Candidate> {
     let insts = instances(spec);
     let rides = rides(spec, &insts, q.wheelchair);
-    let n = spec.stops.len();
     let max_rides = q.max_transfers as usize + 1;
     let access = |s: usize| q.origins.iter().find(|o| o.0 == s).map(|o| o.1);
     let egress = |s: usize| q.targets.iter().find(|t| t.0 == s).map(|t| t.1);
-    // change[a][b]
-    let change: Vec<Vec<Option<u32>>> = (0..n)
-        .map(|a| (0..n).map(|b| change_secs(spec, q, a, b)).collect())
-        .collect();
+    // change[((a, ft), (b, tt))], computed when first needed.
+    let mut change: std::collections::HashMap<(usize, usize, usize, usize), Option<u32>> =
+        std::collections::HashMap::new();
+    let mut cost = |a: usize, ft: usize, b: usize, tt: usize| -> Option<u32> {
+        *change
+            .entry((a, ft, b, tt))
+            .or_insert_with(|| change_secs(spec, q, a, b, ft, tt))
+    };
 
     // (dep, arr, first boarding, last alighting) → fewest rides
     let mut best: BTreeMap<(i64, i64, i64, i64), u32> = BTreeMap::new();
@@ -312,20 +456,38 @@ pub fn candidates(spec: &Spec, q: &OQuery) -> Vec<Candidate> {
             if k as usize == max_rides || frontier.is_empty() {
                 break;
             }
-            // ready[b]: the earliest a rider from this level can board at b.
-            let mut ready = vec![i64::MAX; n];
+            // The earliest arrival of this level at each (stop, trip alighted from): only that
+            // one matters for any change from there.
+            let mut arrived: BTreeMap<(usize, usize), i64> = BTreeMap::new();
             for &p in &frontier {
                 let p = &rides[p];
-                for (b, r) in ready.iter_mut().enumerate() {
-                    if let Some(c) = change[p.to][b] {
-                        *r = (*r).min(p.arr + c as i64);
-                    }
-                }
+                let e = arrived.entry((p.to, p.last_trip)).or_insert(p.arr);
+                *e = (*e).min(p.arr);
             }
+            // ready[(b, trip boarded)]: the earliest a rider from this level can board there.
+            let mut ready: std::collections::HashMap<(usize, usize), i64> =
+                std::collections::HashMap::new();
             k += 1;
             let mut next = Vec::new();
             for (s, ride) in rides.iter().enumerate() {
-                if level[s].is_none() && ride.dep >= ready[ride.from] {
+                if level[s].is_some() {
+                    continue;
+                }
+                let key = (ride.from, ride.first_trip);
+                let r = match ready.get(&key) {
+                    Some(&r) => r,
+                    None => {
+                        let mut r = i64::MAX;
+                        for (&(a, ft), &arr) in &arrived {
+                            if let Some(c) = cost(a, ft, ride.from, ride.first_trip) {
+                                r = r.min(arr + c as i64);
+                            }
+                        }
+                        ready.insert(key, r);
+                        r
+                    }
+                };
+                if ride.dep >= r {
                     level[s] = Some(k);
                     next.push(s);
                 }
@@ -625,7 +787,7 @@ mod tests {
         let want = vec![(d0 + h(10, 0) as i64, d0 + h(10, 30) as i64, 1)];
         assert_eq!(answer(&s, &q), want);
         // A footpath is one-way: the rule says nothing about c → b.
-        assert_eq!(change_secs(&s, &q, c, b), None);
+        assert_eq!(change_secs(&s, &q, c, b, 0, 0), None);
         s.transfers[0].min_time = Some(301);
         assert_eq!(answer(&s, &q), vec![]);
     }
@@ -647,7 +809,7 @@ mod tests {
         let m = metres(&s, b, c);
         assert!((400..=401).contains(&m), "{m}");
         // 1.3 × m / 1.3 m/s = m seconds on foot (to floating-point rounding).
-        let walk = change_secs(&s, &q, b, c).expect("within the radius");
+        let walk = change_secs(&s, &q, b, c, 0, 0).expect("within the radius");
         assert!(walk.abs_diff(m) <= 1, "{walk} vs {m}");
         let dep = h(10, 10) + walk;
         s.trip(v, &[(c, dep, dep), (d, h(10, 40), h(10, 40))]);

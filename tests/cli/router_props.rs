@@ -156,10 +156,11 @@ fn oquery(s: &Spec, p: &Params, kind: Kind, windowed: bool) -> OQuery {
         for a in &rides {
             for b in &rides {
                 // A good connection: at most half an hour's wait.
-                let ok = oracle::change_secs(s, &q, a.to, b.from).is_some_and(|g| {
-                    let slack = b.dep - (a.arr + g as i64);
-                    (0..=1800).contains(&slack)
-                });
+                let ok = oracle::change_secs(s, &q, a.to, b.from, a.last_trip, b.first_trip)
+                    .is_some_and(|g| {
+                        let slack = b.dep - (a.arr + g as i64);
+                        (0..=1800).contains(&slack)
+                    });
                 // ... that the first trip does not simply continue to.
                 let first = &s.trips[insts[a.inst].trip].stops;
                 let direct = first[a.board..].contains(&b.to);
@@ -255,8 +256,20 @@ pub fn check_journey(s: &Spec, tt: &Timetable, q: &OQuery, j: &Journey) -> Resul
     struct R {
         to: usize,
         arr: i64,
+        trip: usize,
+        date: chrono::NaiveDate,
     }
     let mut rides: Vec<R> = Vec::new();
+    let mut rides_boarded = 0usize;
+    let stays = |n: usize| {
+        matches!(
+            j.legs.get(n),
+            Some(Leg::Transit {
+                stay_on_board: true,
+                ..
+            })
+        )
+    };
     // Walks seen since the last ride (or the start): (from, to, departure, arrival).
     let mut walks: Vec<(Option<usize>, Option<usize>, i64, i64)> = Vec::new();
     for (n, leg) in j.legs.iter().enumerate() {
@@ -270,6 +283,7 @@ pub fn check_journey(s: &Spec, tt: &Timetable, q: &OQuery, j: &Journey) -> Resul
                 alight_pos,
                 departure,
                 arrival,
+                stay_on_board,
             } => {
                 let id = &tt.trips[trip.ix()].id;
                 let t: usize = id
@@ -284,6 +298,31 @@ pub fn check_journey(s: &Spec, tt: &Timetable, q: &OQuery, j: &Journey) -> Resul
                 let (b, a) = (board_pos as usize, alight_pos as usize);
                 if b >= a || a >= ts.stops.len() {
                     return Err(format!("leg {n}: positions {b} → {a} on trip {id}"));
+                }
+                let continues = stays(n + 1);
+                if continues && a + 1 != ts.stops.len() {
+                    return Err(format!(
+                        "leg {n}: trip {id} is stayed on after position {a}, not its last stop"
+                    ));
+                }
+                if stay_on_board {
+                    let p = rides
+                        .last()
+                        .ok_or_else(|| format!("leg {n}: stays on board after nothing"))?;
+                    if !walks.is_empty() || p.date != date {
+                        return Err(format!(
+                            "leg {n}: stays on board after a walk or on another day"
+                        ));
+                    }
+                    if oracle::continuation(s, p.trip, date) != Some(t) {
+                        return Err(format!(
+                            "leg {n}: trip T{} does not continue as {id} on {date}",
+                            p.trip
+                        ));
+                    }
+                    if b != 0 || (q.wheelchair && ts.wheelchair != 1) {
+                        return Err(format!("leg {n}: in-seat continuation entered at {b}"));
+                    }
                 }
                 let (fs, ts_) = (spec_stop(tt, from)?, spec_stop(tt, to)?);
                 if ts.stops[b] != fs || ts.stops[a] != ts_ {
@@ -301,18 +340,20 @@ pub fn check_journey(s: &Spec, tt: &Timetable, q: &OQuery, j: &Journey) -> Resul
                         "leg {n}: trip {id} on {date} has no run departing {departure} from position {b} and arriving {arrival} at {a}"
                     ));
                 }
-                if !oracle::can_board(s, t, b, q.wheelchair) {
+                if !stay_on_board && !oracle::can_board(s, t, b, q.wheelchair) {
                     return Err(format!(
                         "leg {n}: boarding trip {id} at position {b} is not allowed"
                     ));
                 }
-                if !oracle::can_alight(s, t, a, q.wheelchair) {
+                if !continues && !oracle::can_alight(s, t, a, q.wheelchair) {
                     return Err(format!(
                         "leg {n}: alighting from trip {id} at position {a} is not allowed"
                     ));
                 }
-                if let Some(p) = rides.last() {
-                    let g = oracle::change_secs(s, q, p.to, fs).ok_or_else(|| {
+                if stay_on_board {
+                    // Checked above: no change.
+                } else if let Some(p) = rides.last() {
+                    let g = oracle::change_secs(s, q, p.to, fs, p.trip, t).ok_or_else(|| {
                         format!("leg {n}: changing from S{} to S{fs} is not allowed", p.to)
                     })?;
                     if departure < p.arr + g as i64 {
@@ -346,9 +387,15 @@ pub fn check_journey(s: &Spec, tt: &Timetable, q: &OQuery, j: &Journey) -> Resul
                     }
                 }
                 walks.clear();
+                if stay_on_board {
+                    rides.pop();
+                }
+                rides_boarded += usize::from(!stay_on_board);
                 rides.push(R {
                     to: ts_,
                     arr: arrival,
+                    trip: t,
+                    date,
                 });
             }
             Leg::Walk {
@@ -370,8 +417,8 @@ pub fn check_journey(s: &Spec, tt: &Timetable, q: &OQuery, j: &Journey) -> Resul
     let Some(last) = rides.last() else {
         return Err("journey has no ride".into());
     };
-    if rides.len() > q.max_transfers as usize + 1 {
-        return Err(format!("{} rides, more than allowed", rides.len()));
+    if rides_boarded > q.max_transfers as usize + 1 {
+        return Err(format!("{rides_boarded} rides, more than allowed"));
     }
     let egr = q
         .targets
@@ -473,7 +520,7 @@ fn base_dates_cover_both_dst_changes() {
 // --- pinned cases ----------------------------------------------------------------------------
 
 /// The router's answer to an oracle query, as sorted triples, after checking each journey.
-fn router_triples(s: &Spec, q: &OQuery) -> Vec<Triple> {
+pub fn router_triples(s: &Spec, q: &OQuery) -> Vec<Triple> {
     let (_dir, tt) = s.compile().expect("the spec compiles");
     let js = plan(&tt, &rquery(&tt, q)).journeys;
     for j in &js {
