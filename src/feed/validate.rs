@@ -105,7 +105,6 @@ pub fn check(path: &Path) -> Result<CheckReport, Error> {
         raw.calendar.as_ref().and_then(|r| r.as_ref().err()),
         raw.calendar_dates.as_ref().and_then(|r| r.as_ref().err()),
         raw.frequencies.as_ref().and_then(|r| r.as_ref().err()),
-        raw.gtfs.transfers.as_ref().and_then(|r| r.as_ref().err()),
         raw.feed_info.as_ref().and_then(|r| r.as_ref().err()),
     ] {
         note(opt);

@@ -670,7 +670,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
             vec(vec(raw_sequence(n), 1..=3), 1..=4),
             vec(raw_service(), 1..=3),
             vec(raw_transfer(), 0..=8),
-            vec(raw_continuation(n), 0..=3),
+            prop_oneof![1 => vec(raw_continuation(n), 0..=1), 3 => vec(raw_continuation(n), 1..=3)],
             vec(
                 prop_oneof![4 => Just(None), 1 => (0usize..2).prop_map(Some)],
                 12,

@@ -341,3 +341,45 @@ fn stats_is_one_json_line_on_stderr() {
         assert!(!v[k].is_null(), "missing {k}");
     }
 }
+
+#[test]
+fn streetcar_stays_on_board_through_the_nw_23rd_loop() {
+    // Hand-checked against trips.txt/stop_times.txt (Tuesday service D.607/A.607): Streetcar trip
+    // 11133432 leaves NW 22nd & Northrup 17:40 and ends at NW 23rd & Marshall 17:42; its block
+    // (74) continues there at 17:42 as trip 11133664, at NW 22nd & Lovejoy 17:43. A 0-minute
+    // turn: changing vehicles would need the 60 s minimum, so only staying on board makes it.
+    let args = [
+        "plan",
+        "--from",
+        "stop:10778",
+        "--to",
+        "stop:3596",
+        "--arrive-by",
+        "2021-11-02T17:45",
+    ];
+    let (code, out, _) = gethere_args(&args);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("1. leave 17:40, arrive 17:43 · 3 min · no transfers"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "17:42  stay on board at NW 23rd & Marshall: the train continues as Portland Streetcar - NS Line towards South Waterfront"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("alight at NW 23rd & Marshall"), "{out}");
+    let mut json_args = vec!["--format", "json"];
+    json_args.extend_from_slice(&args);
+    let (code, out, _) = gethere_args(&json_args);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let legs = &v["itineraries"][0]["legs"];
+    assert_eq!(v["itineraries"][0]["transfers"], 0);
+    assert_eq!(legs[0]["trip_id"], "11133432");
+    assert!(legs[0].get("stay_on_board").is_none(), "{}", legs[0]);
+    assert_eq!(legs[1]["trip_id"], "11133664");
+    assert_eq!(legs[1]["stay_on_board"], true);
+    assert_eq!(legs[1]["from"]["stop_id"], "8989");
+}

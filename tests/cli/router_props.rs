@@ -149,6 +149,20 @@ fn oquery(s: &Spec, p: &Params, kind: Kind, windowed: bool) -> OQuery {
     let n = inst.arr.len();
     let stops = &s.trips[inst.trip].stops;
     let mut anchor = (stops[0], stops[n - 1], inst.dep[0], inst.arr[n - 1]);
+    // Half the time, when the spec has rides that stay on board through a continuation, one of
+    // those (they are rare among random trips otherwise).
+    let mut through_anchor = false;
+    if p.anchor % 2 == 0 && !p.anchor_chain {
+        let through: Vec<oracle::Ride> = oracle::rides(s, &insts, q.wheelchair)
+            .into_iter()
+            .filter(|r| r.first_trip != r.last_trip)
+            .collect();
+        if !through.is_empty() {
+            let r = &through[p.anchor / 2 % through.len()];
+            anchor = (r.from, r.to, r.dep, r.arr);
+            through_anchor = true;
+        }
+    }
     if p.anchor_chain {
         q.max_transfers = q.max_transfers.max(1);
         let rides = oracle::rides(s, &insts, q.wheelchair);
@@ -178,11 +192,12 @@ fn oquery(s: &Spec, p: &Params, kind: Kind, windowed: bool) -> OQuery {
         let k = ends.iter().position(|&e| e == stop).expect("a permutation");
         ends.swap(k, at);
     };
-    if p.anchor_origin || p.anchor_chain {
+    let pair = p.anchor_chain || through_anchor;
+    if p.anchor_origin || pair {
         put(anchor.0, 0);
     }
-    if p.anchor_target || p.anchor_chain {
-        put(anchor.1, if p.anchor_chain { 1 } else { p.n_origins });
+    if p.anchor_target || pair {
+        put(anchor.1, if pair { 1 } else { p.n_origins });
     }
     // Depart-at a little before the anchor leaves, arrive-by a little after it arrives.
     q.time = match kind {
@@ -191,7 +206,7 @@ fn oquery(s: &Spec, p: &Params, kind: Kind, windowed: bool) -> OQuery {
     };
     // A chain is asked for between its two ends alone: a second origin or target would often
     // offer a direct trip that hides it.
-    let (n_origins, n_targets) = match p.anchor_chain {
+    let (n_origins, n_targets) = match pair {
         true => (1, 1),
         // Three stops leave room for only one target when there are two origins.
         false => (p.n_origins, p.n_targets.min(ends.len() - p.n_origins)),
