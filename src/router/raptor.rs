@@ -255,6 +255,8 @@ pub struct Counters {
     pub stops_relaxed: u64,
     /// Trips scanned because a rider stayed on board into them.
     pub continuations_scanned: u64,
+    /// Trip instances whose continuations were looked up.
+    pub continuations_followed: u64,
 }
 
 /// The search state, reusable across the departure times of a range query.
@@ -284,16 +286,29 @@ pub(crate) struct Search<'a, D: Direction> {
     /// Trips of a ride through continuations (see [`Ride::chain`]); kept for the whole search
     /// because labels are reused across range iterations.
     links: Vec<Link>,
-    /// Continuation work of the current round: trip instances to follow, and those followed.
+    /// Continuation work of the current round: trip instances entered in-seat, to scan.
     cont_queue: Vec<(PatternIdx, u32, u32, u32)>,
-    cont_seen: std::collections::HashSet<(u32, u32)>,
     /// Per (pattern, day): the earliest (in scan order) trip scanned in-seat this round.
     cont_best: std::collections::HashMap<(u32, u32), u32>,
+    /// The work done for continuations is remembered for the whole search, by round: labels
+    /// are "at most k rides", so whatever was done in round k' ≤ k already holds in round k
+    /// (and in later range iterations, whose labels only improve). Per (trip, day): the round
+    /// in which it was entered in-seat (`seated`), and in which its own continuation was
+    /// followed (`followed`); [`NEVER`] when not yet.
+    seated: Vec<u16>,
+    followed: Vec<u16>,
+    /// Per (pattern, day, round): the first scan-order rank from which the pattern's ridable
+    /// trips were followed in that round (the rest of the pattern was then followed too).
+    enumerated: Vec<u32>,
+    first_day: usize,
+    num_days: usize,
     pub counters: Counters,
     _d: std::marker::PhantomData<D>,
 }
 
 const NONE: u32 = u32::MAX;
+/// "Not yet" for the per-round continuation marks.
+const NEVER: u16 = u16::MAX;
 
 impl<'a, D: Direction> Search<'a, D> {
     pub fn new(tt: &'a Timetable, sq: ScanQuery<'a>) -> Self {
@@ -321,18 +336,35 @@ impl<'a, D: Direction> Search<'a, D> {
             has_specific: !tt.rules.specific.is_empty(),
             links: Vec::new(),
             cont_queue: Vec::new(),
-            cont_seen: Default::default(),
             cont_best: Default::default(),
+            seated: Vec::new(),
+            followed: Vec::new(),
+            enumerated: Vec::new(),
+            first_day: *sq.days.start(),
+            num_days: sq.days.clone().count(),
             counters: Counters::default(),
             sq,
             _d: std::marker::PhantomData,
         }
     }
 
+    /// The index of (trip, day) in `seated`/`followed`.
+    #[inline]
+    fn td(&self, t: crate::timetable::TripIdx, d: usize) -> usize {
+        t.ix() * self.num_days + (d - self.first_day)
+    }
+
     /// Runs the search. Single query: one iteration at `start`. Range query: one iteration per
     /// distinct departure time in the window, latest first, reusing labels.
     pub fn run(&mut self) -> Vec<Found> {
         let mut found = Vec::new();
+        if self.has_cont && self.seated.is_empty() && self.num_days > 0 {
+            let tt = self.tt;
+            self.seated = vec![NEVER; tt.trips.len() * self.num_days];
+            self.followed = vec![NEVER; tt.trips.len() * self.num_days];
+            self.enumerated =
+                vec![NONE; tt.patterns.len() * self.num_days * (self.sq.max_rides + 1)];
+        }
         if self.sq.window == 0 {
             self.iteration(self.sq.start, &mut found);
             return found;
@@ -713,21 +745,39 @@ impl<'a, D: Direction> Search<'a, D> {
             }
         }
         if !boardable.is_empty() {
-            self.queue_continuations(pi, &boardable, bound);
+            self.queue_continuations(pi, &boardable, bound, k);
         }
     }
 
     /// After a scan of `pi`: every trip instance a rider could be on at the pattern's last scan
     /// stop (per day, all instances from the earliest catchable at some boardable position) that
-    /// continues as another trip is queued for [`Self::follow_continuations`].
-    fn queue_continuations(&mut self, pi: PatternIdx, boardable: &[(u32, i64)], bound: i64) {
+    /// continues as another trip is followed into it ([`Self::push_next`]). Ranks a previous
+    /// round (≤ k) already followed are skipped.
+    fn queue_continuations(
+        &mut self,
+        pi: PatternIdx,
+        boardable: &[(u32, i64)],
+        bound: i64,
+        k: usize,
+    ) {
         let tt = self.tt;
         let p = &tt.patterns[pi.ix()];
         let n = p.num_stops as usize;
         let nt = p.num_trips as usize;
+        let rounds = self.sq.max_rides + 1;
         for d in self.sq.days.clone() {
-            // Scan-order rank of the first catchable trip, and the position it is caught at.
-            let mut first: Option<(usize, u32)> = None;
+            let cover = (pi.ix() * self.num_days + (d - self.first_day)) * rounds;
+            let done = self.enumerated[cover + 1..=cover + k]
+                .iter()
+                .copied()
+                .min()
+                .unwrap_or(NONE) as usize;
+            let end = nt.min(done);
+            if end == 0 {
+                continue;
+            }
+            // Scan-order rank of the first catchable trip.
+            let mut from = nt;
             for &(i, r) in boardable {
                 let pos = D::real_pos(i as usize, n);
                 let base = tt.day_start[d];
@@ -738,14 +788,14 @@ impl<'a, D: Direction> Search<'a, D> {
                     let col = tt.arr_column(p, pos);
                     nt - col.partition_point(|&x| base + (x as i64) <= -r)
                 };
-                if rank < nt && first.is_none_or(|(f, _)| rank < f) {
-                    first = Some((rank, i));
-                }
+                from = from.min(rank);
             }
-            let Some((from, _)) = first else {
+            if from >= end {
                 continue;
-            };
-            for rank in from..nt {
+            }
+            let e = &mut self.enumerated[cover + k];
+            *e = (*e).min(from as u32);
+            for rank in from..end {
                 let trip = if D::FORWARD { rank } else { nt - 1 - rank };
                 if self.alight_time(p, trip, d, n - 1) >= bound {
                     break;
@@ -756,9 +806,14 @@ impl<'a, D: Direction> Search<'a, D> {
                 } else {
                     tt.has_predecessors(t)
                 };
-                if !linked || !self.trip_ok(p, trip, d) {
+                if !linked {
                     continue;
                 }
+                let f = self.td(t, d);
+                if self.followed[f] as usize <= k || !self.trip_ok(p, trip, d) {
+                    continue;
+                }
+                self.followed[f] = k as u16;
                 // The position it is caught at: the first boardable one from which it is.
                 let board = boardable
                     .iter()
@@ -773,31 +828,37 @@ impl<'a, D: Direction> Search<'a, D> {
                     prev: NONE,
                 });
                 let link = (self.links.len() - 1) as u32;
-                self.push_next(t, d, link);
+                self.push_next(t, d, link, k);
             }
         }
     }
 
     /// Queues the trips that trip `t` continues into (forward) or from (backward) on day `d`,
-    /// entered in-seat after chain link `link`.
-    fn push_next(&mut self, t: crate::timetable::TripIdx, d: usize, link: u32) {
+    /// entered in-seat after chain link `link`, unless entered in-seat in round ≤ k before.
+    fn push_next(&mut self, t: crate::timetable::TripIdx, d: usize, link: u32, k: usize) {
         let tt = self.tt;
-        let next: Vec<crate::timetable::TripIdx> = if D::FORWARD {
-            tt.continuation(t, d).into_iter().collect()
-        } else {
-            tt.continued_from(t, d).collect()
-        };
-        for b in next {
-            if !self.cont_seen.insert((b.0, d as u32)) {
-                continue;
+        self.counters.continuations_followed += 1;
+        let push = |s: &mut Self, b: crate::timetable::TripIdx| {
+            let i = s.td(b, d);
+            if s.seated[i] as usize <= k {
+                return;
             }
+            s.seated[i] = k as u16;
             let qi = tt.pattern_index_of(b);
             let q = &tt.patterns[qi.ix()];
             let trip = b.0 - q.trips_start;
-            if !self.trip_ok(q, trip as usize, d) {
-                continue;
+            if s.trip_ok(q, trip as usize, d) {
+                s.cont_queue.push((qi, trip, d as u32, link));
             }
-            self.cont_queue.push((qi, trip, d as u32, link));
+        };
+        if D::FORWARD {
+            if let Some(b) = tt.continuation(t, d) {
+                push(self, b);
+            }
+        } else {
+            for b in tt.continued_from(t, d) {
+                push(self, b);
+            }
         }
     }
 
@@ -843,6 +904,12 @@ impl<'a, D: Direction> Search<'a, D> {
                     self.offer_vehicle(k, D::alight_slot(tt, q, pos), at, bound, ride, improved);
                 }
             }
+            let global = crate::timetable::TripIdx(q.trips_start + trip);
+            let f = self.td(global, d);
+            if self.followed[f] as usize <= k {
+                continue;
+            }
+            self.followed[f] = k as u16;
             self.links.push(Link {
                 pattern: qi,
                 trip,
@@ -851,10 +918,8 @@ impl<'a, D: Direction> Search<'a, D> {
                 prev: link,
             });
             let next_link = (self.links.len() - 1) as u32;
-            let global = crate::timetable::TripIdx(q.trips_start + trip);
-            self.push_next(global, d, next_link);
+            self.push_next(global, d, next_link, k);
         }
-        self.cont_seen.clear();
         self.cont_best.clear();
     }
 
