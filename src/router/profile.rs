@@ -83,7 +83,8 @@ pub fn arrive_by_each(
                 best = Some((t, k, stop));
             }
         }
-        let Some((arr, k, stop)) = best else {
+        // Labels are bounded at the boarding stop; the walk to it may start before the bound.
+        let Some((arr, k, stop)) = best.filter(|&(arr, _, _)| -arr >= lo) else {
             continue;
         };
         let qp = Query {
