@@ -132,7 +132,8 @@ fn add(total: &mut Counters, c: &Counters) {
     total.stops_relaxed += c.stops_relaxed;
 }
 
-/// Computes the table.
+/// Computes the table. Venues are independent, so they are spread over the available cores
+/// (each row is placed by its index: the result does not depend on the scheduling).
 pub fn table(
     tt: &Timetable,
     venues: &[Resolved],
@@ -140,42 +141,84 @@ pub fn table(
     o: &MeetOptions,
     sharing: Sharing,
 ) -> Table {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(venues.len())
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let vi = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(v) = venues.get(vi) else {
+                break done;
+            };
+            let mut counters = Counters::default();
+            let row = venue_row(tt, v, people, o, sharing, &mut counters);
+            done.push((vi, row, counters));
+        }
+    };
+    let mut rows: Vec<(usize, Vec<Cell>, Counters)> = if workers == 1 {
+        work()
+    } else {
+        std::thread::scope(|sc| {
+            let handles: Vec<_> = (0..workers).map(|_| sc.spawn(work)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    rows.sort_by_key(|r| r.0);
     let mut counters = Counters::default();
-    let mut cells = Vec::with_capacity(venues.len());
-    for v in venues {
-        let mut row: Vec<Option<Cell>> = vec![None; people.len()];
-        if sharing == Sharing::Shared && o.window_secs == 0 {
-            // People whose stops are not the venue's: one search for all of them.
-            let apart: Vec<usize> = (0..people.len())
-                .filter(|&i| {
-                    !people[i]
-                        .access
-                        .iter()
-                        .any(|a| v.access.iter().any(|b| a.stop == b.stop))
-                })
-                .collect();
-            if let Some(&first) = apart.first()
-                && let Some(q) = o
-                    .routing
-                    .query(QueryKind::ArriveBy, o.time, 0, &people[first], v)
-            {
-                let acc: Vec<&[router::Access]> =
-                    apart.iter().map(|&i| people[i].access.as_slice()).collect();
-                let max = (o.time - earliest(o)).clamp(0, u32::MAX as i64) as u32;
-                let js = router::profile::arrive_by_each(tt, &q, &acc, max, &mut counters);
-                for (&i, j) in apart.iter().zip(js) {
-                    row[i] = Some(j.map(Cell::Journey).unwrap_or(Cell::None));
-                }
+    for r in &rows {
+        add(&mut counters, &r.2);
+    }
+    Table {
+        cells: rows.into_iter().map(|r| r.1).collect(),
+        counters,
+    }
+}
+
+/// One venue's cells, in the people's order.
+fn venue_row(
+    tt: &Timetable,
+    v: &Resolved,
+    people: &[Resolved],
+    o: &MeetOptions,
+    sharing: Sharing,
+    counters: &mut Counters,
+) -> Vec<Cell> {
+    let mut row: Vec<Option<Cell>> = vec![None; people.len()];
+    if sharing == Sharing::Shared && o.window_secs == 0 {
+        // People whose stops are not the venue's: one search for all of them.
+        let apart: Vec<usize> = (0..people.len())
+            .filter(|&i| {
+                !people[i]
+                    .access
+                    .iter()
+                    .any(|a| v.access.iter().any(|b| a.stop == b.stop))
+            })
+            .collect();
+        if let Some(&first) = apart.first()
+            && let Some(q) = o
+                .routing
+                .query(QueryKind::ArriveBy, o.time, 0, &people[first], v)
+        {
+            let acc: Vec<&[router::Access]> =
+                apart.iter().map(|&i| people[i].access.as_slice()).collect();
+            let max = (o.time - earliest(o)).clamp(0, u32::MAX as i64) as u32;
+            let js = router::profile::arrive_by_each(tt, &q, &acc, max, counters);
+            for (&i, j) in apart.iter().zip(js) {
+                row[i] = Some(j.map(Cell::Journey).unwrap_or(Cell::None));
             }
         }
-        let row = row
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| c.unwrap_or_else(|| plan_cell(tt, o, &people[i], v, &mut counters)))
-            .collect();
-        cells.push(row);
     }
-    Table { cells, counters }
+    row.into_iter()
+        .enumerate()
+        .map(|(i, c)| c.unwrap_or_else(|| plan_cell(tt, o, &people[i], v, counters)))
+        .collect()
 }
 
 /// A person as shown: their label and starting point.
@@ -261,7 +304,9 @@ impl Meet {
 }
 
 /// Ranking key parts over the reachable durations: (worst, sum, 2 × median).
-fn measures(d: &[i64]) -> Option<(i64, i64, i64)> {
+type Measures = (i64, i64, i64);
+
+fn measures(d: &[i64]) -> Option<Measures> {
     if d.is_empty() {
         return None;
     }
@@ -279,7 +324,7 @@ fn measures(d: &[i64]) -> Option<(i64, i64, i64)> {
 /// Venue order: more people reaching it first; then the measure (smaller first), ties by the
 /// mean, then the order the venues were given. Venues nobody reaches keep their order, last.
 pub fn ranking(durations: &[Vec<Option<i64>>], rank: Rank) -> Vec<usize> {
-    let keys: Vec<(usize, Option<(i64, i64, i64)>)> = durations
+    let keys: Vec<(usize, Option<Measures>)> = durations
         .iter()
         .map(|row| {
             let d: Vec<i64> = row.iter().flatten().copied().collect();

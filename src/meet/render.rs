@@ -187,6 +187,14 @@ fn winner_line(m: &Meet, w: &VenueRow) -> String {
     }
 }
 
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// Each person's journey to the winner: (label, summary line, steps).
 fn journeys(m: &Meet, tt: &Timetable, w: &VenueRow) -> Vec<(String, String, Vec<String>)> {
     let day = local_date(tt.tz(), m.time);
@@ -263,7 +271,7 @@ pub fn render_markdown(m: &Meet, tt: &Timetable) -> String {
             s.push_str(&format!(
                 "\n### Winner: {}\n\n{}.\n",
                 md_escape(venue_name(w)),
-                winner_line(m, w)
+                capitalized(&winner_line(m, w))
             ));
             for (who, head, steps) in journeys(m, tt, w) {
                 s.push_str(&format!("\n**{}**: {head}\n", md_escape(&who)));
@@ -315,7 +323,7 @@ pub fn render_html(m: &Meet, tt: &Timetable) -> String {
             s.push_str(&format!(
                 "<h3>Winner: {}</h3>\n<p>{}.</p>\n",
                 esc(venue_name(w)),
-                esc(&winner_line(m, w))
+                esc(&capitalized(&winner_line(m, w)))
             ));
             for (who, head, steps) in journeys(m, tt, w) {
                 s.push_str(&format!(

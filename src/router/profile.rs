@@ -91,21 +91,24 @@ pub fn arrive_by_each(
             origins: person.to_vec(),
             ..q.clone()
         };
-        // Exactly `plan`'s tightening: the earliest arrival, not after the deadline, leaving
-        // as late, with no more rides.
+        // `plan`'s tightening: the earliest arrival, not after the deadline, leaving as late,
+        // with no more rides. The journey the labels hold already arrives by `back.arrival`,
+        // so the forward search is bounded there instead of at the deadline: no label beyond
+        // it can be part of an earlier arrival (the property test holds the legs equal too).
         let dep = -arr;
-        let fwd = search::<Forward>(tt, &qp, dep, 0, k, Some((dep, q.time)), counters);
-        *slot = fwd
-            .last()
-            .map(|x| to_journey::<Forward>(tt, &qp, x))
-            .or_else(|| {
-                let f = Found {
-                    rides: k,
-                    arr,
-                    legs: s.legs_to(k, stop),
-                };
-                Some(to_journey::<Backward>(tt, &qp, &f))
-            });
+        let f = Found {
+            rides: k,
+            arr,
+            legs: s.legs_to(k, stop),
+        };
+        let back = to_journey::<Backward>(tt, &qp, &f);
+        let until = back.arrival.min(q.time);
+        let fwd = search::<Forward>(tt, &qp, dep, 0, k, Some((dep, until)), counters);
+        *slot = Some(
+            fwd.last()
+                .map(|x| to_journey::<Forward>(tt, &qp, x))
+                .unwrap_or(back),
+        );
     }
     out
 }

@@ -45,7 +45,10 @@ struct Params {
 fn places(n: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Places> {
     prop::collection::vec(
         prop::collection::vec(
-            (any::<usize>(), prop_oneof![2 => Just(0u32), 1 => 0u32..=600]),
+            (
+                any::<usize>(),
+                prop_oneof![2 => Just(0u32), 1 => 0u32..=600],
+            ),
             1..=2,
         ),
         n,
@@ -58,7 +61,11 @@ fn params() -> impl Strategy<Value = Params> {
         places(1..=3),
         any::<usize>(),
         -3 * 3600i64..=3600,
-        (0u32..=3, 0u8..=2, prop_oneof![Just(0u32), Just(60u32), 0u32..=600]),
+        (
+            0u32..=3,
+            0u8..=2,
+            prop_oneof![Just(0u32), Just(60u32), 0u32..=600],
+        ),
         (
             prop_oneof![1 => Just(0u32), 2 => 0u32..=1000],
             prop::sample::select(vec![1.0f64, 1.2, 1.5]),
@@ -188,9 +195,9 @@ fn check(s: &Spec, p: &Params) -> Result<(), TestCaseError> {
         for (i, (x, y)) in a.iter().zip(b).enumerate() {
             prop_assert_eq!(x, y, "venue V{} person P{}", v, i);
             // And the per-cell answer is `plan`'s first itinerary, bounded.
-            if let Some(q) =
-                o.routing
-                    .query(QueryKind::ArriveBy, time, 0, &people[i], &venues[v])
+            if let Some(q) = o
+                .routing
+                .query(QueryKind::ArriveBy, time, 0, &people[i], &venues[v])
             {
                 let first = plan(&tt, &q).journeys.into_iter().next();
                 let expect = match first {
