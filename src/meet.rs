@@ -132,8 +132,51 @@ fn add(total: &mut Counters, c: &Counters) {
     total.stops_relaxed += c.stops_relaxed;
 }
 
-/// Computes the table. Venues are independent, so they are spread over the available cores
-/// (each row is placed by its index: the result does not depend on the scheduling).
+/// `f(i)` for every `i < n`, spread over the available cores; results in index order, so
+/// they do not depend on the scheduling.
+fn par_map<T: Send>(n: usize, f: impl Fn(usize, &mut Counters) -> T + Sync) -> (Vec<T>, Counters) {
+    let workers = std::thread::available_parallelism()
+        .map(|c| c.get())
+        .unwrap_or(1)
+        .min(n)
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        let mut counters = Counters::default();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                break (done, counters);
+            }
+            done.push((i, f(i, &mut counters)));
+        }
+    };
+    let parts: Vec<(Vec<(usize, T)>, Counters)> = if workers == 1 {
+        vec![work()]
+    } else {
+        std::thread::scope(|sc| {
+            let handles: Vec<_> = (0..workers).map(|_| sc.spawn(work)).collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        })
+    };
+    let mut counters = Counters::default();
+    let mut all = Vec::with_capacity(n);
+    for (done, c) in parts {
+        add(&mut counters, &c);
+        all.extend(done);
+    }
+    all.sort_by_key(|x| x.0);
+    (all.into_iter().map(|x| x.1).collect(), counters)
+}
+
+/// Computes the table.
+///
+/// Shared (no window): first one backward search per venue gives every person's latest
+/// departure ([`router::profile::latest_departures`]); then, per person, the earliest
+/// arrivals from those departures, one forward search per distinct departure
+/// ([`router::profile::earliest_arrivals`]). Pairs whose stops overlap, and every pair with a
+/// window, are asked of `plan` one by one.
 pub fn table(
     tt: &Timetable,
     venues: &[Resolved],
@@ -141,66 +184,25 @@ pub fn table(
     o: &MeetOptions,
     sharing: Sharing,
 ) -> Table {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(venues.len())
-        .max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let vi = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(v) = venues.get(vi) else {
-                break done;
-            };
-            let mut counters = Counters::default();
-            let row = venue_row(tt, v, people, o, sharing, &mut counters);
-            done.push((vi, row, counters));
+    let shared = sharing == Sharing::Shared && o.window_secs == 0;
+    let max = (o.time - earliest(o)).clamp(0, u32::MAX as i64) as u32;
+    // Per venue: cells asked of plan, and latest departures for the others.
+    type Row = (Vec<Option<Cell>>, Vec<Option<router::profile::Latest>>);
+    let (rows, mut counters): (Vec<Row>, Counters) = par_map(venues.len(), |vi, counters| {
+        let v = &venues[vi];
+        let mut cells: Vec<Option<Cell>> = vec![None; people.len()];
+        let mut latest = vec![None; people.len()];
+        let apart = |i: usize| {
+            !people[i]
+                .access
+                .iter()
+                .any(|a| v.access.iter().any(|b| a.stop == b.stop))
+        };
+        let (together, apart): (Vec<usize>, Vec<usize>) =
+            (0..people.len()).partition(|&i| !(shared && apart(i)));
+        for i in together {
+            cells[i] = Some(plan_cell(tt, o, &people[i], v, counters));
         }
-    };
-    let mut rows: Vec<(usize, Vec<Cell>, Counters)> = if workers == 1 {
-        work()
-    } else {
-        std::thread::scope(|sc| {
-            let handles: Vec<_> = (0..workers).map(|_| sc.spawn(work)).collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
-    };
-    rows.sort_by_key(|r| r.0);
-    let mut counters = Counters::default();
-    for r in &rows {
-        add(&mut counters, &r.2);
-    }
-    Table {
-        cells: rows.into_iter().map(|r| r.1).collect(),
-        counters,
-    }
-}
-
-/// One venue's cells, in the people's order.
-fn venue_row(
-    tt: &Timetable,
-    v: &Resolved,
-    people: &[Resolved],
-    o: &MeetOptions,
-    sharing: Sharing,
-    counters: &mut Counters,
-) -> Vec<Cell> {
-    let mut row: Vec<Option<Cell>> = vec![None; people.len()];
-    if sharing == Sharing::Shared && o.window_secs == 0 {
-        // People whose stops are not the venue's: one search for all of them.
-        let apart: Vec<usize> = (0..people.len())
-            .filter(|&i| {
-                !people[i]
-                    .access
-                    .iter()
-                    .any(|a| v.access.iter().any(|b| a.stop == b.stop))
-            })
-            .collect();
         if let Some(&first) = apart.first()
             && let Some(q) = o
                 .routing
@@ -208,17 +210,61 @@ fn venue_row(
         {
             let acc: Vec<&[router::Access]> =
                 apart.iter().map(|&i| people[i].access.as_slice()).collect();
-            let max = (o.time - earliest(o)).clamp(0, u32::MAX as i64) as u32;
-            let js = router::profile::arrive_by_each(tt, &q, &acc, max, counters);
-            for (&i, j) in apart.iter().zip(js) {
-                row[i] = Some(j.map(Cell::Journey).unwrap_or(Cell::None));
+            let ls = router::profile::latest_departures(tt, &q, &acc, max, counters);
+            for (&i, l) in apart.iter().zip(ls) {
+                match l {
+                    Some(l) => latest[i] = Some(l),
+                    None => cells[i] = Some(Cell::None),
+                }
+            }
+        }
+        (cells, latest)
+    });
+    // Per person: the earliest arrivals from those departures.
+    let (arrivals, c2) = par_map(people.len(), |pi, counters| {
+        let dests: Vec<(&[router::Access], &router::profile::Latest)> = rows
+            .iter()
+            .zip(venues)
+            .filter_map(|((_, latest), v)| Some((v.access.as_slice(), latest[pi].as_ref()?)))
+            .collect();
+        if dests.is_empty() {
+            return Vec::new();
+        }
+        let q = router::Query {
+            kind: QueryKind::ArriveBy,
+            time: o.time,
+            window_secs: 0,
+            origins: people[pi].access.clone(),
+            targets: Vec::new(),
+            max_transfers: o.routing.max_transfers,
+            min_transfer_secs: o.routing.min_transfer_secs,
+            walk_radius_m: o.routing.walk_radius_m,
+            walk_speed_mps: o.routing.walk_speed_mps,
+            wheelchair: o.routing.wheelchair,
+        };
+        router::profile::earliest_arrivals(tt, &q, &dests, counters)
+    });
+    add(&mut counters, &c2);
+    // Each person's arrivals are for the venues with a latest departure, in venue order.
+    let asked: Vec<Vec<bool>> = rows
+        .iter()
+        .map(|(_, latest)| latest.iter().map(Option::is_some).collect())
+        .collect();
+    let mut cells: Vec<Vec<Cell>> = rows
+        .into_iter()
+        .map(|(c, _)| c.into_iter().map(|c| c.unwrap_or(Cell::None)).collect())
+        .collect();
+    for (pi, js) in arrivals.into_iter().enumerate() {
+        let mut js = js.into_iter();
+        for (vi, row) in cells.iter_mut().enumerate() {
+            if asked[vi][pi]
+                && let Some(j) = js.next()
+            {
+                row[pi] = Cell::Journey(j);
             }
         }
     }
-    row.into_iter()
-        .enumerate()
-        .map(|(i, c)| c.unwrap_or_else(|| plan_cell(tt, o, &people[i], v, counters)))
-        .collect()
+    Table { cells, counters }
 }
 
 /// A person as shown: their label and starting point.
