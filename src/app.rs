@@ -898,7 +898,26 @@ fn meet(ctx: &Context, args: &MeetArgs) -> Result<Outcome> {
     let index = StopIndex::new(&tt);
     let opts = req.routing.place_options();
     let people_places: Vec<&Place> = req.people.iter().map(|(_, p)| p).collect();
-    let resolved = resolve_places(ctx, &tt, &index, &people_places, opts, &mut out.stderr)?;
+    // Someone with no stop within the walk radius cannot get anywhere: "no way" in every
+    // cell and a note, rather than no table for everyone else.
+    let resolved = resolve_places(
+        ctx,
+        &tt,
+        &index,
+        &people_places,
+        (opts.0, opts.1, true),
+        &mut out.stderr,
+    )?;
+    for ((label, _), r) in req.people.iter().zip(&resolved) {
+        if r.access.is_empty() {
+            out.stderr.push_str(&format!(
+                "note: no stop within {} m of {} ({}); no way to any venue\n",
+                opts.0,
+                if label.is_empty() { "a person" } else { label },
+                r.name
+            ));
+        }
+    }
     let people: Vec<(String, place::Resolved)> = req
         .people
         .iter()

@@ -134,6 +134,31 @@ fn nobody_reaching_any_venue_exits_1() {
 }
 
 #[test]
+fn someone_far_from_every_stop_is_no_way_everywhere() {
+    let (code, out, err) = gethere_args(&[
+        "--format",
+        "json",
+        "meet",
+        "--arrive-by",
+        "2021-11-02T17:30",
+        "--venue",
+        "new-relic",
+        "--from",
+        "psu",
+        "--from",
+        "45.60,-122.40",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("note: no stop within 400 m of 45.60,-122.40"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["venues"][0]["reachable"], 1);
+    assert_eq!(v["venues"][0]["cells"][1]["none"], true);
+}
+
+#[test]
 fn origins_errors_name_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("people.csv");
