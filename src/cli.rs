@@ -49,7 +49,7 @@ pub struct GlobalArgs {
     pub venues: Option<PathBuf>,
 
     /// Output format [default: text; markdown for announce]. feed, plan and stops support
-    /// text and json; announce all five.
+    /// text and json; meet text, json, markdown and html; announce all five.
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
 }
