@@ -2,7 +2,9 @@
 //! opens the feed, runs the command and returns what to print and the exit code. `main.rs` only
 //! parses, calls [`run`] and prints.
 
-use crate::cli::{AnnounceArgs, Cli, Command, FeedCommand, Format, PlanArgs, StopsArgs};
+use crate::cli::{
+    AnnounceArgs, Cli, Command, FeedCommand, Format, MeetArgs, PlanArgs, RoutingArgs, StopsArgs,
+};
 use crate::error::{Error, Result};
 use crate::feed::FeedSource;
 use crate::geocode::GeocoderConfig;
@@ -66,9 +68,12 @@ impl Context {
             Command::Announce(_) => Format::Markdown,
             _ => Format::Text,
         });
-        if !matches!(cli.command, Command::Announce(_))
-            && !matches!(format, Format::Text | Format::Json)
-        {
+        let rich = match cli.command {
+            Command::Announce(_) => true,
+            Command::Meet(_) => format != Format::Ics,
+            _ => false,
+        };
+        if !rich && !matches!(format, Format::Text | Format::Json) {
             return Err(Error::bad_input(
                 "--format",
                 &format!("{format:?}").to_lowercase(),
@@ -272,6 +277,7 @@ pub fn run(cli: Cli, clock_now: Instant) -> Result<Outcome> {
         Command::Plan(args) => plan(&ctx, args),
         Command::Stops(args) => stops(&ctx, args),
         Command::Announce(args) => announce(&ctx, args),
+        Command::Meet(args) => meet(&ctx, args),
     }
 }
 
@@ -304,6 +310,95 @@ fn feed_check(ctx: &Context) -> Result<Outcome> {
     };
     out.code = if report.usable { 0 } else { 2 };
     Ok(out)
+}
+
+/// The routing options of `plan` and `meet`, checked once: one definition, so a `meet` cell
+/// is the `plan` answer for the same options.
+#[derive(Clone, Copy, Debug)]
+pub struct Routing {
+    pub max_transfers: u32,
+    pub min_transfer_secs: u32,
+    pub walk_radius_m: u32,
+    pub walk_speed_mps: f64,
+    pub wheelchair: bool,
+}
+
+impl Routing {
+    pub fn from_args(a: &RoutingArgs) -> Result<Routing> {
+        if a.max_transfers > 10 {
+            return Err(Error::bad_input(
+                "--max-transfers",
+                &a.max_transfers.to_string(),
+                "at most 10",
+            ));
+        }
+        if a.min_transfer_time > 3600 {
+            return Err(Error::bad_input(
+                "--min-transfer-time",
+                &a.min_transfer_time.to_string(),
+                "at most 3600 seconds",
+            ));
+        }
+        if a.walk_radius > crate::timetable::compile::MAX_WALK_LINK_M {
+            return Err(Error::bad_input(
+                "--walk-radius",
+                &a.walk_radius.to_string(),
+                format!(
+                    "at most {} metres",
+                    crate::timetable::compile::MAX_WALK_LINK_M
+                ),
+            ));
+        }
+        if !(a.walk_speed.is_finite() && (0.3..=3.0).contains(&a.walk_speed)) {
+            return Err(Error::bad_input(
+                "--walk-speed",
+                &a.walk_speed.to_string(),
+                "expected metres per second between 0.3 and 3.0 (1.2 is a usual pace)",
+            ));
+        }
+        Ok(Routing {
+            max_transfers: a.max_transfers,
+            min_transfer_secs: a.min_transfer_time,
+            walk_radius_m: a.walk_radius,
+            walk_speed_mps: a.walk_speed,
+            wheelchair: a.wheelchair,
+        })
+    }
+
+    /// How places are resolved for a journey: (radius, speed, allow_no_stops) for
+    /// [`resolve_places`].
+    pub fn place_options(&self) -> (u32, f64, bool) {
+        (self.walk_radius_m.max(1), self.walk_speed_mps, false)
+    }
+
+    /// The query `plan` asks between two resolved places. Destination stops that are also
+    /// origin stops are left out (nothing to plan there); `None` when none is left.
+    pub fn query(
+        &self,
+        kind: QueryKind,
+        time: Instant,
+        window_secs: u32,
+        from: &place::Resolved,
+        to: &place::Resolved,
+    ) -> Option<Query> {
+        let mut targets = to.access.clone();
+        targets.retain(|t| !from.access.iter().any(|o| o.stop == t.stop));
+        if targets.is_empty() {
+            return None;
+        }
+        Some(Query {
+            kind,
+            time,
+            window_secs,
+            origins: from.access.clone(),
+            targets,
+            max_transfers: self.max_transfers,
+            min_transfer_secs: self.min_transfer_secs,
+            walk_radius_m: self.walk_radius_m,
+            walk_speed_mps: self.walk_speed_mps,
+            wheelchair: self.wheelchair,
+        })
+    }
 }
 
 /// A `plan` request with every default resolved and every string parsed.
@@ -347,50 +442,33 @@ impl PlanRequest {
                 "at most 24h",
             ));
         }
-        if a.max_transfers > 10 {
-            return Err(Error::bad_input(
-                "--max-transfers",
-                &a.max_transfers.to_string(),
-                "at most 10",
-            ));
-        }
-        if a.min_transfer_time > 3600 {
-            return Err(Error::bad_input(
-                "--min-transfer-time",
-                &a.min_transfer_time.to_string(),
-                "at most 3600 seconds",
-            ));
-        }
-        if a.walk_radius > crate::timetable::compile::MAX_WALK_LINK_M {
-            return Err(Error::bad_input(
-                "--walk-radius",
-                &a.walk_radius.to_string(),
-                format!(
-                    "at most {} metres",
-                    crate::timetable::compile::MAX_WALK_LINK_M
-                ),
-            ));
-        }
-        if !(a.walk_speed.is_finite() && (0.3..=3.0).contains(&a.walk_speed)) {
-            return Err(Error::bad_input(
-                "--walk-speed",
-                &a.walk_speed.to_string(),
-                "expected metres per second between 0.3 and 3.0 (1.2 is a usual pace)",
-            ));
-        }
+        let routing = Routing::from_args(&a.routing)?;
         Ok(PlanRequest {
             from: Place::parse(&a.from)?,
             to: Place::parse(&a.to)?,
             kind,
             time,
             window_secs,
-            max_transfers: a.max_transfers,
-            min_transfer_secs: a.min_transfer_time,
-            walk_radius_m: a.walk_radius,
-            walk_speed_mps: a.walk_speed,
-            wheelchair: a.wheelchair,
+            max_transfers: routing.max_transfers,
+            min_transfer_secs: routing.min_transfer_secs,
+            walk_radius_m: routing.walk_radius_m,
+            walk_speed_mps: routing.walk_speed_mps,
+            wheelchair: routing.wheelchair,
             stats: a.stats,
         })
+    }
+}
+
+impl PlanRequest {
+    /// The routing options of this request.
+    pub fn routing(&self) -> Routing {
+        Routing {
+            max_transfers: self.max_transfers,
+            min_transfer_secs: self.min_transfer_secs,
+            walk_radius_m: self.walk_radius_m,
+            walk_speed_mps: self.walk_speed_mps,
+            wheelchair: self.wheelchair,
+        }
     }
 }
 
@@ -407,31 +485,20 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         &tt,
         &index,
         &[&req.from, &req.to],
-        (req.walk_radius_m.max(1), req.walk_speed_mps, false),
+        req.routing().place_options(),
         &mut out.stderr,
     )?;
     let to = places.pop().expect("two places resolved");
     let from = places.pop().expect("two places resolved");
-    let mut targets = to.access.clone();
-    targets.retain(|t| !from.access.iter().any(|o| o.stop == t.stop));
-    if targets.is_empty() {
+    let Some(q) = req
+        .routing()
+        .query(req.kind, time, req.window_secs, &from, &to)
+    else {
         return Err(Error::bad_input(
             "--to",
             &args.to,
             "it is the same stop as --from; nothing to plan",
         ));
-    }
-    let q = Query {
-        kind: req.kind,
-        time,
-        window_secs: req.window_secs,
-        origins: from.access.clone(),
-        targets,
-        max_transfers: req.max_transfers,
-        min_transfer_secs: req.min_transfer_secs,
-        walk_radius_m: req.walk_radius_m,
-        walk_speed_mps: req.walk_speed_mps,
-        wheelchair: req.wheelchair,
     };
     let t_search = std::time::Instant::now();
     let result = router::plan(&tt, &q);
@@ -736,4 +803,203 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         out.stderr.clear();
     }
     Ok(out)
+}
+
+/// A `meet` request with every default resolved and every string parsed (the feed is not
+/// needed yet).
+#[derive(Clone, Debug)]
+pub struct MeetRequest {
+    pub time: String,
+    /// `None`: every venue of the venues file that the feed serves.
+    pub venues: Option<Vec<Place>>,
+    /// (label, place), `--from` first, then the origins file.
+    pub people: Vec<(String, Place)>,
+    pub rank: crate::cli::Rank,
+    pub window_secs: u32,
+    pub max_secs: u32,
+    pub routing: Routing,
+}
+
+impl MeetRequest {
+    pub fn from_args(a: &MeetArgs) -> Result<MeetRequest> {
+        let venues = if a.venue.iter().any(|v| v.trim() == "all") {
+            if a.venue.len() > 1 {
+                return Err(Error::bad_input(
+                    "--venue",
+                    "all",
+                    "`all` takes every venue of the venues file; give it alone",
+                ));
+            }
+            None
+        } else {
+            Some(
+                a.venue
+                    .iter()
+                    .map(|v| Place::parse(v))
+                    .collect::<Result<Vec<_>>>()?,
+            )
+        };
+        let mut people = a
+            .from
+            .iter()
+            .map(|p| Ok((p.trim().to_string(), Place::parse(p)?)))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(path) = &a.origins {
+            people.extend(
+                crate::meet::origins::read(path)?
+                    .into_iter()
+                    .map(|o| (o.label, o.place)),
+            );
+        }
+        if people.is_empty() {
+            return Err(Error::bad_input(
+                "people",
+                "",
+                "nobody to plan for; give --from PLACE (repeatable) or --origins FILE",
+            ));
+        }
+        let window_secs = match &a.window {
+            Some(w) => crate::time::parse_duration(w)?,
+            None => 0,
+        };
+        if window_secs > 6 * 3600 {
+            return Err(Error::bad_input(
+                "--window",
+                a.window.as_deref().unwrap_or(""),
+                "at most 6h",
+            ));
+        }
+        let max_secs = crate::time::parse_duration(&a.max_duration)?;
+        if max_secs == 0 || max_secs > 12 * 3600 {
+            return Err(Error::bad_input(
+                "--max-duration",
+                &a.max_duration,
+                "expected a duration between 1m and 12h",
+            ));
+        }
+        Ok(MeetRequest {
+            time: a.arrive_by.clone(),
+            venues,
+            people,
+            rank: a.rank,
+            window_secs,
+            max_secs,
+            routing: Routing::from_args(&a.routing)?,
+        })
+    }
+}
+
+fn meet(ctx: &Context, args: &MeetArgs) -> Result<Outcome> {
+    use crate::meet::{self, MeetOptions, Sharing};
+    let req = MeetRequest::from_args(args)?;
+    let mut out = Outcome::default();
+    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let time = time_in_feed(&tt, &req.time)?;
+    let index = StopIndex::new(&tt);
+    let opts = req.routing.place_options();
+    let people_places: Vec<&Place> = req.people.iter().map(|(_, p)| p).collect();
+    // Someone with no stop within the walk radius cannot get anywhere: "no way" in every
+    // cell and a note, rather than no table for everyone else.
+    let resolved = resolve_places(
+        ctx,
+        &tt,
+        &index,
+        &people_places,
+        (opts.0, opts.1, true),
+        &mut out.stderr,
+    )?;
+    for ((label, _), r) in req.people.iter().zip(&resolved) {
+        if r.access.is_empty() {
+            out.stderr.push_str(&format!(
+                "note: no stop within {} m of {} ({}); no way to any venue\n",
+                opts.0,
+                if label.is_empty() { "a person" } else { label },
+                r.name
+            ));
+        }
+    }
+    let people: Vec<(String, place::Resolved)> = req
+        .people
+        .iter()
+        .map(|(l, _)| l.clone())
+        .zip(resolved)
+        .collect();
+    let venues = match &req.venues {
+        Some(list) => {
+            let refs: Vec<&Place> = list.iter().collect();
+            resolve_places(ctx, &tt, &index, &refs, opts, &mut out.stderr)?
+        }
+        None => all_venues(ctx, &tt, &index, &req.routing, &mut out.stderr)?,
+    };
+    let o = MeetOptions {
+        time,
+        window_secs: req.window_secs,
+        max_secs: req.max_secs,
+        routing: req.routing,
+    };
+    let people_only: Vec<place::Resolved> = people.iter().map(|(_, p)| p.clone()).collect();
+    let table = meet::table(&tt, &venues, &people_only, &o, Sharing::Shared);
+    let m = meet::build(&tt, &venues, &people, &o, req.rank, &table);
+    if m.winner().is_none() {
+        out.code = 1;
+        out.stderr.push_str(&format!(
+            "no venue can be reached by anyone (arriving by {}, leaving at most {} before)\n",
+            m.arrive_by,
+            crate::itinerary::minutes(req.max_secs as i64)
+        ));
+    }
+    out.stdout = match ctx.format {
+        Format::Json => json(&m),
+        Format::Markdown => meet::render::render_markdown(&m, &tt),
+        Format::Html => meet::render::render_html(&m, &tt),
+        _ => meet::render::render_text(&m, &tt),
+    };
+    Ok(out)
+}
+
+/// `--venue all`: every venue of the venues file with a served stop within the walk radius,
+/// in key order; the others are named in a note.
+fn all_venues(
+    ctx: &Context,
+    tt: &Timetable,
+    index: &StopIndex,
+    routing: &Routing,
+    notes: &mut String,
+) -> Result<Vec<place::Resolved>> {
+    let Some(venues) = ctx.load_venues()? else {
+        return Err(Error::bad_input(
+            "--venue",
+            "all",
+            "no venues file: pass --venues FILE or set GETHERE_VENUES",
+        ));
+    };
+    let keys: Vec<Place> = venues
+        .venues
+        .keys()
+        .map(|k| Place::Text(k.clone()))
+        .collect();
+    let refs: Vec<&Place> = keys.iter().collect();
+    let (radius, speed, _) = routing.place_options();
+    let all = resolve_places(ctx, tt, index, &refs, (radius, speed, true), notes)?;
+    let (served, skipped): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|v| v.access.iter().any(|a| !tt.patterns_at(a.stop).is_empty()));
+    if !skipped.is_empty() {
+        let names: Vec<String> = skipped
+            .iter()
+            .map(|v| v.venue.clone().unwrap_or_else(|| v.name.clone()))
+            .collect();
+        notes.push_str(&format!(
+            "note: no served stop within {radius} m of {}; left out\n",
+            names.join(", ")
+        ));
+    }
+    if served.is_empty() {
+        return Err(Error::bad_input(
+            "--venue",
+            "all",
+            "no venue of the venues file has a served stop within the walk radius",
+        ));
+    }
+    Ok(served)
 }

@@ -49,7 +49,7 @@ pub struct GlobalArgs {
     pub venues: Option<PathBuf>,
 
     /// Output format [default: text; markdown for announce]. feed, plan and stops support
-    /// text and json; announce all five.
+    /// text and json; meet text, json, markdown and html; announce all five.
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
 }
@@ -78,6 +78,64 @@ pub enum Command {
     /// they run, suggested journeys, the last trips home. Deterministic, for cron.
     #[command(after_help = ANNOUNCE_EXAMPLES)]
     Announce(AnnounceArgs),
+    /// Where should we meet? Ranks candidate venues by how easily everyone gets there by TIME:
+    /// a people × venues table of latest departures, the winner and each person's journey.
+    #[command(after_help = MEET_EXAMPLES)]
+    Meet(MeetArgs),
+}
+
+const MEET_EXAMPLES: &str = "Examples (bundled TriMet feed and data/venues.toml):
+  gethere meet --arrive-by 2021-11-02T17:30 --venue new-relic --venue oregon-convention-center \\
+      --venue portland-art-museum --from gateway-transit-center --from nw-23rd --from psu \\
+      --from union-station
+  gethere meet --arrive-by 2021-11-02T17:30 --venue all --origins members.csv --rank mean
+  gethere meet --arrive-by 2021-11-02T17:30 --window 15m --venue all --origins members.csv \\
+      --format markdown
+
+The origins file is CSV with a header: `label,place` (PLACE as anywhere else) or
+`label,lat,lon`; labels may be blank. Each cell is what
+`gethere plan --from P --to V --arrive-by TIME` lists first (same routing options), or \"no way\"
+when nothing leaves within --max-duration before TIME.
+
+Exit codes: 0 some venue is reachable, 1 no venue is reachable by anyone, 2 error.";
+
+#[derive(Debug, Args)]
+pub struct MeetArgs {
+    /// Everyone arrives at or before this time (YYYY-MM-DDTHH:MM, feed time zone).
+    #[arg(long, value_name = "TIME")]
+    pub arrive_by: String,
+    /// A candidate venue (repeatable): a venue key or any PLACE; `all` for every venue in the
+    /// venues file that the feed serves.
+    #[arg(long = "venue", value_name = "PLACE", required = true)]
+    pub venue: Vec<String>,
+    /// A person's starting place (repeatable); labelled by the text given.
+    #[arg(long = "from", value_name = "PLACE")]
+    pub from: Vec<String>,
+    /// People from a CSV file: `label,place` or `label,lat,lon` with a header row.
+    #[arg(long, value_name = "FILE")]
+    pub origins: Option<PathBuf>,
+    /// How venues reachable by as many people are ordered: by the longest trip, the mean or
+    /// the median (ties by the mean).
+    #[arg(long, value_enum, default_value_t = Rank::Worst)]
+    pub rank: Rank,
+    /// Arrive in [TIME - D, TIME] instead of by TIME: each person's shortest trip arriving
+    /// then (e.g. 15m).
+    #[arg(long, value_name = "DURATION")]
+    pub window: Option<String>,
+    /// No way when nothing leaves within this long before TIME (or the window's start).
+    #[arg(long, value_name = "DURATION", default_value = "2h")]
+    pub max_duration: String,
+    #[command(flatten)]
+    pub routing: RoutingArgs,
+}
+
+/// The measure venues are ranked by.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rank {
+    Worst,
+    Mean,
+    Median,
 }
 
 const ANNOUNCE_EXAMPLES: &str = "Examples (bundled TriMet feed and data/venues.toml):
@@ -188,6 +246,17 @@ pub struct PlanArgs {
     /// e.g. 30m, 2h.
     #[arg(long, value_name = "DURATION")]
     pub window: Option<String>,
+    #[command(flatten)]
+    pub routing: RoutingArgs,
+    /// Print timings and search counters to stderr as one JSON line.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// Routing options shared by `plan` and `meet` (one definition, one set of defaults, so a
+/// `meet` cell can always be reproduced with `plan`).
+#[derive(Debug, Args)]
+pub struct RoutingArgs {
     /// At most this many changes of vehicle.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_transfers: u32,
@@ -204,9 +273,6 @@ pub struct PlanArgs {
     /// Use only trips and stops marked wheelchair accessible.
     #[arg(long)]
     pub wheelchair: bool,
-    /// Print timings and search counters to stderr as one JSON line.
-    #[arg(long)]
-    pub stats: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -53,6 +53,15 @@ pub enum Error {
     #[error("unknown stop '{id}' in this feed{hint}")]
     UnknownStop { id: String, hint: String },
 
+    /// A row of a `meet --origins` file cannot be used.
+    #[error("{path}, line {line}, column {column}: {why}")]
+    OriginsFile {
+        path: String,
+        line: u64,
+        column: String,
+        why: String,
+    },
+
     /// A date the user asked about lies outside the feed's service range.
     #[error(
         "date {date} is outside the feed's service ({first} to {last}); pass a date in that range or fetch a newer feed"

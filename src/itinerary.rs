@@ -109,7 +109,7 @@ fn stop_point(tt: &Timetable, s: StopIdx) -> Point {
     }
 }
 
-fn place_point(p: &Resolved, tt: &Timetable) -> Point {
+pub fn place_point(p: &Resolved, tt: &Timetable) -> Point {
     match p.stop {
         Some(s) => stop_point(tt, s),
         None => Point {

@@ -21,6 +21,7 @@ pub mod fsutil;
 pub mod geocode;
 pub mod http;
 pub mod itinerary;
+pub mod meet;
 pub mod nearby;
 pub mod place;
 pub mod progress;

@@ -19,6 +19,10 @@ mod fixture_rules;
 mod fuzz;
 #[path = "cli/geocode_cmd.rs"]
 mod geocode_cmd;
+#[path = "cli/meet_cmd.rs"]
+mod meet_cmd;
+#[path = "cli/meet_props.rs"]
+mod meet_props;
 #[path = "cli/oracle.rs"]
 mod oracle;
 #[path = "cli/plan_cmd.rs"]

@@ -4,7 +4,7 @@
 use super::Announcement;
 use crate::timetable::Timetable;
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -15,6 +15,7 @@
 //!   days searched: a query looks back as many service days as the feed's latest stop time
 //!   needs (28:33 → the day before), so trips that started yesterday are found.
 
+pub mod profile;
 pub mod raptor;
 
 use crate::time::Instant;

@@ -1129,3 +1129,18 @@ impl<'a, D: Direction> Search<'a, D> {
         legs
     }
 }
+
+/// Read access to the labels after [`Search::run`], for searches that serve many targets at
+/// once (`router::profile`). Kept apart from the engine so it adds nothing to the hot path.
+impl<D: Direction> Search<'_, D> {
+    /// The best scan arrival by vehicle at `s` with at most `k` rides in the last iteration
+    /// ([`INF`] when unreached or when the search stopped before round `k`).
+    pub(crate) fn vehicle_label(&self, k: usize, s: StopIdx) -> i64 {
+        self.veh.get(k * self.n + s.ix()).copied().unwrap_or(INF)
+    }
+
+    /// The legs of the journey ending with the vehicle label of `stop` in round `k`.
+    pub(crate) fn legs_to(&self, k: usize, stop: StopIdx) -> Vec<ScanLeg> {
+        self.reconstruct(k, stop)
+    }
+}
