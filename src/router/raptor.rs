@@ -1136,11 +1136,21 @@ impl<D: Direction> Search<'_, D> {
     /// The best scan arrival by vehicle at `s` with at most `k` rides in the last iteration
     /// ([`INF`] when unreached or when the search stopped before round `k`).
     pub(crate) fn vehicle_label(&self, k: usize, s: StopIdx) -> i64 {
-        self.veh.get(k * self.n + s.ix()).copied().unwrap_or(INF)
+        self.best_slot(k, s).map_or(INF, |(_, t)| t)
     }
 
     /// The legs of the journey ending with the vehicle label of `stop` in round `k`.
     pub(crate) fn legs_to(&self, k: usize, stop: StopIdx) -> Vec<ScanLeg> {
-        self.reconstruct(k, stop)
+        let slot = self.best_slot(k, stop).map_or(stop.0, |(slot, _)| slot);
+        self.reconstruct(k, slot)
+    }
+
+    /// The slot of `s` (its own, or a class slot of a specific rule) with the best vehicle
+    /// label in round `k`.
+    fn best_slot(&self, k: usize, s: StopIdx) -> Option<(u32, i64)> {
+        std::iter::once(s.0)
+            .chain(D::alight_slots_at(self.tt, s).iter().copied())
+            .filter_map(|slot| self.veh.get(k * self.n + slot as usize).map(|&t| (slot, t)))
+            .min_by_key(|&(slot, t)| (t, slot))
     }
 }

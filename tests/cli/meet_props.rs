@@ -149,7 +149,7 @@ fn check(s: &Spec, p: &Params) -> Result<(), TestCaseError> {
             let mut chains = Vec::new();
             for a in &rides {
                 for b in &rides {
-                    let ok = oracle::change_secs(s, &oq, a.to, b.from)
+                    let ok = oracle::change_secs(s, &oq, a.to, b.from, a.last_trip, b.first_trip)
                         .is_some_and(|g| (0..=1800).contains(&(b.dep - (a.arr + g as i64))));
                     if ok && b.to != a.from && insts[a.inst].trip != insts[b.inst].trip {
                         chains.push((a.from, b.to, b.arr));
