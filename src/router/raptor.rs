@@ -289,7 +289,12 @@ pub(crate) struct Search<'a, D: Direction> {
     /// Continuation work of the current round: trip instances entered in-seat, to scan.
     cont_queue: Vec<(PatternIdx, u32, u32, u32)>,
     /// Per (pattern, day): the earliest (in scan order) trip scanned in-seat this round.
-    cont_best: std::collections::HashMap<(u32, u32), u32>,
+    /// Indexed by (pattern, day): (round stamp, rank); valid when the stamp is this round's.
+    cont_best: Vec<(u32, u32)>,
+    /// Counts rounds over the whole search, so `cont_best` needs no clearing.
+    stamp: u32,
+    /// Reused buffer of a pattern scan's boardable positions.
+    boardable: Vec<(u32, i64)>,
     /// The work done for continuations is remembered for the whole search, by round: labels
     /// are "at most k rides", so whatever was done in round k' ≤ k already holds in round k
     /// (and in later range iterations, whose labels only improve). Per (trip, day): the round
@@ -336,7 +341,9 @@ impl<'a, D: Direction> Search<'a, D> {
             has_specific: !tt.rules.specific.is_empty(),
             links: Vec::new(),
             cont_queue: Vec::new(),
-            cont_best: Default::default(),
+            cont_best: Vec::new(),
+            stamp: 1,
+            boardable: Vec::new(),
             seated: Vec::new(),
             followed: Vec::new(),
             enumerated: Vec::new(),
@@ -364,6 +371,7 @@ impl<'a, D: Direction> Search<'a, D> {
             self.followed = vec![NEVER; tt.trips.len() * self.num_days];
             self.enumerated =
                 vec![NONE; tt.patterns.len() * self.num_days * (self.sq.max_rides + 1)];
+            self.cont_best = vec![(0, 0); tt.patterns.len() * self.num_days];
         }
         if self.sq.window == 0 {
             self.iteration(self.sq.start, &mut found);
@@ -687,7 +695,8 @@ impl<'a, D: Direction> Search<'a, D> {
         let stops = tt.pattern_stops(p);
         let flags = tt.pattern_flags(p);
         // Where boarding was possible (scan position, ready time), for continuations.
-        let mut boardable: Vec<(u32, i64)> = Vec::new();
+        let mut boardable = std::mem::take(&mut self.boardable);
+        boardable.clear();
         // (trip, day, scan board position)
         let mut cur: Option<(u32, u32, u32)> = None;
         for i in first..n {
@@ -747,6 +756,7 @@ impl<'a, D: Direction> Search<'a, D> {
         if !boardable.is_empty() {
             self.queue_continuations(pi, &boardable, bound, k);
         }
+        self.boardable = boardable;
     }
 
     /// After a scan of `pi`: every trip instance a rider could be on at the pattern's last scan
@@ -875,10 +885,11 @@ impl<'a, D: Direction> Search<'a, D> {
                 continue;
             }
             let rank = if D::FORWARD { trip } else { nt - 1 - trip };
-            let dominated = match self.cont_best.get(&(qi.0, day)) {
-                Some(&r) if r <= rank => true,
+            let cb = qi.ix() * self.num_days + (d - self.first_day);
+            let dominated = match self.cont_best[cb] {
+                (stamp, r) if stamp == self.stamp && r <= rank => true,
                 _ => {
-                    self.cont_best.insert((qi.0, day), rank);
+                    self.cont_best[cb] = (self.stamp, rank);
                     false
                 }
             };
@@ -920,7 +931,7 @@ impl<'a, D: Direction> Search<'a, D> {
             let next_link = (self.links.len() - 1) as u32;
             self.push_next(global, d, next_link, k);
         }
-        self.cont_best.clear();
+        self.stamp += 1;
     }
 
     /// The change time from the vehicle label in slot `x` (stop `a`) to a boarding in slot `y`
