@@ -53,6 +53,10 @@ pub enum Error {
     #[error("unknown stop '{id}' in this feed{hint}")]
     UnknownStop { id: String, hint: String },
 
+    /// The street map cannot be used (missing, truncated, not OpenStreetMap, nothing walkable).
+    #[error("street map {map} is unusable: {reason}")]
+    MapUnusable { map: String, reason: String },
+
     /// A date the user asked about lies outside the feed's service range.
     #[error(
         "date {date} is outside the feed's service ({first} to {last}); pass a date in that range or fetch a newer feed"

@@ -378,7 +378,7 @@ fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
 /// else the generated link's walking time; metres straight-line.
 fn change_walk(tt: &Timetable, q: &Query, from: StopIdx, to: StopIdx) -> (u32, u32) {
     let metres = tt
-        .walk_links(from)
+        .walk_links_for(from, q.wheelchair)
         .iter()
         .find(|(s, _)| *s == to)
         .map(|&(_, m)| m)
@@ -389,7 +389,7 @@ fn change_walk(tt: &Timetable, q: &Query, from: StopIdx, to: StopIdx) -> (u32, u
         });
     match tt.transfer_rule(from, to) {
         Some(crate::timetable::TransferRule::MinTime(x)) => (x, metres),
-        _ => (raptor::walk_secs(metres, q.walk_speed_mps), metres),
+        _ => (tt.link_walk_secs(metres, q.walk_speed_mps), metres),
     }
 }
 

@@ -28,13 +28,8 @@ use crate::timetable::{
 /// Scan times beyond this are "unreached".
 pub(crate) const INF: i64 = i64::MAX / 4;
 
-/// Walking routes are longer than straight lines; this factor is the usual city detour.
-pub const DETOUR_FACTOR: f64 = 1.3;
-
-/// Seconds to walk `metres` straight-line metres at `speed` m/s, with the detour factor.
-pub fn walk_secs(metres: u32, speed: f64) -> u32 {
-    (metres as f64 * DETOUR_FACTOR / speed).ceil() as u32
-}
+/// The straight-line walking model lives in [`crate::walk`].
+pub use crate::walk::{DETOUR_FACTOR, walk_secs};
 
 /// The mapping between scan time/order and real time/order.
 pub(crate) trait Direction {
@@ -592,7 +587,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 }
             }
             if q.walk_radius_m > 0 {
-                for &(y, metres) in tt.walk_links(x) {
+                for &(y, metres) in tt.walk_links_for(x, q.wheelchair) {
                     if metres > q.walk_radius_m {
                         break;
                     }
@@ -600,7 +595,7 @@ impl<'a, D: Direction> Search<'a, D> {
                         Some(TransferRule::Forbidden) | Some(TransferRule::MinTime(_)) => continue,
                         _ => {}
                     }
-                    let c = (walk_secs(metres, q.walk_speed_mps) as i64).max(min_change);
+                    let c = (tt.link_walk_secs(metres, q.walk_speed_mps) as i64).max(min_change);
                     self.offer_ready(k, y, v + c, x, bound);
                 }
             }

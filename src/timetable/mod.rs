@@ -282,6 +282,11 @@ pub struct Timetable {
 
     /// The largest stop time in the feed (seconds): how many service days back a query looks.
     pub max_time: u32,
+
+    /// Walking links along a street map, laid over `walk` at load time by
+    /// [`crate::walk::apply_links`] (cached separately, keyed by map and feed).
+    #[serde(skip)]
+    pub street_links: Option<std::sync::Arc<crate::walk::links::Links>>,
 }
 
 impl Timetable {
