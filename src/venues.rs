@@ -7,6 +7,9 @@
 //! [geocoder]                      # optional: where free-text addresses are looked up
 //! url = "https://nominatim.example.org/search"
 //!
+//! [streets]                       # optional: the street map for walking
+//! map = "portland.osm.pbf"        # relative to this file, or an http(s) URL
+//!
 //! [venues.new-relic]
 //! name = "New Relic (US Bank Tower)"
 //! address = "111 SW 5th Ave, Portland, OR 97204"
@@ -56,12 +59,22 @@ pub struct GeocoderSection {
     pub url: String,
 }
 
+/// `[streets] map = "…"`: the street map for walking (a file, relative to the venues file, or
+/// an http(s) URL).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StreetsSection {
+    pub map: String,
+}
+
 /// A parsed and checked venues file.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Venues {
     #[serde(default)]
     pub geocoder: Option<GeocoderSection>,
+    #[serde(default)]
+    pub streets: Option<StreetsSection>,
     #[serde(default)]
     pub venues: BTreeMap<String, Venue>,
     /// Where it was read from, for messages.

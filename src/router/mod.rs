@@ -393,6 +393,37 @@ fn change_walk(tt: &Timetable, q: &Query, from: StopIdx, to: StopIdx) -> (u32, u
     }
 }
 
+/// Adds walking the whole way (`secs`, `metres`; 0 rides) to a plan's journeys: arriving at
+/// the query time (arrive-by) or leaving then (depart-at). Over (later departure, earlier
+/// arrival, fewer rides) no journey with a ride dominates it; it removes those that leave no
+/// later and arrive no earlier. The order is then the plan's usual one.
+pub fn add_walk_only(
+    js: &mut Vec<Journey>,
+    q: &Query,
+    from: Option<StopIdx>,
+    to: Option<StopIdx>,
+    secs: u32,
+    metres: u32,
+) {
+    let (departure, arrival) = match q.kind {
+        QueryKind::ArriveBy => (q.time - secs as i64, q.time),
+        QueryKind::DepartAt => (q.time, q.time + secs as i64),
+    };
+    js.retain(|j| !(departure >= j.departure && arrival <= j.arrival));
+    js.push(Journey {
+        departure,
+        arrival,
+        legs: vec![Leg::Walk {
+            from,
+            to,
+            departure,
+            arrival,
+            metres,
+        }],
+    });
+    sort_journeys(js, q.kind, q.window_secs > 0);
+}
+
 /// Removes journeys dominated in (later departure, earlier arrival, fewer transfers), and
 /// duplicates.
 fn pareto(js: &mut Vec<Journey>) {

@@ -228,6 +228,8 @@ pub struct Path {
 }
 
 const NONE: u32 = u32::MAX;
+/// Unnamed pieces of a walk shorter than this are not worth naming in directions.
+pub const SHORT_UNNAMED_M: f64 = 60.0;
 /// Grid cell size in metres.
 const CELL_M: f64 = 100.0;
 
@@ -552,16 +554,44 @@ impl StreetGraph {
         })
     }
 
-    /// The street names of a path in order, consecutive repeats merged.
+    /// The street names of a path in order, consecutive repeats merged. Short unnamed pieces
+    /// (a crosswalk, a few metres of footway, under [`SHORT_UNNAMED_M`]) between named
+    /// streets are left out: "SW 5th Ave, then crosswalk, then SW 5th Ave" is "SW 5th Ave".
     pub fn street_names(&self, path: &Path) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for &e in &path.edges {
-            let l = self.label(e);
-            if out.last().map(String::as_str) != Some(l) {
-                out.push(l.to_string());
+        // (label, named, metres)
+        fn merge(v: Vec<(String, bool, f64)>) -> Vec<(String, bool, f64)> {
+            let mut out: Vec<(String, bool, f64)> = Vec::new();
+            for r in v {
+                match out.last_mut() {
+                    Some(last) if last.0 == r.0 => last.2 += r.2,
+                    _ => out.push(r),
+                }
             }
+            out
         }
-        out
+        let runs = merge(
+            path.edges
+                .iter()
+                .map(|&e| {
+                    let edge = &self.edges[e as usize];
+                    (
+                        self.label(e).to_string(),
+                        edge.name != NO_NAME,
+                        edge.len,
+                    )
+                })
+                .collect(),
+        );
+        let runs = if runs.iter().any(|r| r.1) {
+            merge(
+                runs.into_iter()
+                    .filter(|r| r.1 || r.2 >= SHORT_UNNAMED_M)
+                    .collect(),
+            )
+        } else {
+            runs
+        };
+        runs.into_iter().map(|r| r.0).collect()
     }
 }
 

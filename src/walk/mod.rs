@@ -63,6 +63,21 @@ impl MapSource {
     }
 }
 
+fn check_download(p: &Path) -> std::result::Result<(), String> {
+    let bytes = std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    osm::read(&bytes)
+        .and_then(|d| StreetGraph::build(&d).map(|_| ()))
+        .map_err(|r| format!("the download is not a usable street map: {r}"))
+}
+
+/// Street maps downloaded from a URL: `<cache>/maps/*.osm`, checked by reading and building
+/// them before they replace the last good copy.
+pub const MAP_DOWNLOAD: crate::feed::fetch::Kind = crate::feed::fetch::Kind {
+    dir: "maps",
+    ext: "osm",
+    check: check_download,
+};
+
 /// A street map ready for searches.
 #[derive(Clone, Debug)]
 pub struct Streets {
