@@ -283,8 +283,10 @@ impl WalkFrom<'_> {
         };
         let path = g.path(tree, from, &to)?;
         let m = (from.dist + path.metres + to.dist).ceil() as u32;
+        // 7 decimals, as OpenStreetMap stores coordinates (about 1 cm).
+        let r7 = |x: f64| (x * 1e7).round() / 1e7;
         let mut geometry = vec![[self.lon, self.lat]];
-        geometry.extend(path.points.iter().map(|&(la, lo)| [lo, la]));
+        geometry.extend(path.points.iter().map(|&(la, lo)| [r7(lo), r7(la)]));
         geometry.push([lon, lat]);
         geometry.dedup();
         Some(StreetWalk {
