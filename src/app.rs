@@ -331,14 +331,15 @@ pub fn open_streets(
     }
     let links = crate::walk::load_links(&streets, tt, &ctx.cache_dir);
     if links.stops_on_map == 0 {
+        // Places on the map still walk along it; stops (all off it) walk straight-line.
         if explicit {
             notes.push_str(&format!(
-                "warning: the street map {name} shares no area with the feed's stops; walking times are straight-line estimates\n"
+                "warning: the street map {name} shares no area with the feed's stops; walks to and between stops are straight-line estimates\n"
             ));
         }
-        return Ok(None);
+    } else {
+        crate::walk::apply_links(tt, links);
     }
-    crate::walk::apply_links(tt, links);
     Ok(Some(Arc::new(streets)))
 }
 

@@ -29,3 +29,5 @@ mod router_props;
 mod router_rules;
 #[path = "cli/stops_cmd.rs"]
 mod stops_cmd;
+#[path = "cli/streets_cmd.rs"]
+mod streets_cmd;
