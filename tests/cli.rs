@@ -31,3 +31,5 @@ mod router_rules;
 mod stops_cmd;
 #[path = "cli/streets_cmd.rs"]
 mod streets_cmd;
+#[path = "cli/walk_props.rs"]
+mod walk_props;

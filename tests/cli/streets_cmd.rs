@@ -326,3 +326,52 @@ fn plan_geojson() {
     assert!(f.iter().any(|x| x["properties"]["mode"] == "transit"));
     assert!(v["attribution"].as_str().unwrap().contains("OpenStreetMap"));
 }
+
+/// On the real extract, a walk along the streets is never shorter than the straight line
+/// (random pairs of points in the map's area, a deterministic generator).
+#[test]
+fn bundled_map_network_is_never_shorter_than_the_straight_line() {
+    use gethere::walk::{BUNDLED_MAP, Profile, Streets, build_graph, walk_from};
+    let graph = build_graph(BUNDLED_MAP, "bundled").unwrap();
+    let streets = Streets {
+        graph,
+        name: "bundled".into(),
+        map_hash: String::new(),
+    };
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut ratios = Vec::new();
+    for _ in 0..300 {
+        let a = (45.48 + 0.07 * next(), -122.70 + 0.13 * next());
+        let b = (a.0 + 0.01 * (next() - 0.5), a.1 + 0.014 * (next() - 0.5));
+        let from = walk_from(Some(&streets), a.0, a.1, 5000.0, Profile::default());
+        let Some(w) = from.to(b.0, b.1, 1.2) else {
+            continue;
+        };
+        let straight = hav(a, b);
+        if w.along_streets {
+            assert!(
+                w.metres as f64 >= straight - 1.0,
+                "{a:?} → {b:?}: {} m along streets, {straight:.1} m straight",
+                w.metres
+            );
+            if straight > 50.0 {
+                ratios.push(w.metres as f64 / straight);
+            }
+        }
+    }
+    assert!(ratios.len() > 150, "only {} pairs walked along streets", ratios.len());
+    ratios.sort_by(f64::total_cmp);
+    eprintln!(
+        "network/straight over {} pairs: median {:.2}, p90 {:.2}, max {:.2}",
+        ratios.len(),
+        ratios[ratios.len() / 2],
+        ratios[ratios.len() * 9 / 10],
+        ratios[ratios.len() - 1]
+    );
+}
