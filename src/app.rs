@@ -231,12 +231,36 @@ fn resolve_places(
         .map(|p| {
             let r = resolver.resolve(p)?;
             far_venue_note(tt, index, &r, notes);
+            if let (Some(key), Some(s)) = (&r.venue, walk.streets) {
+                far_snap_notes(s, key, &r.points, notes);
+            }
             if let Some(n) = &r.walk_note {
                 notes.push_str(&format!("note: {n}\n"));
             }
             Ok(r)
         })
         .collect()
+}
+
+/// A venue point this far from every walkable way is probably inside a building: say so.
+const FAR_SNAP_M: f64 = 50.0;
+
+/// Warns about venue points (entrances) that lie far from every walkable way: the walk from
+/// them starts with a straight line through whatever is in between.
+fn far_snap_notes(streets: &Streets, key: &str, points: &[(f64, f64)], notes: &mut String) {
+    for &(lat, lon) in points {
+        if let Some(s) =
+            streets
+                .graph
+                .snap(lat, lon, crate::walk::MAX_SNAP_M, crate::walk::Profile::default())
+            && s.dist > FAR_SNAP_M
+        {
+            notes.push_str(&format!(
+                "warning: venue '{key}' point {lat:.5},{lon:.5} is {:.0} m from the nearest walkable way; put its entrances where people walk in\n",
+                s.dist
+            ));
+        }
+    }
 }
 
 /// How places are walked from: the street map (if any), the longest walk, the profile.
