@@ -52,15 +52,15 @@ pub struct Context {
 impl Context {
     /// Resolves the global arguments. `clock_now` is the real time, read by the binary.
     pub fn resolve(cli: &Cli, clock_now: Instant) -> Result<Context> {
-        let feed = match &cli.global.feed {
-            Some(f) if !f.trim().is_empty() => FeedSource::parse(f.trim()),
-            _ => FeedSource::Path(bundled_feed()),
-        };
         let cache_dir = cli
             .global
             .cache_dir
             .clone()
             .unwrap_or_else(default_cache_dir);
+        let feed = match &cli.global.feed {
+            Some(f) if !f.trim().is_empty() => FeedSource::parse(f.trim()),
+            _ => FeedSource::Path(embedded_feed(&cache_dir)?),
+        };
         let now = match &cli.global.now {
             None => clock_now,
             // --now is read in UTC when it has no offset and the feed is not open yet; a date
@@ -112,8 +112,36 @@ fn parse_now(s: &str) -> Result<Instant> {
         .map_err(|_| Error::bad_input("--now", s, "expected YYYY-MM-DD or YYYY-MM-DDTHH:MM"))
 }
 
-/// The bundled TriMet feed: `data/…` under the working directory if present (running from a
-/// checkout), else under the directory the crate was built from.
+/// The bundled TriMet feed, in the binary so an installed `gethere` needs no data folder.
+pub static BUNDLED_FEED_BYTES: &[u8] =
+    include_bytes!("../data/trimet-2021-max-green-streetcar.gtfs.zip");
+
+/// The default feed as a file: the copy of the feed in the binary under
+/// `<cache>/bundled/` (written once; the timetable cache is keyed by its content as usual).
+/// When the cache directory cannot be written, the checkout's `data/` copy if there is one.
+pub fn embedded_feed(cache_dir: &Path) -> Result<PathBuf> {
+    let name = Path::new(BUNDLED_FEED)
+        .file_name()
+        .unwrap_or_default()
+        .to_owned();
+    let path = cache_dir.join("bundled").join(name);
+    let current = std::fs::metadata(&path)
+        .is_ok_and(|m| m.len() == BUNDLED_FEED_BYTES.len() as u64)
+        && std::fs::read(&path).is_ok_and(|b| b == BUNDLED_FEED_BYTES);
+    if current {
+        return Ok(path);
+    }
+    match crate::fsutil::write_atomic(&path, BUNDLED_FEED_BYTES) {
+        Ok(()) => Ok(path),
+        Err(e) => {
+            let local = bundled_feed();
+            if local.exists() { Ok(local) } else { Err(e) }
+        }
+    }
+}
+
+/// The bundled TriMet feed in a checkout: `data/…` under the working directory if present,
+/// else under the directory the crate was built from.
 pub fn bundled_feed() -> PathBuf {
     let local = PathBuf::from(BUNDLED_FEED);
     if local.exists() {
@@ -137,18 +165,18 @@ impl Context {
         })
     }
 
-    /// The venues file: the one named (must be readable), else the bundled one when present.
+    /// The venues file: the one named (must be readable), else the bundled one (in the
+    /// binary).
     pub fn load_venues(&self) -> Result<Option<Venues>> {
         match &self.venues {
             Some(p) => Venues::load(p).map(Some),
-            None => {
-                let p = crate::venues::bundled_venues();
-                if p.exists() {
-                    Venues::load(&p).map(Some)
-                } else {
-                    Ok(None)
-                }
-            }
+            None => Venues::parse(crate::venues::BUNDLED_VENUES_TEXT)
+                .map(Some)
+                .map_err(|why| Error::BadInput {
+                    what: "venues file",
+                    input: "(bundled)".into(),
+                    why,
+                }),
         }
     }
 }

@@ -27,6 +27,8 @@ use std::path::{Path, PathBuf};
 
 /// The bundled venues file, relative to the project root.
 pub const BUNDLED_VENUES: &str = "data/venues.toml";
+/// The bundled venues file's text, in the binary so an installed `gethere` needs no data folder.
+pub static BUNDLED_VENUES_TEXT: &str = include_str!("../data/venues.toml");
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]

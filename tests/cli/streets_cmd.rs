@@ -406,3 +406,33 @@ fn bundled_venues_are_on_the_street_map() {
     assert_eq!(code, 0);
     assert!(!err.contains("walkable way"), "{err}");
 }
+
+/// An installed binary works from an empty directory with no flags: the bundled feed, venues
+/// and street map are in the binary (`cargo install` then deleting the clone).
+#[test]
+fn installed_binary_works_from_an_empty_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("gethere");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("gethere"), &bin).unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = std::process::Command::new(&bin)
+        .current_dir(&empty)
+        .env_remove("GETHERE_FEED")
+        .env_remove("GETHERE_VENUES")
+        .env_remove("GETHERE_GEOCODER")
+        .env_remove("GETHERE_STREETS")
+        .env("GETHERE_CACHE_DIR", dir.path().join("cache"))
+        .args([
+            "plan", "--from", "union-station", "--to", "new-relic", "--arrive-by",
+            "2021-11-02T17:30",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("Northwest 5th Avenue"), "{stdout}");
+    assert!(stdout.contains("on foot"), "{stdout}");
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "wrote into the working directory");
+}
