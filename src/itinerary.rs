@@ -419,11 +419,12 @@ impl PlanView {
             for l in it.legs.iter_mut().filter(|l| l.mode == "walk") {
                 let starts = ends(&l.from, from);
                 let finishes = ends(&l.to, to);
+                // The leg's own length bounds the search (it was found by the same walk).
+                let limit = l.distance_m.map_or(f64::INFINITY, |m| m as f64 + 10.0);
                 let best = starts
                     .iter()
                     .filter_map(|&(la, lo)| {
-                        // Unbounded: the leg exists, so the walk does; this only draws it.
-                        let w = crate::walk::walk_from(Some(streets), la, lo, 1e7, profile);
+                        let w = crate::walk::walk_from(Some(streets), la, lo, limit, profile);
                         finishes
                             .iter()
                             .filter_map(|&(tla, tlo)| w.path_to(tla, tlo, speed))

@@ -436,3 +436,79 @@ fn installed_binary_works_from_an_empty_directory() {
     assert!(stdout.contains("on foot"), "{stdout}");
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "wrote into the working directory");
 }
+
+/// A map URL is downloaded into the cache and revalidated; a failed or bad download keeps the
+/// last good copy and says so; with no copy at all it is an error.
+#[test]
+fn map_url_keeps_the_last_good_copy() {
+    use crate::common::{Reply, serve_replies};
+    let good = std::fs::read(fixture("streets_river_bridge").join("map.osm")).unwrap();
+    let (url, log) = serve_replies(vec![
+        Reply::Body(good.clone(), Some("\"m1\"".into())),
+        Reply::NotModified,
+        Reply::Status(500, "oops".into()),
+        Reply::Body(b"<html>maintenance</html>".to_vec(), None),
+        Reply::Truncated(good[..good.len() / 2].to_vec(), good.len()),
+    ]);
+    let cache = tempfile::tempdir().unwrap();
+    let map_url = format!("{url}/map.osm");
+    let go = || {
+        let mut c = gethere_on(fixture("overnight_trip"));
+        c.env("GETHERE_CACHE_DIR", cache.path())
+            .env("GETHERE_STREETS", &map_url)
+            .args(["walk", "--format", "json", "--from"])
+            .arg(arg(p(0.0, 0.0)))
+            .arg("--to")
+            .arg(arg(p(2.0, 0.0)));
+        run(c)
+    };
+    for (i, expect_note) in [false, false, true, true, true].into_iter().enumerate() {
+        let (code, out, err) = go();
+        assert_eq!(code, 0, "run {i}: {err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(streets(&v), ["West Bank St", "Only Bridge", "East Bank St"], "run {i}");
+        assert_eq!(err.contains("could not refresh"), expect_note, "run {i}: {err}");
+    }
+    assert!(log.lock().unwrap()[1].to_lowercase().contains("if-none-match: \"m1\""));
+    // No copy and a failing server: an error naming the URL.
+    let (url, _) = serve_replies(vec![Reply::Status(404, "gone".into())]);
+    let mut c = gethere_on(fixture("overnight_trip"));
+    c.env("GETHERE_CACHE_DIR", tempfile::tempdir().unwrap().path())
+        .args(["--streets", &format!("{url}/none.osm"), "walk", "--from", "45,-122", "--to", "45.001,-122"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("none.osm") && err.contains("404"), "{err}");
+}
+
+/// `[streets] map` in the venues file names the map, relative to that file.
+#[test]
+fn venues_file_names_the_street_map() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("streets_river_bridge").join("map.osm"),
+        dir.path().join("river.osm"),
+    )
+    .unwrap();
+    let (lat, lon) = p(0.0, 0.0);
+    std::fs::write(
+        dir.path().join("venues.toml"),
+        format!(
+            "[streets]\nmap = \"river.osm\"\n\n[venues.west]\nname = \"West bank\"\nlat = {lat}\nlon = {lon}\n"
+        ),
+    )
+    .unwrap();
+    let mut c = assert_cmd::Command::cargo_bin("gethere").unwrap();
+    c.env_remove("GETHERE_STREETS")
+        .env_remove("GETHERE_FEED")
+        .env("GETHERE_CACHE_DIR", crate::common::cache_dir())
+        .arg("--feed")
+        .arg(fixture("overnight_trip"))
+        .arg("--venues")
+        .arg(dir.path().join("venues.toml"))
+        .args(["walk", "--format", "json", "--from", "west", "--to"])
+        .arg(arg(p(2.0, 0.0)));
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(streets(&v), ["West Bank St", "Only Bridge", "East Bank St"]);
+}
