@@ -277,11 +277,12 @@ const FAR_SNAP_M: f64 = 50.0;
 /// them starts with a straight line through whatever is in between.
 fn far_snap_notes(streets: &Streets, key: &str, points: &[(f64, f64)], notes: &mut String) {
     for &(lat, lon) in points {
-        if let Some(s) =
-            streets
-                .graph
-                .snap(lat, lon, crate::walk::MAX_SNAP_M, crate::walk::Profile::default())
-            && s.dist > FAR_SNAP_M
+        if let Some(s) = streets.graph.snap(
+            lat,
+            lon,
+            crate::walk::MAX_SNAP_M,
+            crate::walk::Profile::default(),
+        ) && s.dist > FAR_SNAP_M
         {
             notes.push_str(&format!(
                 "warning: venue '{key}' point {lat:.5},{lon:.5} is {:.0} m from the nearest walkable way; put its entrances where people walk in\n",
@@ -633,11 +634,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     // not both: it goes to the side it is nearer (ties: the origin side, as before).
     let mut origins = from.access.clone();
     let mut targets = to.access.clone();
-    origins.retain(|o| {
-        !targets
-            .iter()
-            .any(|t| t.stop == o.stop && t.secs < o.secs)
-    });
+    origins.retain(|o| !targets.iter().any(|t| t.stop == o.stop && t.secs < o.secs));
     targets.retain(|t| !origins.iter().any(|o| o.stop == t.stop));
     if targets.is_empty() || origins.is_empty() {
         return Err(Error::bad_input(
@@ -665,7 +662,14 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         && let Some(w) = whole_walk(&walk, &from, &to, req.walk_speed_mps)
         && w.secs <= req.max_walk_secs
     {
-        router::add_walk_only(&mut result.journeys, &q, from.stop, to.stop, w.secs, w.metres);
+        router::add_walk_only(
+            &mut result.journeys,
+            &q,
+            from.stop,
+            to.stop,
+            w.secs,
+            w.metres,
+        );
     }
     let search_ms = t_search.elapsed().as_secs_f64() * 1000.0;
     if req.stats {

@@ -442,12 +442,7 @@ impl PlanView {
     /// The itineraries as a GeoJSON FeatureCollection: one LineString feature per leg, with
     /// the itinerary number, mode, times, and for walks the distance and streets, for transit
     /// the route and headsign. Transit legs are drawn through the stops they pass.
-    pub fn geojson(
-        &self,
-        tt: &Timetable,
-        journeys: &[Journey],
-        osm: bool,
-    ) -> serde_json::Value {
+    pub fn geojson(&self, tt: &Timetable, journeys: &[Journey], osm: bool) -> serde_json::Value {
         use serde_json::json;
         let mut features = Vec::new();
         for (i, (it, j)) in self.itineraries.iter().zip(journeys).enumerate() {
@@ -458,14 +453,13 @@ impl PlanView {
                         board_pos,
                         alight_pos,
                         ..
-                    } => {
-                        tt.pattern_stops(tt.pattern_of(*trip))
-                            .iter()
-                            .skip(*board_pos as usize)
-                            .take((*alight_pos - *board_pos) as usize + 1)
-                            .map(|&s| [tt.stop(s).lon, tt.stop(s).lat])
-                            .collect()
-                    }
+                    } => tt
+                        .pattern_stops(tt.pattern_of(*trip))
+                        .iter()
+                        .skip(*board_pos as usize)
+                        .take((*alight_pos - *board_pos) as usize + 1)
+                        .map(|&s| [tt.stop(s).lon, tt.stop(s).lat])
+                        .collect(),
                     Leg::Walk { .. } => l.geometry.clone().unwrap_or_else(|| {
                         [(l.from.lon, l.from.lat), (l.to.lon, l.to.lat)]
                             .iter()

@@ -2,8 +2,8 @@
 //! stop. Coordinates are projected to a local equirectangular plane (accurate to well under 1%
 //! over a city) for the R-tree; reported distances are haversine metres, rounded up.
 
-use crate::walk::{Projection, distance_m};
 use crate::timetable::{StopIdx, Timetable};
+use crate::walk::{Projection, distance_m};
 use rstar::{RTree, primitives::GeomWithData};
 
 /// An R-tree of the timetable's served stops.

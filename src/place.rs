@@ -269,8 +269,7 @@ impl Resolver<'_> {
         let profile = crate::walk::Profile {
             wheelchair: self.wheelchair,
         };
-        let mut best: std::collections::BTreeMap<StopIdx, crate::walk::Walked> =
-            Default::default();
+        let mut best: std::collections::BTreeMap<StopIdx, crate::walk::Walked> = Default::default();
         let mut off_map = false;
         for &(plat, plon) in points {
             let from = crate::walk::walk_from(self.streets, plat, plon, limit, profile);

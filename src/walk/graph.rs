@@ -335,8 +335,14 @@ impl StreetGraph {
         let mut pairs: Vec<(u64, u32)> = Vec::new();
         for (i, e) in self.edges.iter().enumerate() {
             let (p, q) = (self.xy(e.a), self.xy(e.b));
-            let (x0, x1) = ((p[0].min(q[0]) / cell).floor(), (p[0].max(q[0]) / cell).floor());
-            let (y0, y1) = ((p[1].min(q[1]) / cell).floor(), (p[1].max(q[1]) / cell).floor());
+            let (x0, x1) = (
+                (p[0].min(q[0]) / cell).floor(),
+                (p[0].max(q[0]) / cell).floor(),
+            );
+            let (y0, y1) = (
+                (p[1].min(q[1]) / cell).floor(),
+                (p[1].max(q[1]) / cell).floor(),
+            );
             for cx in x0 as i64..=x1 as i64 {
                 for cy in y0 as i64..=y1 as i64 {
                     // Only the cells the segment comes near (a long diagonal crosses few of
@@ -529,7 +535,11 @@ impl StreetGraph {
             // the node the path leaves from).
             let part = |s: &Snap, n: u32| {
                 let e = &self.edges[s.edge as usize];
-                if n == e.a { s.t * e.len } else { (1.0 - s.t) * e.len }
+                if n == e.a {
+                    s.t * e.len
+                } else {
+                    (1.0 - s.t) * e.len
+                }
             };
             if part(from, nodes[0]) > 0.5 {
                 edges.push(from.edge);
@@ -574,11 +584,7 @@ impl StreetGraph {
                 .iter()
                 .map(|&e| {
                     let edge = &self.edges[e as usize];
-                    (
-                        self.label(e).to_string(),
-                        edge.name != NO_NAME,
-                        edge.len,
-                    )
+                    (self.label(e).to_string(), edge.name != NO_NAME, edge.len)
                 })
                 .collect(),
         );

@@ -100,8 +100,7 @@ fn links_for(
                             from.dist + g.reach(tree, from, to)? + to.dist
                         }
                         _ => {
-                            distance_m(st.lat, st.lon, other.lat, other.lon)
-                                * super::DETOUR_FACTOR
+                            distance_m(st.lat, st.lon, other.lat, other.lon) * super::DETOUR_FACTOR
                         }
                     };
                     (m <= limit).then_some((o, m.ceil() as u32))

@@ -33,8 +33,7 @@ pub const BUNDLED_MAP_NAME: &str = "data/portland-central-filtered.osm.pbf";
 /// The bundled street map, in the binary so an installed `gethere` needs no data folder.
 pub static BUNDLED_MAP: &[u8] = include_bytes!("../../data/portland-central-filtered.osm.pbf");
 /// Printed wherever gethere prints attribution and used OpenStreetMap data (ODbL 1.0 §4.3).
-pub const OSM_ATTRIBUTION: &str =
-    "Street map data © OpenStreetMap contributors, available under the ODbL 1.0 (openstreetmap.org/copyright)";
+pub const OSM_ATTRIBUTION: &str = "Street map data © OpenStreetMap contributors, available under the ODbL 1.0 (openstreetmap.org/copyright)";
 
 const GRAPH_MAGIC: &[u8; 8] = b"GHSTRT1\0";
 const LINKS_MAGIC: &[u8; 8] = b"GHLINK1\0";
@@ -156,13 +155,21 @@ pub fn load_graph(bytes: &[u8], name: &str, cache_dir: &Path) -> Result<(Streets
 }
 
 /// The walking links of `tt`'s stops on this map: cached by both content hashes.
-pub fn load_links(streets: &Streets, tt: &crate::timetable::Timetable, cache_dir: &Path) -> links::Links {
+pub fn load_links(
+    streets: &Streets,
+    tt: &crate::timetable::Timetable,
+    cache_dir: &Path,
+) -> links::Links {
     let key = store::links_key(&streets.map_hash, &tt.meta.content_hash);
     let path = store::links_path(cache_dir, &key);
     if let Ok(l) = store::read::<links::Links>(&path, LINKS_MAGIC, &key)
         && l.any.start.len() == tt.stops.len() + 1
         && l.step_free.start.len() == tt.stops.len() + 1
-        && l.any.list.iter().chain(&l.step_free.list).all(|(s, _)| s.ix() < tt.stops.len())
+        && l.any
+            .list
+            .iter()
+            .chain(&l.step_free.list)
+            .all(|(s, _)| s.ix() < tt.stops.len())
     {
         return l;
     }
@@ -327,9 +334,14 @@ mod tests {
         let g = build_graph(BUNDLED_MAP, BUNDLED_MAP_NAME).unwrap();
         assert!(g.ways > 5000 && g.edges.len() > 30_000, "{} ways", g.ways);
         // New Relic's entrance on SW 5th & Oak snaps within a street's width.
-        let s = g.snap(45.52175, -122.67590, MAX_SNAP_M, Profile::default()).unwrap();
+        let s = g
+            .snap(45.52175, -122.67590, MAX_SNAP_M, Profile::default())
+            .unwrap();
         assert!(s.dist < 30.0, "{s:?}");
         // Mid-Pacific is off the map.
-        assert!(g.snap(40.0, -140.0, MAX_SNAP_M, Profile::default()).is_none());
+        assert!(
+            g.snap(40.0, -140.0, MAX_SNAP_M, Profile::default())
+                .is_none()
+        );
     }
 }

@@ -255,7 +255,11 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_map() {
         assert!(read(b"").unwrap_err().contains("empty"));
-        assert!(read(b"PK\x03\x04 zip").unwrap_err().contains("not an OpenStreetMap"));
+        assert!(
+            read(b"PK\x03\x04 zip")
+                .unwrap_err()
+                .contains("not an OpenStreetMap")
+        );
         assert!(read(b"<html></html>").unwrap_err().contains("<html>"));
         assert!(
             read(b"<osm><node id='1' lat='1' lon='1'/>")

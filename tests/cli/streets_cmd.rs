@@ -96,14 +96,10 @@ fn foot_no_is_not_walked() {
 
 #[test]
 fn a_motorway_is_not_walked_the_footway_beside_it_is() {
-    let (code, v, err) = walk(
-        "streets_motorway_footway",
-        p(0.5, 0.05),
-        p(2.5, 0.05),
-        &[],
-    );
+    let (code, v, err) = walk("streets_motorway_footway", p(0.5, 0.05), p(2.5, 0.05), &[]);
     assert_eq!(code, 0, "{err}");
-    let want = hav(p(0.5, 0.05), p(0.5, 0.2)) + along(&[(0.5, 0.2), (2.5, 0.2)])
+    let want = hav(p(0.5, 0.05), p(0.5, 0.2))
+        + along(&[(0.5, 0.2), (2.5, 0.2)])
         + hav(p(2.5, 0.2), p(2.5, 0.05));
     assert_close(metres(&v), want);
     assert_eq!(streets(&v), ["Riverside Path"]);
@@ -134,7 +130,12 @@ fn steps_and_the_wheelchair_profile() {
 
 #[test]
 fn a_map_without_wheelchair_tags_says_so() {
-    let (code, _, err) = walk("streets_foot_no", p(0.0, 0.0), p(2.0, 0.0), &["--wheelchair"]);
+    let (code, _, err) = walk(
+        "streets_foot_no",
+        p(0.0, 0.0),
+        p(2.0, 0.0),
+        &["--wheelchair"],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("no wheelchair information"), "{err}");
 }
@@ -202,7 +203,10 @@ fn text_and_geojson() {
         .arg(arg(p(2.0, 0.0)));
     let (code, out, err) = run(c);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("along West Bank St, then Only Bridge, then East Bank St"), "{out}");
+    assert!(
+        out.contains("along West Bank St, then Only Bridge, then East Bank St"),
+        "{out}"
+    );
     assert!(out.contains("OpenStreetMap contributors"), "{out}");
     let mut c = gethere_on(fixture("overnight_trip"));
     c.arg("--streets")
@@ -216,15 +220,22 @@ fn text_and_geojson() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["type"], "FeatureCollection");
     assert_eq!(v["features"][0]["geometry"]["type"], "LineString");
-    assert!(v["features"][0]["geometry"]["coordinates"].as_array().unwrap().len() >= 4);
+    assert!(
+        v["features"][0]["geometry"]["coordinates"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 4
+    );
 }
 
 /// A bad map is an error (exit 2) of one line naming the file, never a panic.
 #[test]
 fn bad_maps_exit_2_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let bundled = std::fs::read(crate::common::root().join("data/portland-central-filtered.osm.pbf"))
-        .unwrap();
+    let bundled =
+        std::fs::read(crate::common::root().join("data/portland-central-filtered.osm.pbf"))
+            .unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty.osm", Vec::new(), "empty"),
         ("truncated.osm.pbf", bundled[..bundled.len() / 2].to_vec(), "truncated"),
@@ -263,42 +274,80 @@ fn bad_maps_exit_2_naming_the_file() {
         assert_eq!(err.trim().lines().count(), 1, "{name}: {err}");
     }
     let mut c = gethere();
-    c.args(["--streets", "/no/such/map.osm.pbf", "walk", "--from", "psu", "--to", "union-station"]);
+    c.args([
+        "--streets",
+        "/no/such/map.osm.pbf",
+        "walk",
+        "--from",
+        "psu",
+        "--to",
+        "union-station",
+    ]);
     let (code, _, err) = run(c);
     assert_eq!(code, 2);
-    assert!(err.contains("/no/such/map.osm.pbf") && err.contains("no such file"), "{err}");
+    assert!(
+        err.contains("/no/such/map.osm.pbf") && err.contains("no such file"),
+        "{err}"
+    );
 }
 
 /// On the bundled central-Portland extract: pinned walks checked against the map by hand.
 #[test]
 fn bundled_map_pinned_walks() {
     let walk_json = |from: &str, to: &str| -> Value {
-        let (code, out, err) = crate::common::gethere_args(&[
-            "walk", "--format", "json", "--from", from, "--to", to,
-        ]);
+        let (code, out, err) =
+            crate::common::gethere_args(&["walk", "--format", "json", "--from", from, "--to", to]);
         assert_eq!(code, 0, "{from} → {to}: {err}");
         serde_json::from_str(&out).unwrap()
     };
     // New Relic's lobby (SW 5th & Oak) to the SW 5th & Oak MAX platform: across the corner.
     let v = walk_json("new-relic", "SW 5th & Oak MAX Station");
     assert!((20.0..=80.0).contains(&metres(&v)), "{v}");
-    assert!(streets(&v).iter().any(|s| s == "Southwest 5th Avenue"), "{v}");
+    assert!(
+        streets(&v).iter().any(|s| s == "Southwest 5th Avenue"),
+        "{v}"
+    );
     // The Convention Center's Holladay St entrance to its MAX station: across NE Holladay St.
     let v = walk_json("oregon-convention-center", "Convention Center MAX Station");
     assert!((20.0..=120.0).contains(&metres(&v)), "{v}");
-    assert!(streets(&v).iter().any(|s| s == "Northeast Holladay Street"), "{v}");
+    assert!(
+        streets(&v).iter().any(|s| s == "Northeast Holladay Street"),
+        "{v}"
+    );
     // Rose Quarter (east bank) to Union Station (west bank): over the Steel Bridge, longer than
     // the line across the Willamette (1190 m by the map, 930 m straight).
-    let v = walk_json("Rose Quarter TC MAX Station", "Union Station/NW 6th & Hoyt MAX Stn");
-    let straight = hav(
-        (v["from"]["lat"].as_f64().unwrap(), v["from"]["lon"].as_f64().unwrap()),
-        (v["to"]["lat"].as_f64().unwrap(), v["to"]["lon"].as_f64().unwrap()),
+    let v = walk_json(
+        "Rose Quarter TC MAX Station",
+        "Union Station/NW 6th & Hoyt MAX Stn",
     );
-    assert!(metres(&v) > 1.15 * straight, "{} m vs {straight:.0} m straight: {v}", metres(&v));
-    assert!(streets(&v).iter().any(|s| s.contains("Steel Bridge")), "{v}");
+    let straight = hav(
+        (
+            v["from"]["lat"].as_f64().unwrap(),
+            v["from"]["lon"].as_f64().unwrap(),
+        ),
+        (
+            v["to"]["lat"].as_f64().unwrap(),
+            v["to"]["lon"].as_f64().unwrap(),
+        ),
+    );
+    assert!(
+        metres(&v) > 1.15 * straight,
+        "{} m vs {straight:.0} m straight: {v}",
+        metres(&v)
+    );
+    assert!(
+        streets(&v).iter().any(|s| s.contains("Steel Bridge")),
+        "{v}"
+    );
     // Union Station to New Relic on foot, about 900 m: with a street map it is an itinerary.
     let (code, out, err) = crate::common::gethere_args(&[
-        "plan", "--from", "union-station", "--to", "new-relic", "--arrive-by", "2021-11-02T17:30",
+        "plan",
+        "--from",
+        "union-station",
+        "--to",
+        "new-relic",
+        "--arrive-by",
+        "2021-11-02T17:30",
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("on foot"), "{out}");
@@ -308,8 +357,15 @@ fn bundled_map_pinned_walks() {
 #[test]
 fn plan_geojson() {
     let (code, out, err) = crate::common::gethere_args(&[
-        "--format", "geojson", "plan", "--from", "union-station", "--to", "new-relic",
-        "--arrive-by", "2021-11-02T17:30",
+        "--format",
+        "geojson",
+        "plan",
+        "--from",
+        "union-station",
+        "--to",
+        "new-relic",
+        "--arrive-by",
+        "2021-11-02T17:30",
     ]);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -365,7 +421,11 @@ fn bundled_map_network_is_never_shorter_than_the_straight_line() {
             }
         }
     }
-    assert!(ratios.len() > 150, "only {} pairs walked along streets", ratios.len());
+    assert!(
+        ratios.len() > 150,
+        "only {} pairs walked along streets",
+        ratios.len()
+    );
     ratios.sort_by(f64::total_cmp);
     eprintln!(
         "network/straight over {} pairs: median {:.2}, p90 {:.2}, max {:.2}",
@@ -382,8 +442,8 @@ fn bundled_map_network_is_never_shorter_than_the_straight_line() {
 fn bundled_venues_are_on_the_street_map() {
     use gethere::walk::{BUNDLED_MAP, MAX_SNAP_M, Profile, build_graph};
     let g = build_graph(BUNDLED_MAP, "bundled").unwrap();
-    let venues = gethere::venues::Venues::load(&crate::common::root().join("data/venues.toml"))
-        .unwrap();
+    let venues =
+        gethere::venues::Venues::load(&crate::common::root().join("data/venues.toml")).unwrap();
     let mut checked = 0;
     for (key, v) in &venues.venues {
         let mut points = vec![(v.lat, v.lon)];
@@ -396,13 +456,17 @@ fn bundled_venues_are_on_the_street_map() {
             let d = s.map(|s| s.dist).unwrap_or(f64::INFINITY);
             // A venue's own point may be its middle when it lists entrances.
             if v.entrances.is_empty() || (lat, lon) != (v.lat, v.lon) {
-                assert!(d <= 50.0, "{key} at {lat},{lon} is {d:.0} m from any walkable way");
+                assert!(
+                    d <= 50.0,
+                    "{key} at {lat},{lon} is {d:.0} m from any walkable way"
+                );
                 checked += 1;
             }
         }
     }
     assert!(checked >= 6, "{checked}");
-    let (code, _, err) = crate::common::gethere_args(&["stops", "--near", "oregon-convention-center"]);
+    let (code, _, err) =
+        crate::common::gethere_args(&["stops", "--near", "oregon-convention-center"]);
     assert_eq!(code, 0);
     assert!(!err.contains("walkable way"), "{err}");
 }
@@ -424,7 +488,12 @@ fn installed_binary_works_from_an_empty_directory() {
         .env_remove("GETHERE_STREETS")
         .env("GETHERE_CACHE_DIR", dir.path().join("cache"))
         .args([
-            "plan", "--from", "union-station", "--to", "new-relic", "--arrive-by",
+            "plan",
+            "--from",
+            "union-station",
+            "--to",
+            "new-relic",
+            "--arrive-by",
             "2021-11-02T17:30",
         ])
         .output()
@@ -434,7 +503,11 @@ fn installed_binary_works_from_an_empty_directory() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stdout.contains("Northwest 5th Avenue"), "{stdout}");
     assert!(stdout.contains("on foot"), "{stdout}");
-    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "wrote into the working directory");
+    assert_eq!(
+        std::fs::read_dir(&empty).unwrap().count(),
+        0,
+        "wrote into the working directory"
+    );
 }
 
 /// A map URL is downloaded into the cache and revalidated; a failed or bad download keeps the
@@ -466,15 +539,35 @@ fn map_url_keeps_the_last_good_copy() {
         let (code, out, err) = go();
         assert_eq!(code, 0, "run {i}: {err}");
         let v: Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(streets(&v), ["West Bank St", "Only Bridge", "East Bank St"], "run {i}");
-        assert_eq!(err.contains("could not refresh"), expect_note, "run {i}: {err}");
+        assert_eq!(
+            streets(&v),
+            ["West Bank St", "Only Bridge", "East Bank St"],
+            "run {i}"
+        );
+        assert_eq!(
+            err.contains("could not refresh"),
+            expect_note,
+            "run {i}: {err}"
+        );
     }
-    assert!(log.lock().unwrap()[1].to_lowercase().contains("if-none-match: \"m1\""));
+    assert!(
+        log.lock().unwrap()[1]
+            .to_lowercase()
+            .contains("if-none-match: \"m1\"")
+    );
     // No copy and a failing server: an error naming the URL.
     let (url, _) = serve_replies(vec![Reply::Status(404, "gone".into())]);
     let mut c = gethere_on(fixture("overnight_trip"));
     c.env("GETHERE_CACHE_DIR", tempfile::tempdir().unwrap().path())
-        .args(["--streets", &format!("{url}/none.osm"), "walk", "--from", "45,-122", "--to", "45.001,-122"]);
+        .args([
+            "--streets",
+            &format!("{url}/none.osm"),
+            "walk",
+            "--from",
+            "45,-122",
+            "--to",
+            "45.001,-122",
+        ]);
     let (code, _, err) = run(c);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("none.osm") && err.contains("404"), "{err}");

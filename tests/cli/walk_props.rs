@@ -59,14 +59,16 @@ fn random_map() -> impl Strategy<Value = RandomMap> {
             prop::bool::weighted(0.15),
             prop::bool::weighted(0.15),
         )
-            .prop_map(|(start, moves, highway, foot, private, wheelchair_no)| RandomWay {
-                start,
-                moves,
-                highway,
-                foot,
-                private,
-                wheelchair_no,
-            });
+            .prop_map(
+                |(start, moves, highway, foot, private, wheelchair_no)| RandomWay {
+                    start,
+                    moves,
+                    highway,
+                    foot,
+                    private,
+                    wheelchair_no,
+                },
+            );
         (
             Just(w),
             Just(h),
@@ -204,13 +206,14 @@ impl Reference {
             let t = |k: &str| tags.get(k).map(String::as_str);
             let foot_yes = t("foot") == Some("yes");
             let hw = t("highway").unwrap_or("");
-            let walkable = match hw {
+            let highway_ok = match hw {
                 "footway" | "residential" | "steps" | "service" | "primary" | "path" => true,
                 "motorway" => foot_yes,
                 _ => false,
-            } && t("foot") != Some("no")
-                && !(t("access") == Some("private") && !foot_yes)
-                && !(wheelchair && (hw == "steps" || t("wheelchair") == Some("no")));
+            };
+            let barred = t("foot") == Some("no") || (t("access") == Some("private") && !foot_yes);
+            let wheelchair_barred = wheelchair && (hw == "steps" || t("wheelchair") == Some("no"));
+            let walkable = highway_ok && !barred && !wheelchair_barred;
             if !walkable {
                 continue;
             }
@@ -230,14 +233,11 @@ impl Reference {
         let mut dist: BTreeMap<i64, f64> = BTreeMap::new();
         let mut done: BTreeSet<i64> = BTreeSet::new();
         dist.insert(from, 0.0);
-        loop {
-            let Some((&u, &d)) = dist
-                .iter()
-                .filter(|(n, _)| !done.contains(n))
-                .min_by(|a, b| a.1.total_cmp(b.1))
-            else {
-                break;
-            };
+        while let Some((&u, &d)) = dist
+            .iter()
+            .filter(|(n, _)| !done.contains(n))
+            .min_by(|a, b| a.1.total_cmp(b.1))
+        {
             done.insert(u);
             for &(v, w) in self.adj.get(&u).map(Vec::as_slice).unwrap_or(&[]) {
                 let nd = d + w;
