@@ -687,6 +687,15 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         });
         out.stderr.push_str(&format!("{stats}\n"));
     }
+    if req.wheelchair
+        && let Some(s) = &streets
+        && s.graph.wheelchair_tagged_ways == 0
+    {
+        out.stderr.push_str(&format!(
+            "note: the street map {} has no wheelchair information; walks avoid steps only\n",
+            s.name
+        ));
+    }
     let mut view = crate::itinerary::view(&tt, &q, &from, &to, &result.journeys);
     if let Some(s) = &streets {
         view.describe_walks(s, &from, &to, req.walk_speed_mps, req.wheelchair);

@@ -605,3 +605,43 @@ fn venues_file_names_the_street_map() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(streets(&v), ["West Bank St", "Only Bridge", "East Bank St"]);
 }
+
+/// A change between two different stops walks along the streets (the links computed from the
+/// map), never shorter than the straight line between the stops, and shows its streets.
+#[test]
+fn changes_between_stops_walk_along_streets() {
+    let (code, out, err) = crate::common::gethere_args(&[
+        "--format",
+        "json",
+        "plan",
+        "--from",
+        "nw-23rd",
+        "--to",
+        "new-relic",
+        "--arrive-by",
+        "2021-11-02T17:30",
+        // Short walks at the ends, so the answer changes from the streetcar to MAX.
+        "--max-walk",
+        "5m",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let changes: Vec<&Value> = v["itineraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["legs"].as_array().unwrap())
+        .filter(|l| {
+            l["mode"] == "walk" && !l["from"]["stop_id"].is_null() && !l["to"]["stop_id"].is_null()
+        })
+        .collect();
+    assert!(!changes.is_empty(), "{out}");
+    for l in changes {
+        let pt = |p: &Value| (p["lat"].as_f64().unwrap(), p["lon"].as_f64().unwrap());
+        let straight = hav(pt(&l["from"]), pt(&l["to"]));
+        let m = l["distance_m"].as_f64().unwrap();
+        assert!(m + 1.0 >= straight, "{m} m < {straight:.0} m straight: {l}");
+        assert!(!l["streets"].as_array().unwrap().is_empty(), "{l}");
+        assert!(l["geometry"].as_array().unwrap().len() >= 2, "{l}");
+    }
+}
