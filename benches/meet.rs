@@ -42,6 +42,10 @@ fn resolve(tt: &Timetable, index: &StopIndex, pts: &[(f64, f64)]) -> Vec<Resolve
         speed_mps: 1.2,
         geocoder: None,
         allow_no_stops: true,
+        // Charlotte is outside any street map here: straight-line walks, as `meet` uses there.
+        streets: None,
+        max_walk_secs: u32::MAX,
+        wheelchair: false,
     };
     pts.iter()
         .map(|&(lat, lon)| r.resolve(&Place::Coord { lat, lon }).expect("resolves"))
@@ -57,6 +61,8 @@ fn options(tt: &Timetable) -> MeetOptions {
             max_transfers: 5,
             min_transfer_secs: 60,
             walk_radius_m: 400,
+            walk_radius_given: None,
+            max_walk_secs: 15 * 60,
             walk_speed_mps: 1.2,
             wheelchair: false,
         },

@@ -4,6 +4,7 @@
 
 use crate::cli::{
     AnnounceArgs, Cli, Command, FeedCommand, Format, MeetArgs, PlanArgs, RoutingArgs, StopsArgs,
+    WalkArgs,
 };
 use crate::error::{Error, Result};
 use crate::feed::FeedSource;
@@ -15,7 +16,9 @@ use crate::time::Instant;
 use crate::timetable::Timetable;
 use crate::timetable::cache::{LoadStats, default_cache_dir, load_or_compile};
 use crate::venues::Venues;
+use crate::walk::{MapSource, Streets};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The bundled feed, relative to the project root.
 pub const BUNDLED_FEED: &str = "data/trimet-2021-max-green-streetcar.gtfs.zip";
@@ -44,20 +47,23 @@ pub struct Context {
     pub venues: Option<PathBuf>,
     /// `--geocoder`/`GETHERE_GEOCODER`; else the venues file's `[geocoder] url`.
     pub geocoder: Option<String>,
+    /// `--streets`/`GETHERE_STREETS`; else the venues file's `[streets] map`, else the bundled
+    /// map for feeds in its area.
+    pub streets: Option<String>,
 }
 
 impl Context {
     /// Resolves the global arguments. `clock_now` is the real time, read by the binary.
     pub fn resolve(cli: &Cli, clock_now: Instant) -> Result<Context> {
-        let feed = match &cli.global.feed {
-            Some(f) if !f.trim().is_empty() => FeedSource::parse(f.trim()),
-            _ => FeedSource::Path(bundled_feed()),
-        };
         let cache_dir = cli
             .global
             .cache_dir
             .clone()
             .unwrap_or_else(default_cache_dir);
+        let feed = match &cli.global.feed {
+            Some(f) if !f.trim().is_empty() => FeedSource::parse(f.trim()),
+            _ => FeedSource::Path(embedded_feed(&cache_dir)?),
+        };
         let now = match &cli.global.now {
             None => clock_now,
             // --now is read in UTC when it has no offset and the feed is not open yet; a date
@@ -68,12 +74,20 @@ impl Context {
             Command::Announce(_) => Format::Markdown,
             _ => Format::Text,
         });
+        let geojson_ok = matches!(cli.command, Command::Plan(_) | Command::Walk(_));
+        if matches!(format, Format::Geojson) && !geojson_ok {
+            return Err(Error::bad_input(
+                "--format",
+                "geojson",
+                "geojson is for `gethere plan` and `gethere walk`",
+            ));
+        }
         let rich = match cli.command {
-            Command::Announce(_) => true,
-            Command::Meet(_) => format != Format::Ics,
+            Command::Announce(_) => format != Format::Geojson,
+            Command::Meet(_) => !matches!(format, Format::Ics | Format::Geojson),
             _ => false,
         };
-        if !rich && !matches!(format, Format::Text | Format::Json) {
+        if !rich && !matches!(format, Format::Text | Format::Json | Format::Geojson) {
             return Err(Error::bad_input(
                 "--format",
                 &format!("{format:?}").to_lowercase(),
@@ -88,6 +102,7 @@ impl Context {
             format,
             venues: cli.global.venues.clone(),
             geocoder: cli.global.geocoder.clone().filter(|u| !u.trim().is_empty()),
+            streets: cli.global.streets.clone().filter(|u| !u.trim().is_empty()),
         })
     }
 }
@@ -103,8 +118,36 @@ fn parse_now(s: &str) -> Result<Instant> {
         .map_err(|_| Error::bad_input("--now", s, "expected YYYY-MM-DD or YYYY-MM-DDTHH:MM"))
 }
 
-/// The bundled TriMet feed: `data/…` under the working directory if present (running from a
-/// checkout), else under the directory the crate was built from.
+/// The bundled TriMet feed, in the binary so an installed `gethere` needs no data folder.
+pub static BUNDLED_FEED_BYTES: &[u8] =
+    include_bytes!("../data/trimet-2021-max-green-streetcar.gtfs.zip");
+
+/// The default feed as a file: the copy of the feed in the binary under
+/// `<cache>/bundled/` (written once; the timetable cache is keyed by its content as usual).
+/// When the cache directory cannot be written, the checkout's `data/` copy if there is one.
+pub fn embedded_feed(cache_dir: &Path) -> Result<PathBuf> {
+    let name = Path::new(BUNDLED_FEED)
+        .file_name()
+        .unwrap_or_default()
+        .to_owned();
+    let path = cache_dir.join("bundled").join(name);
+    let current = std::fs::metadata(&path)
+        .is_ok_and(|m| m.len() == BUNDLED_FEED_BYTES.len() as u64)
+        && std::fs::read(&path).is_ok_and(|b| b == BUNDLED_FEED_BYTES);
+    if current {
+        return Ok(path);
+    }
+    match crate::fsutil::write_atomic(&path, BUNDLED_FEED_BYTES) {
+        Ok(()) => Ok(path),
+        Err(e) => {
+            let local = bundled_feed();
+            if local.exists() { Ok(local) } else { Err(e) }
+        }
+    }
+}
+
+/// The bundled TriMet feed in a checkout: `data/…` under the working directory if present,
+/// else under the directory the crate was built from.
 pub fn bundled_feed() -> PathBuf {
     let local = PathBuf::from(BUNDLED_FEED);
     if local.exists() {
@@ -128,18 +171,18 @@ impl Context {
         })
     }
 
-    /// The venues file: the one named (must be readable), else the bundled one when present.
+    /// The venues file: the one named (must be readable), else the bundled one (in the
+    /// binary).
     pub fn load_venues(&self) -> Result<Option<Venues>> {
         match &self.venues {
             Some(p) => Venues::load(p).map(Some),
-            None => {
-                let p = crate::venues::bundled_venues();
-                if p.exists() {
-                    Venues::load(&p).map(Some)
-                } else {
-                    Ok(None)
-                }
-            }
+            None => Venues::parse(crate::venues::BUNDLED_VENUES_TEXT)
+                .map(Some)
+                .map_err(|why| Error::BadInput {
+                    what: "venues file",
+                    input: "(bundled)".into(),
+                    why,
+                }),
         }
     }
 }
@@ -199,6 +242,7 @@ fn resolve_places(
     index: &StopIndex,
     places: &[&Place],
     (radius_m, speed_mps, allow_no_stops): (u32, f64, bool),
+    walk: &WalkOpts,
     notes: &mut String,
 ) -> Result<Vec<place::Resolved>> {
     let venues = ctx.load_venues()?;
@@ -212,15 +256,150 @@ fn resolve_places(
         speed_mps,
         geocoder: gfn.as_ref().map(|f| f as place::Geocoder),
         allow_no_stops,
+        streets: walk.streets,
+        max_walk_secs: walk.max_walk_secs,
+        wheelchair: walk.wheelchair,
     };
     places
         .iter()
         .map(|p| {
             let r = resolver.resolve(p)?;
             far_venue_note(tt, index, &r, notes);
+            if let (Some(key), Some(s)) = (&r.venue, walk.streets) {
+                far_snap_notes(s, key, &r.points, notes);
+            }
+            if let Some(n) = &r.walk_note {
+                notes.push_str(&format!("note: {n}\n"));
+            }
             Ok(r)
         })
         .collect()
+}
+
+/// A venue point this far from every walkable way is probably inside a building: say so.
+const FAR_SNAP_M: f64 = 50.0;
+
+/// Warns about venue points (entrances) that lie far from every walkable way: the walk from
+/// them starts with a straight line through whatever is in between.
+fn far_snap_notes(streets: &Streets, key: &str, points: &[(f64, f64)], notes: &mut String) {
+    for &(lat, lon) in points {
+        if let Some(s) = streets.graph.snap(
+            lat,
+            lon,
+            crate::walk::MAX_SNAP_M,
+            crate::walk::Profile::default(),
+        ) && s.dist > FAR_SNAP_M
+        {
+            notes.push_str(&format!(
+                "warning: venue '{key}' point {lat:.5},{lon:.5} is {:.0} m from the nearest walkable way; put its entrances where people walk in\n",
+                s.dist
+            ));
+        }
+    }
+}
+
+/// How places are walked from: the street map (if any), the longest walk, the profile.
+pub struct WalkOpts<'a> {
+    pub streets: Option<&'a Streets>,
+    pub max_walk_secs: u32,
+    pub wheelchair: bool,
+}
+
+/// The map the bundled extract covers (its nodes' bounding box): the default street map is
+/// used for feeds with stops in it.
+const BUNDLED_MAP_BBOX: [f64; 4] = [45.47328, -122.71322, 45.56086, -122.56392];
+
+/// Opens the street map for this feed — `--streets`/`GETHERE_STREETS`, else the venues file's
+/// `[streets] map`, else the bundled central-Portland extract when the feed has stops in its
+/// area — and lays its walking links over the timetable. `None`: straight-line walking.
+pub fn open_streets(
+    ctx: &Context,
+    tt: &mut Timetable,
+    venues: Option<&Venues>,
+    notes: &mut String,
+) -> Result<Option<Arc<Streets>>> {
+    let source = match (&ctx.streets, venues.and_then(|v| v.streets.as_ref())) {
+        (Some(s), _) => MapSource::parse(s),
+        (None, Some(sec)) => match MapSource::parse(&sec.map) {
+            // A relative path in the venues file is relative to that file.
+            MapSource::Path(p) if p.is_relative() => MapSource::Path(
+                venues
+                    .and_then(|v| v.path.as_ref())
+                    .and_then(|vp| vp.parent())
+                    .map(|d| d.join(&p))
+                    .unwrap_or(p),
+            ),
+            other => other,
+        },
+        (None, None) => MapSource::Bundled,
+    };
+    let explicit = source != MapSource::Bundled;
+    let (bytes, name): (std::borrow::Cow<[u8]>, String) = match &source {
+        MapSource::None => return Ok(None),
+        MapSource::Bundled => {
+            let [s, w, n, e] = BUNDLED_MAP_BBOX;
+            let in_area = tt
+                .stops
+                .iter()
+                .any(|st| st.lat >= s && st.lat <= n && st.lon >= w && st.lon <= e);
+            if !in_area {
+                return Ok(None);
+            }
+            (
+                std::borrow::Cow::Borrowed(crate::walk::BUNDLED_MAP),
+                crate::walk::BUNDLED_MAP_NAME.to_string(),
+            )
+        }
+        MapSource::Path(p) => match std::fs::read(p) {
+            Ok(b) => (b.into(), p.display().to_string()),
+            Err(e) => {
+                return Err(Error::MapUnusable {
+                    map: p.display().to_string(),
+                    reason: if e.kind() == std::io::ErrorKind::NotFound {
+                        "no such file".into()
+                    } else {
+                        e.to_string()
+                    },
+                });
+            }
+        },
+        MapSource::Url(u) => {
+            use crate::feed::fetch::{FetchOptions, FetchStatus, fetch_kind};
+            let f = fetch_kind(
+                u,
+                &ctx.cache_dir,
+                &FetchOptions::default(),
+                ctx.now,
+                &crate::walk::MAP_DOWNLOAD,
+            )?;
+            if let FetchStatus::KeptAfterFailure { reason } = &f.status {
+                let when = chrono::DateTime::from_timestamp(f.fetched_at, 0)
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_else(|| "earlier".into());
+                notes.push_str(&format!(
+                    "note: could not refresh {u}: {reason}; using the copy downloaded {when}\n"
+                ));
+            }
+            let b = std::fs::read(&f.path).map_err(|e| Error::io("reading", &f.path, e))?;
+            (b.into(), u.clone())
+        }
+    };
+    let (streets, stats) = crate::walk::load_graph(&bytes, &name, &ctx.cache_dir)?;
+    if let Some(why) = &stats.cache_rejected {
+        notes.push_str(&format!("note: street graph cache not used: {why}\n"));
+    }
+    let links = crate::walk::load_links(&streets, tt, &ctx.cache_dir);
+    if links.stops_on_map == 0 {
+        // Places on the map still walk along it; stops (all off it) walk straight-line.
+        if explicit {
+            notes.push_str(&format!(
+                "warning: the street map {name} shares no area with the feed's stops; walks to and between stops are straight-line estimates\n"
+            ));
+        }
+    } else {
+        crate::walk::apply_links(tt, links);
+    }
+    Ok(Some(Arc::new(streets)))
 }
 
 /// A geocoder callback for [`Resolver`], bound to the configuration and cache directory.
@@ -278,6 +457,7 @@ pub fn run(cli: Cli, clock_now: Instant) -> Result<Outcome> {
         Command::Stops(args) => stops(&ctx, args),
         Command::Announce(args) => announce(&ctx, args),
         Command::Meet(args) => meet(&ctx, args),
+        Command::Walk(args) => walk(&ctx, args),
     }
 }
 
@@ -318,7 +498,12 @@ fn feed_check(ctx: &Context) -> Result<Outcome> {
 pub struct Routing {
     pub max_transfers: u32,
     pub min_transfer_secs: u32,
+    /// Generated walking links between stops up to this distance (400 m when not given).
     pub walk_radius_m: u32,
+    /// `--walk-radius` as given: then it also bounds the walks to and from the places.
+    pub walk_radius_given: Option<u32>,
+    /// `--max-walk`: the longest walk to the first stop, from the last, or the whole way.
+    pub max_walk_secs: u32,
     pub walk_speed_mps: f64,
     pub wheelchair: bool,
 }
@@ -339,10 +524,11 @@ impl Routing {
                 "at most 3600 seconds",
             ));
         }
-        if a.walk_radius > crate::timetable::compile::MAX_WALK_LINK_M {
+        let walk_radius = a.walk_radius.unwrap_or(DEFAULT_WALK_RADIUS_M);
+        if walk_radius > crate::timetable::compile::MAX_WALK_LINK_M {
             return Err(Error::bad_input(
                 "--walk-radius",
-                &a.walk_radius.to_string(),
+                &walk_radius.to_string(),
                 format!(
                     "at most {} metres",
                     crate::timetable::compile::MAX_WALK_LINK_M
@@ -359,20 +545,38 @@ impl Routing {
         Ok(Routing {
             max_transfers: a.max_transfers,
             min_transfer_secs: a.min_transfer_time,
-            walk_radius_m: a.walk_radius,
+            walk_radius_m: walk_radius,
+            walk_radius_given: a.walk_radius,
+            max_walk_secs: parse_max_walk(&a.max_walk)?,
             walk_speed_mps: a.walk_speed,
             wheelchair: a.wheelchair,
         })
     }
 
     /// How places are resolved for a journey: (radius, speed, allow_no_stops) for
-    /// [`resolve_places`].
-    pub fn place_options(&self) -> (u32, f64, bool) {
-        (self.walk_radius_m.max(1), self.walk_speed_mps, false)
+    /// [`resolve_places`]. With a street map the longest walk bounds access and egress (and
+    /// `--walk-radius` when given); without one, the radius does.
+    pub fn place_options(&self, streets: bool) -> (u32, f64, bool) {
+        let radius = match (streets, self.walk_radius_given) {
+            (_, Some(r)) => r.max(1),
+            (true, None) => u32::MAX,
+            (false, None) => self.walk_radius_m.max(1),
+        };
+        (radius, self.walk_speed_mps, false)
     }
 
-    /// The query `plan` asks between two resolved places. Destination stops that are also
-    /// origin stops are left out (nothing to plan there); `None` when none is left.
+    /// How places are walked from, with this street map.
+    pub fn walk_opts<'a>(&self, streets: Option<&'a Streets>) -> WalkOpts<'a> {
+        WalkOpts {
+            streets,
+            max_walk_secs: self.max_walk_secs,
+            wheelchair: self.wheelchair,
+        }
+    }
+
+    /// The query `plan` asks between two resolved places. A stop within walking distance of
+    /// both places is a place to start from or to end at, not both: it goes to the side it is
+    /// nearer (ties: the origin side); `None` when either side is left without stops.
     pub fn query(
         &self,
         kind: QueryKind,
@@ -381,16 +585,18 @@ impl Routing {
         from: &place::Resolved,
         to: &place::Resolved,
     ) -> Option<Query> {
+        let mut origins = from.access.clone();
         let mut targets = to.access.clone();
-        targets.retain(|t| !from.access.iter().any(|o| o.stop == t.stop));
-        if targets.is_empty() {
+        origins.retain(|o| !targets.iter().any(|t| t.stop == o.stop && t.secs < o.secs));
+        targets.retain(|t| !origins.iter().any(|o| o.stop == t.stop));
+        if targets.is_empty() || origins.is_empty() {
             return None;
         }
         Some(Query {
             kind,
             time,
             window_secs,
-            origins: from.access.clone(),
+            origins,
             targets,
             max_transfers: self.max_transfers,
             min_transfer_secs: self.min_transfer_secs,
@@ -412,6 +618,10 @@ pub struct PlanRequest {
     pub max_transfers: u32,
     pub min_transfer_secs: u32,
     pub walk_radius_m: u32,
+    /// `--walk-radius` as given: then it also bounds the walks to and from the places.
+    pub walk_radius_given: Option<u32>,
+    /// `--max-walk`: the longest walk to the first stop, from the last, or the whole way.
+    pub max_walk_secs: u32,
     pub walk_speed_mps: f64,
     pub wheelchair: bool,
     pub stats: bool,
@@ -452,6 +662,8 @@ impl PlanRequest {
             max_transfers: routing.max_transfers,
             min_transfer_secs: routing.min_transfer_secs,
             walk_radius_m: routing.walk_radius_m,
+            walk_radius_given: routing.walk_radius_given,
+            max_walk_secs: routing.max_walk_secs,
             walk_speed_mps: routing.walk_speed_mps,
             wheelchair: routing.wheelchair,
             stats: a.stats,
@@ -466,34 +678,55 @@ impl PlanRequest {
             max_transfers: self.max_transfers,
             min_transfer_secs: self.min_transfer_secs,
             walk_radius_m: self.walk_radius_m,
+            walk_radius_given: self.walk_radius_given,
+            max_walk_secs: self.max_walk_secs,
             walk_speed_mps: self.walk_speed_mps,
             wheelchair: self.wheelchair,
         }
     }
 }
 
+/// `--walk-radius` when not given: generated walking links between stops up to this distance.
+pub const DEFAULT_WALK_RADIUS_M: u32 = 400;
+
+fn parse_max_walk(s: &str) -> Result<u32> {
+    let secs = crate::time::parse_duration(s)?;
+    if secs == 0 || secs > 2 * 3600 {
+        return Err(Error::bad_input(
+            "--max-walk",
+            s,
+            "expected a duration between 1m and 2h, e.g. 15m",
+        ));
+    }
+    Ok(secs)
+}
+
 fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     let req = PlanRequest::from_args(args)?;
     let mut out = Outcome::default();
     let t_load = std::time::Instant::now();
-    let (tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
+    let (mut tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
     let load_ms = t_load.elapsed().as_secs_f64() * 1000.0;
     let time = time_in_feed(&tt, &req.time)?;
+    let t_streets = std::time::Instant::now();
+    let venues = ctx.load_venues()?;
+    let streets = open_streets(ctx, &mut tt, venues.as_ref(), &mut out.stderr)?;
+    let streets_ms = t_streets.elapsed().as_secs_f64() * 1000.0;
     let index = StopIndex::new(&tt);
+    let routing = req.routing();
+    let walk = routing.walk_opts(streets.as_deref());
     let mut places = resolve_places(
         ctx,
         &tt,
         &index,
         &[&req.from, &req.to],
-        req.routing().place_options(),
+        routing.place_options(streets.is_some()),
+        &walk,
         &mut out.stderr,
     )?;
     let to = places.pop().expect("two places resolved");
     let from = places.pop().expect("two places resolved");
-    let Some(q) = req
-        .routing()
-        .query(req.kind, time, req.window_secs, &from, &to)
-    else {
+    let Some(q) = routing.query(req.kind, time, req.window_secs, &from, &to) else {
         return Err(Error::bad_input(
             "--to",
             &args.to,
@@ -501,12 +734,28 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         ));
     };
     let t_search = std::time::Instant::now();
-    let result = router::plan(&tt, &q);
+    let mut result = router::plan(&tt, &q);
+    // Walking the whole way is an itinerary like any other, when it is short enough.
+    if streets.is_some()
+        && let Some(w) = whole_walk(&walk, &from, &to, req.walk_speed_mps)
+        && w.secs <= req.max_walk_secs
+    {
+        router::add_walk_only(
+            &mut result.journeys,
+            &q,
+            from.stop,
+            to.stop,
+            w.secs,
+            w.metres,
+        );
+    }
     let search_ms = t_search.elapsed().as_secs_f64() * 1000.0;
     if req.stats {
         let stats = serde_json::json!({
             "load_ms": round3(load_ms),
             "from_cache": load_stats.from_cache,
+            "streets_ms": round3(streets_ms),
+            "street_map": streets.as_ref().map(|s| s.name.clone()),
             "search_ms": round3(search_ms),
             "journeys": result.journeys.len(),
             "iterations": result.counters.iterations,
@@ -516,7 +765,19 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         });
         out.stderr.push_str(&format!("{stats}\n"));
     }
-    let view = crate::itinerary::view(&tt, &q, &from, &to, &result.journeys);
+    if req.wheelchair
+        && let Some(s) = &streets
+        && s.graph.wheelchair_tagged_ways == 0
+    {
+        out.stderr.push_str(&format!(
+            "note: the street map {} has no wheelchair information; walks avoid steps only\n",
+            s.name
+        ));
+    }
+    let mut view = crate::itinerary::view(&tt, &q, &from, &to, &result.journeys);
+    if let Some(s) = &streets {
+        view.describe_walks(s, &from, &to, req.walk_speed_mps, req.wheelchair);
+    }
     if result.journeys.is_empty() {
         out.code = 1;
         out.stderr
@@ -528,9 +789,34 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     }
     out.stdout = match ctx.format {
         Format::Json => json(&view),
+        Format::Geojson => json(&view.geojson(&tt, &result.journeys, streets.is_some())),
         _ => view.render_text(&tt, &q),
     };
     Ok(out)
+}
+
+/// The best walk between two places (any entrance to any entrance), or `None` when the street
+/// map does not connect them within the longest walk.
+fn whole_walk(
+    walk: &WalkOpts,
+    from: &place::Resolved,
+    to: &place::Resolved,
+    speed: f64,
+) -> Option<crate::walk::Walked> {
+    let limit = walk.max_walk_secs as f64 * speed;
+    let profile = crate::walk::Profile {
+        wheelchair: walk.wheelchair,
+    };
+    from.points
+        .iter()
+        .filter_map(|&(la, lo)| {
+            let w = crate::walk::walk_from(walk.streets, la, lo, limit, profile);
+            to.points
+                .iter()
+                .filter_map(|&(tla, tlo)| w.to(tla, tlo, speed))
+                .min_by_key(|w| (w.secs, w.metres))
+        })
+        .min_by_key(|w| (w.secs, w.metres))
 }
 
 fn round3(x: f64) -> f64 {
@@ -665,11 +951,13 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
         ));
     }
     let mut out = Outcome::default();
-    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
     let at = match &args.at {
         Some(t) => Some(time_in_feed(&tt, t)?),
         None => None,
     };
+    let venues = ctx.load_venues()?;
+    let streets = open_streets(ctx, &mut tt, venues.as_ref(), &mut out.stderr)?;
     let index = StopIndex::new(&tt);
     // The report applies --radius itself and shows the nearest stops when none is within it.
     let resolved = resolve_places(
@@ -678,6 +966,11 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
         &index,
         &[&place],
         (args.radius, args.walk_speed, true),
+        &WalkOpts {
+            streets: streets.as_deref(),
+            max_walk_secs: u32::MAX,
+            wheelchair: args.wheelchair,
+        },
         &mut out.stderr,
     )?
     .pop()
@@ -689,6 +982,7 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
         window_s,
         wheelchair: args.wheelchair,
         walk_speed_mps: args.walk_speed,
+        along_streets: streets.is_some(),
     };
     let report = crate::stops::report(&tt, &index, &resolved, &req);
     if !report.within_radius {
@@ -716,7 +1010,7 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         ));
     }
     let mut out = Outcome::default();
-    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
     let tz = tt.tz();
     let start = crate::time::parse_user_time(&args.start, tz)?;
     let end = match &args.end {
@@ -730,6 +1024,7 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
             "no venues file: pass --venues FILE or set GETHERE_VENUES",
         ));
     };
+    let streets = open_streets(ctx, &mut tt, Some(&venues), &mut out.stderr)?;
     let index = StopIndex::new(&tt);
     let gcfg = ctx.geocoder_config(Some(&venues));
     let gfn = geocoder_fn(&gcfg, ctx);
@@ -743,6 +1038,7 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         walk_speed_mps: 1.2,
         max_transfers: 5,
         min_transfer_secs: 60,
+        streets,
     };
     let a = announce::build(
         &tt,
@@ -763,7 +1059,7 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         Format::Markdown => announce::text::render(&a, &tt, announce::text::Style::Markdown) + "\n",
         Format::Text => announce::text::render(&a, &tt, announce::text::Style::Text) + "\n",
         Format::Html => announce::html::render_html(&a, &tt),
-        Format::Json => json(&a),
+        Format::Json | Format::Geojson => json(&a),
         Format::Ics => {
             let stamp = if ctx.now_given {
                 ctx.now
@@ -893,12 +1189,15 @@ fn meet(ctx: &Context, args: &MeetArgs) -> Result<Outcome> {
     use crate::meet::{self, MeetOptions, Sharing};
     let req = MeetRequest::from_args(args)?;
     let mut out = Outcome::default();
-    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
     let time = time_in_feed(&tt, &req.time)?;
+    let venues_file = ctx.load_venues()?;
+    let streets = open_streets(ctx, &mut tt, venues_file.as_ref(), &mut out.stderr)?;
+    let walk = req.routing.walk_opts(streets.as_deref());
     let index = StopIndex::new(&tt);
-    let opts = req.routing.place_options();
+    let opts = req.routing.place_options(streets.is_some());
     let people_places: Vec<&Place> = req.people.iter().map(|(_, p)| p).collect();
-    // Someone with no stop within the walk radius cannot get anywhere: "no way" in every
+    // Someone with no stop within walking distance cannot get anywhere: "no way" in every
     // cell and a note, rather than no table for everyone else.
     let resolved = resolve_places(
         ctx,
@@ -906,13 +1205,13 @@ fn meet(ctx: &Context, args: &MeetArgs) -> Result<Outcome> {
         &index,
         &people_places,
         (opts.0, opts.1, true),
+        &walk,
         &mut out.stderr,
     )?;
     for ((label, _), r) in req.people.iter().zip(&resolved) {
         if r.access.is_empty() {
             out.stderr.push_str(&format!(
-                "note: no stop within {} m of {} ({}); no way to any venue\n",
-                opts.0,
+                "note: no stop within walking distance of {} ({}); no way to any venue\n",
                 if label.is_empty() { "a person" } else { label },
                 r.name
             ));
@@ -927,9 +1226,9 @@ fn meet(ctx: &Context, args: &MeetArgs) -> Result<Outcome> {
     let venues = match &req.venues {
         Some(list) => {
             let refs: Vec<&Place> = list.iter().collect();
-            resolve_places(ctx, &tt, &index, &refs, opts, &mut out.stderr)?
+            resolve_places(ctx, &tt, &index, &refs, opts, &walk, &mut out.stderr)?
         }
-        None => all_venues(ctx, &tt, &index, &req.routing, &mut out.stderr)?,
+        None => all_venues(ctx, &tt, &index, &req.routing, &walk, &mut out.stderr)?,
     };
     let o = MeetOptions {
         time,
@@ -938,8 +1237,61 @@ fn meet(ctx: &Context, args: &MeetArgs) -> Result<Outcome> {
         routing: req.routing,
     };
     let people_only: Vec<place::Resolved> = people.iter().map(|(_, p)| p.clone()).collect();
-    let table = meet::table(&tt, &venues, &people_only, &o, Sharing::Shared);
-    let m = meet::build(&tt, &venues, &people, &o, req.rank, &table);
+    let mut table = meet::table(&tt, &venues, &people_only, &o, Sharing::Shared);
+    // Walking the whole way is one of `plan`'s itineraries when a street map is in use: the
+    // cell is then what `plan` lists first (or shortest, with a window) among both.
+    if streets.is_some() {
+        let speed = req.routing.walk_speed_mps;
+        let limit = walk.max_walk_secs as f64 * speed;
+        let profile = crate::walk::Profile {
+            wheelchair: walk.wheelchair,
+        };
+        for (pi, person) in people_only.iter().enumerate() {
+            let walkers: Vec<_> = person
+                .points
+                .iter()
+                .map(|&(la, lo)| crate::walk::walk_from(walk.streets, la, lo, limit, profile))
+                .collect();
+            for (vi, venue) in venues.iter().enumerate() {
+                if table.cells[vi][pi] == meet::Cell::Here {
+                    continue;
+                }
+                let best = walkers
+                    .iter()
+                    .flat_map(|w| {
+                        venue
+                            .points
+                            .iter()
+                            .filter_map(|&(la, lo)| w.to(la, lo, speed))
+                    })
+                    .min_by_key(|w| (w.secs, w.metres));
+                let Some(w) = best.filter(|w| w.secs <= walk.max_walk_secs) else {
+                    continue;
+                };
+                let Some(q) =
+                    req.routing
+                        .query(QueryKind::ArriveBy, time, req.window_secs, person, venue)
+                else {
+                    continue;
+                };
+                let mut js = match &table.cells[vi][pi] {
+                    meet::Cell::Journey(j) => vec![j.clone()],
+                    _ => Vec::new(),
+                };
+                router::add_walk_only(&mut js, &q, person.stop, venue.stop, w.secs, w.metres);
+                table.cells[vi][pi] = meet::cell_from_plan(&o, &js);
+            }
+        }
+    }
+    let m = meet::build(
+        &tt,
+        &venues,
+        &people,
+        &o,
+        req.rank,
+        &table,
+        streets.as_deref(),
+    );
     if m.winner().is_none() {
         out.code = 1;
         out.stderr.push_str(&format!(
@@ -964,6 +1316,7 @@ fn all_venues(
     tt: &Timetable,
     index: &StopIndex,
     routing: &Routing,
+    walk: &WalkOpts,
     notes: &mut String,
 ) -> Result<Vec<place::Resolved>> {
     let Some(venues) = ctx.load_venues()? else {
@@ -979,8 +1332,8 @@ fn all_venues(
         .map(|k| Place::Text(k.clone()))
         .collect();
     let refs: Vec<&Place> = keys.iter().collect();
-    let (radius, speed, _) = routing.place_options();
-    let all = resolve_places(ctx, tt, index, &refs, (radius, speed, true), notes)?;
+    let (radius, speed, _) = routing.place_options(walk.streets.is_some());
+    let all = resolve_places(ctx, tt, index, &refs, (radius, speed, true), walk, notes)?;
     let (served, skipped): (Vec<_>, Vec<_>) = all
         .into_iter()
         .partition(|v| v.access.iter().any(|a| !tt.patterns_at(a.stop).is_empty()));
@@ -990,7 +1343,7 @@ fn all_venues(
             .map(|v| v.venue.clone().unwrap_or_else(|| v.name.clone()))
             .collect();
         notes.push_str(&format!(
-            "note: no served stop within {radius} m of {}; left out\n",
+            "note: no served stop within walking distance of {}; left out\n",
             names.join(", ")
         ));
     }
@@ -1002,4 +1355,156 @@ fn all_venues(
         ));
     }
     Ok(served)
+}
+/// `gethere walk`: the walk between two places along the street map.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WalkReport {
+    pub from: crate::itinerary::Point,
+    pub to: crate::itinerary::Point,
+    pub distance_m: u32,
+    pub duration_s: u32,
+    pub walk_speed_mps: f64,
+    pub wheelchair: bool,
+    /// `false`: a straight-line estimate (no street map, or an end off the map).
+    pub along_streets: bool,
+    pub streets: Vec<String>,
+    /// GeoJSON LineString coordinates, [lon, lat].
+    pub geometry: Vec<[f64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<String>,
+}
+
+fn walk(ctx: &Context, args: &WalkArgs) -> Result<Outcome> {
+    let from_place = Place::parse(&args.from)?;
+    let to_place = Place::parse(&args.to)?;
+    if !(args.walk_speed.is_finite() && (0.3..=3.0).contains(&args.walk_speed)) {
+        return Err(Error::bad_input(
+            "--walk-speed",
+            &args.walk_speed.to_string(),
+            "expected metres per second between 0.3 and 3.0",
+        ));
+    }
+    let mut out = Outcome::default();
+    let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let venues = ctx.load_venues()?;
+    let streets = open_streets(ctx, &mut tt, venues.as_ref(), &mut out.stderr)?;
+    let index = StopIndex::new(&tt);
+    let opts = WalkOpts {
+        streets: streets.as_deref(),
+        max_walk_secs: 0,
+        wheelchair: args.wheelchair,
+    };
+    let mut places = resolve_places(
+        ctx,
+        &tt,
+        &index,
+        &[&from_place, &to_place],
+        (1, args.walk_speed, true),
+        &opts,
+        &mut out.stderr,
+    )?;
+    let to = places.pop().expect("two places resolved");
+    let from = places.pop().expect("two places resolved");
+    if args.wheelchair
+        && let Some(s) = &streets
+        && s.graph.wheelchair_tagged_ways == 0
+    {
+        out.stderr.push_str(&format!(
+            "note: the street map {} has no wheelchair information; the walk avoids steps only\n",
+            s.name
+        ));
+    }
+    let profile = crate::walk::Profile {
+        wheelchair: args.wheelchair,
+    };
+    // Any entrance to any entrance; unbounded (the map bounds it).
+    let best = from
+        .points
+        .iter()
+        .filter_map(|&(la, lo)| {
+            let w = crate::walk::walk_from(streets.as_deref(), la, lo, f64::INFINITY, profile);
+            to.points
+                .iter()
+                .filter_map(|&(tla, tlo)| w.path_to(tla, tlo, args.walk_speed))
+                .min_by_key(|p| (p.metres, p.secs))
+        })
+        .min_by_key(|p| (p.metres, p.secs));
+    let Some(p) = best else {
+        out.code = 1;
+        out.stderr.push_str(&format!(
+            "no walking route from {} to {}: the street map does not connect them{}\n",
+            from.name,
+            to.name,
+            if args.wheelchair {
+                " without steps or ways marked wheelchair=no"
+            } else {
+                ""
+            }
+        ));
+        return Ok(out);
+    };
+    let point = |r: &place::Resolved| crate::itinerary::Point {
+        stop_id: r.stop.map(|s| tt.stop(s).id.clone()),
+        name: r.name.clone(),
+        lat: Some(r.lat),
+        lon: Some(r.lon),
+    };
+    let report = WalkReport {
+        from: point(&from),
+        to: point(&to),
+        distance_m: p.metres,
+        duration_s: p.secs,
+        walk_speed_mps: args.walk_speed,
+        wheelchair: args.wheelchair,
+        along_streets: p.along_streets,
+        streets: p.streets,
+        geometry: p.geometry,
+        attribution: p
+            .along_streets
+            .then(|| crate::walk::OSM_ATTRIBUTION.to_string()),
+    };
+    out.stdout = match ctx.format {
+        Format::Json => json(&report),
+        Format::Geojson => json(&serde_json::json!({
+            "type": "FeatureCollection",
+            "features": [{
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": report.geometry},
+                "properties": {
+                    "from": report.from.name,
+                    "to": report.to.name,
+                    "distance_m": report.distance_m,
+                    "duration_s": report.duration_s,
+                    "streets": report.streets,
+                    "along_streets": report.along_streets,
+                },
+            }],
+            "attribution": report.attribution,
+        })),
+        _ => {
+            let mut s = format!(
+                "Walk from {} to {}: {} m, {}{}\n",
+                report.from.name,
+                report.to.name,
+                report.distance_m,
+                crate::itinerary::minutes(report.duration_s as i64),
+                if report.along_streets {
+                    ""
+                } else {
+                    " (straight-line estimate)"
+                }
+            );
+            let along = crate::walk::along_text(&report.streets);
+            if !along.is_empty() {
+                s.push_str(&along);
+                s.push('\n');
+            }
+            if let Some(a) = &report.attribution {
+                s.push_str(a);
+                s.push('\n');
+            }
+            s
+        }
+    };
+    Ok(out)
 }

@@ -48,8 +48,15 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "GETHERE_VENUES", value_name = "FILE")]
     pub venues: Option<PathBuf>,
 
-    /// Output format [default: text; markdown for announce]. feed, plan and stops support
-    /// text and json; meet text, json, markdown and html; announce all five.
+    /// Street map for walking: an OpenStreetMap .osm.pbf or .osm XML file, an http(s) URL
+    /// (downloaded and cached), or `none` for straight-line walking [default: `[streets] map`
+    /// in the venues file, else the bundled central-Portland extract for feeds in its area].
+    #[arg(long, global = true, env = "GETHERE_STREETS", value_name = "FILE|URL")]
+    pub streets: Option<String>,
+
+    /// Output format [default: text; markdown for announce]. feed, plan, stops and walk support
+    /// text and json; plan and walk also geojson; meet text, json, markdown and html; announce
+    /// markdown, text, html, json and ics.
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
 }
@@ -61,6 +68,7 @@ pub enum Format {
     Markdown,
     Html,
     Ics,
+    Geojson,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +90,10 @@ pub enum Command {
     /// a people × venues table of latest departures, the winner and each person's journey.
     #[command(after_help = MEET_EXAMPLES)]
     Meet(MeetArgs),
+    /// How far and how long on foot between two places, along the streets of the street map,
+    /// with the streets to follow. Exit 1 when the map does not connect them.
+    #[command(after_help = WALK_EXAMPLES)]
+    Walk(WalkArgs),
 }
 
 const MEET_EXAMPLES: &str = "Examples (bundled TriMet feed and data/venues.toml):
@@ -136,6 +148,28 @@ pub enum Rank {
     Worst,
     Mean,
     Median,
+}
+
+const WALK_EXAMPLES: &str = "Examples (bundled TriMet feed, street map and venues):
+  gethere walk --from \"Convention Center MAX Station\" --to oregon-convention-center
+  gethere walk --from union-station --to new-relic --format geojson > walk.geojson
+  gethere walk --from 45.5189,-122.6789 --to portland-art-museum --wheelchair";
+
+#[derive(Debug, Args)]
+pub struct WalkArgs {
+    /// Where the walk starts: a venue key, stop name or code, stop:<stop_id>, LAT,LON or an
+    /// address.
+    #[arg(long, value_name = "PLACE")]
+    pub from: String,
+    /// Where the walk ends.
+    #[arg(long, value_name = "PLACE")]
+    pub to: String,
+    /// Walking speed in metres per second.
+    #[arg(long, value_name = "M_PER_S", default_value_t = 1.2)]
+    pub walk_speed: f64,
+    /// Step-free: no steps, no ways tagged wheelchair=no.
+    #[arg(long)]
+    pub wheelchair: bool,
 }
 
 const ANNOUNCE_EXAMPLES: &str = "Examples (bundled TriMet feed and data/venues.toml):
@@ -263,10 +297,15 @@ pub struct RoutingArgs {
     /// Seconds needed to change vehicles at the same stop when transfers.txt gives no time.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub min_transfer_time: u32,
-    /// Walk between stops (and to/from a LAT,LON) up to this straight-line distance; 0 turns
-    /// generated walking links off (transfers.txt footpaths remain).
-    #[arg(long, value_name = "METRES", default_value_t = 400)]
-    pub walk_radius: u32,
+    /// Walk between stops up to this distance (along streets with a street map, else straight
+    /// line) [default: 400]; 0 turns generated walking links off (transfers.txt footpaths
+    /// remain). When given, it also bounds the walks to and from the places.
+    #[arg(long, value_name = "METRES")]
+    pub walk_radius: Option<u32>,
+    /// The longest walk to the first stop and from the last one (and the whole way on foot),
+    /// e.g. 15m, 25m.
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    pub max_walk: String,
     /// Walking speed in metres per second.
     #[arg(long, value_name = "M_PER_S", default_value_t = 1.2)]
     pub walk_speed: f64,

@@ -61,6 +61,9 @@ pub enum Error {
         column: String,
         why: String,
     },
+    /// The street map cannot be used (missing, truncated, not OpenStreetMap, nothing walkable).
+    #[error("street map {map} is unusable: {reason}")]
+    MapUnusable { map: String, reason: String },
 
     /// A date the user asked about lies outside the feed's service range.
     #[error(

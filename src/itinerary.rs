@@ -35,9 +35,16 @@ pub struct LegView {
     pub to: Point,
     pub departure: String,
     pub arrival: String,
-    /// Walking legs: straight-line metres.
+    /// Walking legs: metres along the streets with a street map, else straight-line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<u32>,
+    /// Walking legs with a street map: the streets in order (consecutive repeats merged,
+    /// unnamed ways by their kind).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub streets: Vec<String>,
+    /// Walking legs with a street map: GeoJSON LineString coordinates, [lon, lat].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geometry: Option<Vec<[f64; 2]>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<RouteInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -156,6 +163,8 @@ pub fn view(
                         departure: format_iso(tz, departure),
                         arrival: format_iso(tz, arrival),
                         distance_m: Some(metres),
+                        streets: Vec::new(),
+                        geometry: None,
                         route: None,
                         trip_id: None,
                         headsign: None,
@@ -189,6 +198,8 @@ pub fn view(
                             departure: format_iso(tz, departure),
                             arrival: format_iso(tz, arrival),
                             distance_m: None,
+                            streets: Vec::new(),
+                            geometry: None,
                             route: Some(RouteInfo {
                                 id: r.id.clone(),
                                 short_name: r.short_name.clone(),
@@ -325,7 +336,9 @@ impl Itinerary {
     /// is not `day`.
     pub fn text_lines(&self, tt: &Timetable, day: chrono::NaiveDate) -> (String, Vec<String>) {
         let when = |t: Instant| when(tt, t, day);
+        let on_foot = self.legs.iter().all(|l| l.mode == "walk");
         let transfers = match self.transfers {
+            0 if on_foot => "on foot".to_string(),
             0 => "no transfers".to_string(),
             1 => "1 transfer".to_string(),
             n => format!("{n} transfers"),
@@ -344,12 +357,14 @@ impl Itinerary {
         for (i, l) in self.legs.iter().enumerate() {
             let continues = self.legs.get(i + 1).is_some_and(|n| n.stay_on_board);
             if l.mode == "walk" {
+                let along = crate::walk::along_text(&l.streets);
                 lines.push(format!(
-                    "{:>5}  walk {} ({} m) to {}",
+                    "{:>5}  walk {} ({} m) to {}{}{along}",
                     when(l.dep_t),
                     minutes(l.arr_t - l.dep_t),
                     l.distance_m.unwrap_or(0),
-                    l.to.name
+                    l.to.name,
+                    if along.is_empty() { "" } else { " " },
                 ));
                 continue;
             }
@@ -410,5 +425,115 @@ impl Itinerary {
             ));
         }
         (head, lines)
+    }
+}
+
+impl PlanView {
+    /// Adds the streets and geometry of every walking leg, from the street map. A leg from or
+    /// to a venue uses the entrance the walk is shortest from.
+    pub fn describe_walks(
+        &mut self,
+        streets: &crate::walk::Streets,
+        from: &Resolved,
+        to: &Resolved,
+        speed: f64,
+        wheelchair: bool,
+    ) {
+        let profile = crate::walk::Profile { wheelchair };
+        let ends = |p: &Point, place: &Resolved| -> Vec<(f64, f64)> {
+            match (p.lat, p.lon) {
+                // The place itself (a coordinate, an address, a venue's entrances).
+                _ if p.stop_id.is_none() && !place.points.is_empty() => place.points.clone(),
+                (Some(la), Some(lo)) => vec![(la, lo)],
+                _ => Vec::new(),
+            }
+        };
+        for it in &mut self.itineraries {
+            for l in it.legs.iter_mut().filter(|l| l.mode == "walk") {
+                let starts = ends(&l.from, from);
+                let finishes = ends(&l.to, to);
+                // The leg's own length bounds the search (it was found by the same walk).
+                let limit = l.distance_m.map_or(f64::INFINITY, |m| m as f64 + 10.0);
+                let best = starts
+                    .iter()
+                    .filter_map(|&(la, lo)| {
+                        let w = crate::walk::walk_from(Some(streets), la, lo, limit, profile);
+                        finishes
+                            .iter()
+                            .filter_map(|&(tla, tlo)| w.path_to(tla, tlo, speed))
+                            .min_by_key(|p| p.metres)
+                    })
+                    .min_by_key(|p| p.metres);
+                if let Some(p) = best {
+                    l.streets = p.streets;
+                    l.geometry = Some(p.geometry);
+                }
+            }
+        }
+    }
+
+    /// The itineraries as a GeoJSON FeatureCollection: one LineString feature per leg, with
+    /// the itinerary number, mode, times, and for walks the distance and streets, for transit
+    /// the route and headsign. Transit legs are drawn through the stops they pass.
+    pub fn geojson(&self, tt: &Timetable, journeys: &[Journey], osm: bool) -> serde_json::Value {
+        use serde_json::json;
+        let mut features = Vec::new();
+        for (i, (it, j)) in self.itineraries.iter().zip(journeys).enumerate() {
+            for (k, (l, leg)) in it.legs.iter().zip(&j.legs).enumerate() {
+                let coords: Vec<[f64; 2]> = match leg {
+                    Leg::Transit {
+                        trip,
+                        board_pos,
+                        alight_pos,
+                        ..
+                    } => tt
+                        .pattern_stops(tt.pattern_of(*trip))
+                        .iter()
+                        .skip(*board_pos as usize)
+                        .take((*alight_pos - *board_pos) as usize + 1)
+                        .map(|&s| [tt.stop(s).lon, tt.stop(s).lat])
+                        .collect(),
+                    Leg::Walk { .. } => l.geometry.clone().unwrap_or_else(|| {
+                        [(l.from.lon, l.from.lat), (l.to.lon, l.to.lat)]
+                            .iter()
+                            .filter_map(|&(lo, la)| Some([lo?, la?]))
+                            .collect()
+                    }),
+                };
+                let mut props = json!({
+                    "itinerary": i + 1,
+                    "leg": k + 1,
+                    "mode": l.mode,
+                    "from": l.from.name,
+                    "to": l.to.name,
+                    "departure": l.departure,
+                    "arrival": l.arrival,
+                });
+                if let Some(d) = l.distance_m {
+                    props["distance_m"] = json!(d);
+                }
+                if !l.streets.is_empty() {
+                    props["streets"] = json!(l.streets);
+                }
+                if let Some(r) = &l.route {
+                    props["route"] = json!(crate::timetable::route_label(
+                        r.short_name.as_deref(),
+                        r.long_name.as_deref(),
+                        &r.id
+                    ));
+                    props["headsign"] = json!(l.headsign);
+                }
+                features.push(json!({
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": coords},
+                    "properties": props,
+                }));
+            }
+        }
+        let mut fc = json!({"type": "FeatureCollection", "features": features});
+        if osm {
+            fc["attribution"] = json!(crate::walk::OSM_ATTRIBUTION);
+        }
+        fc
     }
 }

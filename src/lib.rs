@@ -31,5 +31,6 @@ pub mod stops;
 pub mod time;
 pub mod timetable;
 pub mod venues;
+pub mod walk;
 
 pub use error::{Error, Result};

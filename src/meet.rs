@@ -407,6 +407,7 @@ pub fn build(
     o: &MeetOptions,
     rank: Rank,
     table: &Table,
+    streets: Option<&crate::walk::Streets>,
 ) -> Meet {
     let tz = tt.tz();
     let pviews: Vec<PersonView> = people
@@ -474,9 +475,19 @@ pub fn build(
                                 p,
                                 v,
                             )?;
-                            crate::itinerary::view(tt, &q, p, v, std::slice::from_ref(j))
-                                .itineraries
-                                .pop()
+                            let mut view =
+                                crate::itinerary::view(tt, &q, p, v, std::slice::from_ref(j));
+                            // Walk legs along the streets, exactly as `plan` shows them.
+                            if let Some(s) = streets {
+                                view.describe_walks(
+                                    s,
+                                    p,
+                                    v,
+                                    o.routing.walk_speed_mps,
+                                    o.routing.wheelchair,
+                                );
+                            }
+                            view.itineraries.pop()
                         }
                         _ => None,
                     })

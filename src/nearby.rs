@@ -2,15 +2,14 @@
 //! stop. Coordinates are projected to a local equirectangular plane (accurate to well under 1%
 //! over a city) for the R-tree; reported distances are haversine metres, rounded up.
 
-use crate::timetable::compile::distance_m;
 use crate::timetable::{StopIdx, Timetable};
+use crate::walk::{Projection, distance_m};
 use rstar::{RTree, primitives::GeomWithData};
 
 /// An R-tree of the timetable's served stops.
 pub struct StopIndex {
     tree: RTree<GeomWithData<[f64; 2], u32>>,
-    kx: f64,
-    ky: f64,
+    proj: Projection,
 }
 
 impl StopIndex {
@@ -20,24 +19,18 @@ impl StopIndex {
             .map(StopIdx)
             .filter(|&s| !tt.patterns_at(s).is_empty() && tt.stop(s).lat.is_finite())
             .collect();
-        let lat0 = if served.is_empty() {
-            0.0
-        } else {
-            served.iter().map(|&s| tt.stop(s).lat).sum::<f64>() / served.len() as f64
-        };
-        let kx = 111_320.0 * lat0.to_radians().cos().max(0.01);
-        let ky = 110_540.0;
+        let proj = Projection::around_mean(served.iter().map(|&s| tt.stop(s).lat));
         let tree = RTree::bulk_load(
             served
                 .iter()
-                .map(|&s| GeomWithData::new([tt.stop(s).lon * kx, tt.stop(s).lat * ky], s.0))
+                .map(|&s| GeomWithData::new(proj.xy(tt.stop(s).lat, tt.stop(s).lon), s.0))
                 .collect(),
         );
-        StopIndex { tree, kx, ky }
+        StopIndex { tree, proj }
     }
 
     fn xy(&self, lat: f64, lon: f64) -> [f64; 2] {
-        [lon * self.kx, lat * self.ky]
+        self.proj.xy(lat, lon)
     }
 
     /// Served stops within `radius_m` of the point, nearest first, with metres.

@@ -11,12 +11,13 @@
 //! 5. anything else is an address for the configured geocoder.
 //!
 //! Coordinates, venues and addresses reach the stops within the walk radius (from each
-//! entrance of a venue, when it lists entrances).
+//! entrance of a venue, when it lists entrances). With a street map the walks follow the
+//! streets ([`crate::walk`]): one bounded search from each point, up to the longest walk and
+//! the radius; a point off the map walks straight-line, and [`Resolved::walk_note`] says so.
 
 use crate::error::{Error, Result};
 use crate::nearby::StopIndex;
 use crate::router::Access;
-use crate::router::raptor::walk_secs;
 use crate::timetable::{StopIdx, Timetable};
 use crate::venues::Venues;
 
@@ -91,6 +92,12 @@ pub struct Resolver<'a> {
     /// Accept a place with no stop within the radius (`access` is then empty), for reports
     /// that show the nearest stops anyway; journey planning needs stops and refuses.
     pub allow_no_stops: bool,
+    /// The street map, when there is one: walks follow its streets.
+    pub streets: Option<&'a crate::walk::Streets>,
+    /// Walks to and from stops take at most this long (`u32::MAX`: only the radius bounds).
+    pub max_walk_secs: u32,
+    /// Step-free walks (no steps, no `wheelchair=no` ways).
+    pub wheelchair: bool,
 }
 
 /// A place looked up in a timetable.
@@ -106,6 +113,10 @@ pub struct Resolved {
     pub lon: f64,
     /// Stops to start from / end at, with the walk.
     pub access: Vec<Access>,
+    /// The points walks start from: the entrances of a venue, else the place itself.
+    pub points: Vec<(f64, f64)>,
+    /// Set when walks from here are straight-line estimates although a street map is in use.
+    pub walk_note: Option<String>,
 }
 
 impl Resolver<'_> {
@@ -224,6 +235,8 @@ impl Resolver<'_> {
             stop: Some(s),
             lat: st.lat,
             lon: st.lon,
+            points: vec![(st.lat, st.lon)],
+            walk_note: None,
             access: self
                 .tt
                 .stop_and_children(s)
@@ -237,7 +250,13 @@ impl Resolver<'_> {
         }
     }
 
-    /// Stops within the radius of any of `points`, each with its shortest walk.
+    /// The longest walk in metres: the radius, and the longest walk at this speed.
+    fn limit_m(&self) -> f64 {
+        (self.radius_m as f64).min(self.max_walk_secs as f64 * self.speed_mps)
+    }
+
+    /// Stops within the walking limits of any of `points`, each with its shortest walk (along
+    /// the streets when there is a map).
     fn at_points(
         &self,
         name: String,
@@ -246,13 +265,38 @@ impl Resolver<'_> {
         lon: f64,
         points: &[(f64, f64)],
     ) -> Result<Resolved> {
-        let mut best: std::collections::BTreeMap<StopIdx, u32> = Default::default();
+        let limit = self.limit_m();
+        let profile = crate::walk::Profile {
+            wheelchair: self.wheelchair,
+        };
+        let mut best: std::collections::BTreeMap<StopIdx, crate::walk::Walked> = Default::default();
+        let mut off_map = false;
         for &(plat, plon) in points {
-            for (s, d) in self.index.within(self.tt, plat, plon, self.radius_m) {
-                let e = best.entry(s).or_insert(d);
-                *e = (*e).min(d);
+            let from = crate::walk::walk_from(self.streets, plat, plon, limit, profile);
+            off_map |= self.streets.is_some() && !from.on_map();
+            // Street routes are never shorter than the straight line: the candidates are the
+            // stops within the limit as the crow flies.
+            let crow = limit.min(self.radius_m as f64).ceil() as u32;
+            for (s, _) in self.index.within(self.tt, plat, plon, crow) {
+                let st = self.tt.stop(s);
+                let Some(w) = from.to(st.lat, st.lon, self.speed_mps) else {
+                    continue;
+                };
+                if w.metres > self.radius_m || w.secs > self.max_walk_secs {
+                    continue;
+                }
+                let e = best.entry(s).or_insert(w);
+                if (w.secs, w.metres) < (e.secs, e.metres) {
+                    *e = w;
+                }
             }
         }
+        let walk_note = off_map.then(|| {
+            format!(
+                "walking times near {name} are estimates: it is outside the street map or more than {} m from any walkable way",
+                crate::walk::MAX_SNAP_M as u32
+            )
+        });
         if best.is_empty() && !self.allow_no_stops {
             let hint = match self.index.nearest(self.tt, lat, lon, 1).first() {
                 Some(&(s, d)) => format!(
@@ -262,21 +306,29 @@ impl Resolver<'_> {
                 ),
                 None => "this feed has no stops with coordinates".into(),
             };
+            let within = if self.max_walk_secs < u32::MAX && limit < self.radius_m as f64 {
+                format!(
+                    "within a {} walk",
+                    crate::itinerary::minutes(self.max_walk_secs as i64)
+                )
+            } else {
+                format!("within {} m", self.radius_m)
+            };
             return Err(Error::bad_input(
                 "place",
                 &name,
-                format!("no stop within {} m; {hint}", self.radius_m),
+                format!("no stop {within}; {hint}"),
             ));
         }
         let mut access: Vec<Access> = best
             .into_iter()
-            .map(|(s, d)| Access {
+            .map(|(s, w)| Access {
                 stop: s,
-                secs: walk_secs(d, self.speed_mps),
-                metres: d,
+                secs: w.secs,
+                metres: w.metres,
             })
             .collect();
-        access.sort_by_key(|a| (a.metres, a.stop));
+        access.sort_by_key(|a| (a.secs, a.metres, a.stop));
         Ok(Resolved {
             name,
             venue,
@@ -284,6 +336,8 @@ impl Resolver<'_> {
             lat,
             lon,
             access,
+            points: points.to_vec(),
+            walk_note,
         })
     }
 

@@ -88,6 +88,9 @@ pub struct StopsRequest {
     pub window_s: u32,
     pub wheelchair: bool,
     pub walk_speed_mps: f64,
+    /// The place's `access` was walked along a street map: report its distances and times
+    /// (sorted by walking time) instead of straight-line ones.
+    pub along_streets: bool,
 }
 
 fn wheelchair_word(w: Wheelchair) -> &'static str {
@@ -106,28 +109,44 @@ pub fn report(
     req: &StopsRequest,
 ) -> StopsReport {
     let tz = tt.tz();
-    let mut found = index.within(tt, place.lat, place.lon, req.radius_m);
+    // (stop, metres, walking seconds)
+    let straight = |v: Vec<(StopIdx, u32)>| -> Vec<(StopIdx, u32, u32)> {
+        v.into_iter()
+            .map(|(s, d)| (s, d, walk_secs(d, req.walk_speed_mps)))
+            .collect()
+    };
+    let mut found = if req.along_streets {
+        let mut v: Vec<_> = place
+            .access
+            .iter()
+            .map(|a| (a.stop, a.metres, a.secs))
+            .collect();
+        v.sort_by_key(|&(s, d, t)| (t, d, s));
+        v
+    } else {
+        straight(index.within(tt, place.lat, place.lon, req.radius_m))
+    };
     if req.wheelchair {
-        found.retain(|&(s, _)| tt.stop(s).wheelchair == Wheelchair::Accessible);
+        found.retain(|&(s, _, _)| tt.stop(s).wheelchair == Wheelchair::Accessible);
     }
     let within_radius = !found.is_empty();
     if !within_radius {
         // The nearest few anyway, under the same filter.
-        found = index.nearest(
+        found = straight(index.nearest(
             tt,
             place.lat,
             place.lon,
             if req.wheelchair { 200 } else { 3 },
-        );
+        ));
         if req.wheelchair {
-            found.retain(|&(s, _)| tt.stop(s).wheelchair == Wheelchair::Accessible);
+            found.retain(|&(s, _, _)| tt.stop(s).wheelchair == Wheelchair::Accessible);
             found.truncate(3);
         }
     }
     found.truncate(req.limit);
     let stops = found
         .into_iter()
-        .map(|(s, d)| entry(tt, s, d, req))
+        .map(|(s, d, t)| entry(tt, s, d, t, req))
         .collect();
     StopsReport {
         near: NearPoint {
@@ -146,7 +165,7 @@ pub fn report(
     }
 }
 
-fn entry(tt: &Timetable, s: StopIdx, d: u32, req: &StopsRequest) -> StopEntry {
+fn entry(tt: &Timetable, s: StopIdx, d: u32, walk_s: u32, req: &StopsRequest) -> StopEntry {
     let tz = tt.tz();
     let st = tt.stop(s);
     let lines = lines_at(tt, s)
@@ -187,7 +206,7 @@ fn entry(tt: &Timetable, s: StopIdx, d: u32, req: &StopsRequest) -> StopEntry {
         lat: st.lat,
         lon: st.lon,
         distance_m: d,
-        walk_s: walk_secs(d, req.walk_speed_mps),
+        walk_s,
         wheelchair_boarding: wheelchair_word(st.wheelchair),
         station: st.parent.map(|p| StationRef {
             stop_id: tt.stop(p).id.clone(),

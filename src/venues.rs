@@ -7,6 +7,9 @@
 //! [geocoder]                      # optional: where free-text addresses are looked up
 //! url = "https://nominatim.example.org/search"
 //!
+//! [streets]                       # optional: the street map for walking
+//! map = "portland.osm.pbf"        # relative to this file, or an http(s) URL
+//!
 //! [venues.new-relic]
 //! name = "New Relic (US Bank Tower)"
 //! address = "111 SW 5th Ave, Portland, OR 97204"
@@ -24,6 +27,8 @@ use std::path::{Path, PathBuf};
 
 /// The bundled venues file, relative to the project root.
 pub const BUNDLED_VENUES: &str = "data/venues.toml";
+/// The bundled venues file's text, in the binary so an installed `gethere` needs no data folder.
+pub static BUNDLED_VENUES_TEXT: &str = include_str!("../data/venues.toml");
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -56,12 +61,22 @@ pub struct GeocoderSection {
     pub url: String,
 }
 
+/// `[streets] map = "…"`: the street map for walking (a file, relative to the venues file, or
+/// an http(s) URL).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StreetsSection {
+    pub map: String,
+}
+
 /// A parsed and checked venues file.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Venues {
     #[serde(default)]
     pub geocoder: Option<GeocoderSection>,
+    #[serde(default)]
+    pub streets: Option<StreetsSection>,
     #[serde(default)]
     pub venues: BTreeMap<String, Venue>,
     /// Where it was read from, for messages.

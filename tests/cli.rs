@@ -33,5 +33,9 @@ mod router_props;
 mod router_rules;
 #[path = "cli/stops_cmd.rs"]
 mod stops_cmd;
+#[path = "cli/streets_cmd.rs"]
+mod streets_cmd;
 #[path = "cli/transfer_rules.rs"]
 mod transfer_rules;
+#[path = "cli/walk_props.rs"]
+mod walk_props;

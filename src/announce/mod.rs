@@ -34,6 +34,8 @@ pub struct AnnounceRequest {
     pub walk_speed_mps: f64,
     pub max_transfers: u32,
     pub min_transfer_secs: u32,
+    /// The street map walks follow, if any (its links already laid over the timetable).
+    pub streets: Option<std::sync::Arc<crate::walk::Streets>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -151,6 +153,9 @@ pub struct Attribution {
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
     pub text: String,
+    /// The street map's attribution, when walks followed an OpenStreetMap map.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street_map: Option<String>,
 }
 
 /// The whole announcement. Its JSON form is the `--format json` output.
@@ -283,6 +288,9 @@ pub fn build(
         speed_mps: req.walk_speed_mps,
         geocoder,
         allow_no_stops: true,
+        streets: req.streets.as_deref(),
+        max_walk_secs: u32::MAX,
+        wheelchair: false,
     };
     let place = resolver.resolve(&Place::Text(req.venue.clone()))?;
 
@@ -340,7 +348,13 @@ pub fn build(
     let event_day = tt.day_index(local_date(tz, start));
     let last_departures = end.map(|e| last_departures(tt, &near, e, event_day));
     let accessibility = accessibility(tt, &near);
-    let attribution = attribution(tt, first, last);
+    let mut attribution = attribution(tt, first, last);
+    if req.streets.is_some() {
+        attribution.text.push(' ');
+        attribution.text.push_str(crate::walk::OSM_ATTRIBUTION);
+        attribution.text.push('.');
+        attribution.street_map = Some(crate::walk::OSM_ATTRIBUTION.to_string());
+    }
     let event = EventView {
         start: format_iso(tz, start),
         end: end.map(|e| format_iso(tz, e)),
@@ -470,7 +484,10 @@ fn origin_view(
         wheelchair: false,
     };
     let plan = router::plan(tt, &q);
-    let view = crate::itinerary::view(tt, &q, &from, venue, &plan.journeys);
+    let mut view = crate::itinerary::view(tt, &q, &from, venue, &plan.journeys);
+    if let Some(s) = &req.streets {
+        view.describe_walks(s, &from, venue, req.walk_speed_mps, false);
+    }
     let mut its = view.itineraries.into_iter();
     let mut options = Vec::new();
     if let Some(latest) = its.next() {
@@ -660,5 +677,6 @@ fn attribution(tt: &Timetable, first: NaiveDate, last: NaiveDate) -> Attribution
         valid_from: Some(first),
         valid_until: Some(last),
         text,
+        street_map: None,
     }
 }

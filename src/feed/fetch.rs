@@ -69,12 +69,44 @@ struct Meta {
     blake3: String,
 }
 
+/// What a download must be, and where its copies live: GTFS feeds, street maps.
+pub struct Kind {
+    /// Subdirectory of the cache directory.
+    pub dir: &'static str,
+    /// Extension of the cached copy.
+    pub ext: &'static str,
+    /// Checks a downloaded file before it replaces the last good copy; `Err` says why not.
+    pub check: fn(&Path) -> std::result::Result<(), String>,
+}
+
+fn check_gtfs(p: &Path) -> std::result::Result<(), String> {
+    check_zip(p).map_err(|e| match e {
+        Error::FeedUnusable { reason, .. } => {
+            format!("the download is not a usable GTFS zip: {reason}")
+        }
+        other => other.to_string(),
+    })?;
+    Ok(())
+}
+
+/// GTFS feeds: `<cache>/feeds/*.zip`, checked as readable GTFS zips.
+pub const GTFS: Kind = Kind {
+    dir: "feeds",
+    ext: "zip",
+    check: check_gtfs,
+};
+
 /// Where a URL's copy is cached.
 pub fn cached_paths(url: &str, cache_dir: &Path) -> (PathBuf, PathBuf) {
+    cached_paths_of(url, cache_dir, &GTFS)
+}
+
+/// Where a URL's copy of this kind is cached.
+pub fn cached_paths_of(url: &str, cache_dir: &Path, kind: &Kind) -> (PathBuf, PathBuf) {
     let key = &blake3::hash(url.as_bytes()).to_hex()[..16];
-    let dir = cache_dir.join("feeds");
+    let dir = cache_dir.join(kind.dir);
     (
-        dir.join(format!("{key}.zip")),
+        dir.join(format!("{key}.{}", kind.ext)),
         dir.join(format!("{key}.json")),
     )
 }
@@ -83,7 +115,18 @@ pub fn cached_paths(url: &str, cache_dir: &Path) -> (PathBuf, PathBuf) {
 /// download time. Without a previous copy a failure is an error; with one, the previous copy
 /// is returned with [`FetchStatus::KeptAfterFailure`].
 pub fn fetch(url: &str, cache_dir: &Path, opts: &FetchOptions, now: i64) -> Result<Fetched> {
-    let (zip_path, meta_path) = cached_paths(url, cache_dir);
+    fetch_kind(url, cache_dir, opts, now, &GTFS)
+}
+
+/// [`fetch`] for any [`Kind`] of download.
+pub fn fetch_kind(
+    url: &str,
+    cache_dir: &Path,
+    opts: &FetchOptions,
+    now: i64,
+    kind: &Kind,
+) -> Result<Fetched> {
+    let (zip_path, meta_path) = cached_paths_of(url, cache_dir, kind);
     let dir = zip_path.parent().unwrap_or(cache_dir).to_path_buf();
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating cache directory", &dir, e))?;
     // The sidecar must describe the zip on disk: two processes downloading at once each rename
@@ -95,7 +138,7 @@ pub fn fetch(url: &str, cache_dir: &Path, opts: &FetchOptions, now: i64) -> Resu
         .filter(|m| m.url == url && describes(m, &zip_path));
 
     let spinner = crate::progress::Spinner::start(format!("downloading {url}"));
-    let outcome = download(url, &dir, previous.as_ref(), opts);
+    let outcome = download(url, &dir, previous.as_ref(), opts, kind.check);
     spinner.finish();
 
     match (outcome, previous) {
@@ -200,6 +243,7 @@ fn download(
     dir: &Path,
     previous: Option<&Meta>,
     opts: &FetchOptions,
+    check: fn(&Path) -> std::result::Result<(), String>,
 ) -> std::result::Result<Downloaded, String> {
     let (client, runtime) = crate::http::client(opts.timeout, opts.connect_timeout)?;
     let mut req = client.get(url);
@@ -273,12 +317,7 @@ fn download(
         file.sync_all()
             .map_err(|e| format!("cannot write {}: {e}", tmp_path.display()))?;
         drop(file);
-        check_zip(&tmp_path).map_err(|e| match e {
-            Error::FeedUnusable { reason, .. } => {
-                format!("the download is not a usable GTFS zip: {reason}")
-            }
-            other => other.to_string(),
-        })?;
+        check(&tmp_path)?;
         Ok(Downloaded::New {
             tmp: tmp.keep(),
             etag,

@@ -362,7 +362,7 @@ fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
                 last_arrival = arrival;
             }
             ScanLeg::Change { from, to, secs } => {
-                let metres = change_metres(tt, from, to);
+                let metres = change_metres(tt, q, from, to);
                 out.push(Leg::Walk {
                     from: Some(from),
                     to: Some(to),
@@ -407,9 +407,10 @@ fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
     }
 }
 
-/// The straight-line metres of a change between two different stops.
-fn change_metres(tt: &Timetable, from: StopIdx, to: StopIdx) -> u32 {
-    tt.walk_links(from)
+/// The metres of a change between two different stops: along the streets when a street map
+/// links them, else straight-line.
+fn change_metres(tt: &Timetable, q: &Query, from: StopIdx, to: StopIdx) -> u32 {
+    tt.walk_links_for(from, q.wheelchair)
         .iter()
         .find(|(s, _)| *s == to)
         .map(|&(_, m)| m)
@@ -418,6 +419,37 @@ fn change_metres(tt: &Timetable, from: StopIdx, to: StopIdx) -> u32 {
             let d = crate::timetable::compile::distance_m(a.lat, a.lon, b.lat, b.lon);
             if d.is_finite() { d.ceil() as u32 } else { 0 }
         })
+}
+
+/// Adds walking the whole way (`secs`, `metres`; 0 rides) to a plan's journeys: arriving at
+/// the query time (arrive-by) or leaving then (depart-at). Over (later departure, earlier
+/// arrival, fewer rides) no journey with a ride dominates it; it removes those that leave no
+/// later and arrive no earlier. The order is then the plan's usual one.
+pub fn add_walk_only(
+    js: &mut Vec<Journey>,
+    q: &Query,
+    from: Option<StopIdx>,
+    to: Option<StopIdx>,
+    secs: u32,
+    metres: u32,
+) {
+    let (departure, arrival) = match q.kind {
+        QueryKind::ArriveBy => (q.time - secs as i64, q.time),
+        QueryKind::DepartAt => (q.time, q.time + secs as i64),
+    };
+    js.retain(|j| !(departure >= j.departure && arrival <= j.arrival));
+    js.push(Journey {
+        departure,
+        arrival,
+        legs: vec![Leg::Walk {
+            from,
+            to,
+            departure,
+            arrival,
+            metres,
+        }],
+    });
+    sort_journeys(js, q.kind, q.window_secs > 0);
 }
 
 /// Removes journeys dominated in (later departure, earlier arrival, fewer transfers), and

@@ -43,13 +43,8 @@ use crate::timetable::{
 /// Scan times beyond this are "unreached".
 pub(crate) const INF: i64 = i64::MAX / 4;
 
-/// Walking routes are longer than straight lines; this factor is the usual city detour.
-pub const DETOUR_FACTOR: f64 = 1.3;
-
-/// Seconds to walk `metres` straight-line metres at `speed` m/s, with the detour factor.
-pub fn walk_secs(metres: u32, speed: f64) -> u32 {
-    (metres as f64 * DETOUR_FACTOR / speed).ceil() as u32
-}
+/// The straight-line walking model lives in [`crate::walk`].
+pub use crate::walk::{DETOUR_FACTOR, walk_secs};
 
 /// The mapping between scan time/order and real time/order.
 pub(crate) trait Direction {
@@ -955,9 +950,16 @@ impl<'a, D: Direction> Search<'a, D> {
             }
             let m = match metres {
                 Some(m) => m,
-                None => tt.walk_links(a).iter().find(|l| l.0 == b).map(|l| l.1)?,
+                None => tt
+                    .walk_links_for(a, q.wheelchair)
+                    .iter()
+                    .find(|l| l.0 == b)
+                    .map(|l| l.1)?,
             };
-            (m <= q.walk_radius_m).then(|| walk_secs(m, q.walk_speed_mps).max(q.min_transfer_secs))
+            (m <= q.walk_radius_m).then(|| {
+                tt.link_walk_secs(m, q.walk_speed_mps)
+                    .max(q.min_transfer_secs)
+            })
         };
         let specific = if self.has_specific {
             D::specific(tt, x, y)
@@ -1003,7 +1005,7 @@ impl<'a, D: Direction> Search<'a, D> {
                     }
                 }
                 if q.walk_radius_m > 0 {
-                    for &(y, metres) in tt.walk_links(a) {
+                    for &(y, metres) in tt.walk_links_for(a, q.wheelchair) {
                         if metres > q.walk_radius_m {
                             break;
                         }
@@ -1013,7 +1015,8 @@ impl<'a, D: Direction> Search<'a, D> {
                             }
                             _ => {}
                         }
-                        let c = (walk_secs(metres, q.walk_speed_mps) as i64).max(min_change);
+                        let c =
+                            (tt.link_walk_secs(metres, q.walk_speed_mps) as i64).max(min_change);
                         self.offer_ready(k, y.0, v + c, x, c as u32, bound);
                     }
                 }
@@ -1027,7 +1030,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 }
             }
             if q.walk_radius_m > 0 {
-                for &(y, metres) in tt.walk_links(a) {
+                for &(y, metres) in tt.walk_links_for(a, q.wheelchair) {
                     if metres > q.walk_radius_m {
                         break;
                     }

@@ -137,11 +137,8 @@ fn rgb_hex(c: Option<rgb::RGB8>) -> Option<String> {
     c.map(|c| format!("{:02X}{:02X}{:02X}", c.r, c.g, c.b))
 }
 
-/// Straight-line distance in metres (haversine on the mean Earth radius).
-pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    use geo::{Distance, Haversine, Point};
-    Haversine.distance(Point::new(lon1, lat1), Point::new(lon2, lat2))
-}
+/// Straight-line distance in metres: the walking model lives in [`crate::walk`].
+pub use crate::walk::distance_m;
 
 /// A stop's coordinate is usable if present, in range, and not the 0,0 placeholder.
 fn valid_coord(lat: Option<f64>, lon: Option<f64>) -> Option<(f64, f64)> {
@@ -888,6 +885,7 @@ pub fn compile(
         walk,
         max_time,
         rules: rules_c,
+        street_links: None,
     })
 }
 
@@ -1041,10 +1039,8 @@ fn walk_links(stops: &[Stop], served: &[bool]) -> (Vec<u32>, Vec<(StopIdx, u32)>
     if pts.is_empty() {
         return (start, Vec::new());
     }
-    let lat0 = pts.iter().map(|&i| stops[i].lat).sum::<f64>() / pts.len() as f64;
-    let kx = 111_320.0 * lat0.to_radians().cos();
-    let ky = 110_540.0;
-    let xy = |s: &Stop| [s.lon * kx, s.lat * ky];
+    let proj = crate::walk::Projection::around_mean(pts.iter().map(|&i| stops[i].lat));
+    let xy = |s: &Stop| proj.xy(s.lat, s.lon);
     let tree = RTree::bulk_load(
         pts.iter()
             .map(|&i| GeomWithData::new(xy(&stops[i]), i as u32))

@@ -289,6 +289,10 @@ pub struct Timetable {
 
     /// Route- and trip-specific transfer rules, their label slots, and in-seat continuations.
     pub rules: rules::Rules,
+    /// Walking links along a street map, laid over `walk` at load time by
+    /// [`crate::walk::apply_links`] (cached separately, keyed by map and feed).
+    #[serde(skip)]
+    pub street_links: Option<std::sync::Arc<crate::walk::links::Links>>,
 }
 
 impl Timetable {

@@ -359,3 +359,69 @@ fn services_that_never_run_make_the_feed_unusable() {
         .to_string();
     assert!(e.contains("no trip runs on any day"), "{e}");
 }
+
+/// A small map in both formats' worth of shapes, to mangle.
+const MAP_XML: &str = r#"<?xml version="1.0"?>
+<osm version="0.6">
+  <node id="1" lat="45.5" lon="-122.6"/>
+  <node id="2" lat="45.501" lon="-122.6"/>
+  <node id="3" lat="45.501" lon="-122.599"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/><tag k="name" v="A"/></way>
+  <way id="11"><nd ref="3"/><nd ref="1"/><tag k="highway" v="steps"/></way>
+</osm>
+"#;
+
+/// The bundled map's first bytes: a valid PBF header and the start of its data.
+fn pbf_prefix() -> Vec<u8> {
+    gethere::walk::BUNDLED_MAP[..4096.min(gethere::walk::BUNDLED_MAP.len())].to_vec()
+}
+
+/// Reads and builds, then snaps and searches whatever was built: nothing may panic.
+fn read_build_search(bytes: &[u8]) {
+    if let Ok(g) = gethere::walk::build_graph(bytes, "fuzz.osm") {
+        let p = gethere::walk::Profile::default();
+        if let Some(s) = g.snap(45.5005, -122.5995, 300.0, p) {
+            let t = g.grow(&g.sources(&s), 1000.0, p);
+            let _ = g.path(&t, &s, &s);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mangled_maps_never_panic(
+        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8),
+        cut in proptest::option::of(any::<usize>()),
+        pbf in any::<bool>(),
+    ) {
+        let mut bytes = if pbf {
+            let b = gethere::walk::BUNDLED_MAP;
+            // Mangle a copy of the real file (the whole of it: truncation cuts blobs).
+            b.to_vec()
+        } else {
+            MAP_XML.as_bytes().to_vec()
+        };
+        for (i, v) in &flips {
+            let n = bytes.len();
+            bytes[i % n] = *v;
+        }
+        if let Some(c) = cut {
+            let n = bytes.len();
+            bytes.truncate(c % (n + 1));
+        }
+        read_build_search(&bytes);
+    }
+
+    #[test]
+    fn random_map_bytes_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..512), head in 0u8..3) {
+        let mut bytes = match head {
+            0 => b"<osm>".to_vec(),
+            1 => pbf_prefix(),
+            _ => Vec::new(),
+        };
+        bytes.extend(tail);
+        read_build_search(&bytes);
+    }
+}

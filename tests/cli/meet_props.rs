@@ -115,6 +115,8 @@ fn resolved(tt: &Timetable, n: usize, list: &[(usize, u32)], name: String) -> Re
         lat: 0.0,
         lon: 0.0,
         access,
+        points: vec![(0.0, 0.0)],
+        walk_note: None,
     }
 }
 
@@ -185,6 +187,8 @@ fn check(s: &Spec, p: &Params) -> Result<(), TestCaseError> {
             max_transfers: p.max_transfers,
             min_transfer_secs: p.min_transfer_secs,
             walk_radius_m: p.walk_radius_m,
+            walk_radius_given: None,
+            max_walk_secs: 15 * 60,
             walk_speed_mps: p.walk_speed_mps,
             wheelchair: p.wheelchair,
         },
