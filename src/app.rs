@@ -401,6 +401,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     let (tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
     let load_ms = t_load.elapsed().as_secs_f64() * 1000.0;
     let time = time_in_feed(&tt, &req.time)?;
+    let rider = tt.fares.rider(args.rider.as_deref())?;
     let index = StopIndex::new(&tt);
     let mut places = resolve_places(
         ctx,
@@ -449,7 +450,8 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         });
         out.stderr.push_str(&format!("{stats}\n"));
     }
-    let view = crate::itinerary::view(&tt, &q, &from, &to, &result.journeys);
+    let mut view = crate::itinerary::view(&tt, &q, &from, &to, &result.journeys);
+    view.price(&tt, &result.journeys, &rider);
     if result.journeys.is_empty() {
         out.code = 1;
         out.stderr

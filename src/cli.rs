@@ -204,6 +204,10 @@ pub struct PlanArgs {
     /// Use only trips and stops marked wheelchair accessible.
     #[arg(long)]
     pub wheelchair: bool,
+    /// Price journeys for this Fares v2 rider category (id or name, e.g. YOUTH); default: the
+    /// feed's default category.
+    #[arg(long, value_name = "CATEGORY")]
+    pub rider: Option<String>,
     /// Print timings and search counters to stderr as one JSON line.
     #[arg(long)]
     pub stats: bool,

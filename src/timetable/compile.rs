@@ -877,6 +877,7 @@ pub fn compile(raw: &gtfs::RawGtfs, feed: &str, content_hash: String) -> Result<
         walk_start,
         walk,
         max_time,
+        fares: Default::default(),
     })
 }
 

@@ -282,6 +282,9 @@ pub struct Timetable {
 
     /// The largest stop time in the feed (seconds): how many service days back a query looks.
     pub max_time: u32,
+
+    /// Fare tables (v1 and v2), compiled by [`crate::fares::compile_feed`].
+    pub fares: crate::fares::Fares,
 }
 
 impl Timetable {
