@@ -9,6 +9,8 @@ mod bad_feeds;
 mod builder;
 #[path = "cli/common.rs"]
 mod common;
+#[path = "cli/fares.rs"]
+mod fares;
 #[path = "cli/feed_cmd.rs"]
 mod feed_cmd;
 #[path = "cli/fetch_cmd.rs"]

@@ -8,9 +8,10 @@
 //! day on the local date, `timeframes.txt` with its service's dates; start included, end
 //! excluded). A rule matches when each of its fields matches:
 //!
-//! - without `rule_priority` in the file, the spec's rule: a field equal to the leg's value
-//!   matches; an empty field matches only when no rule of the file has the leg's value in that
-//!   field ("exact first, else empty");
+//! - without `rule_priority` in the file, the spec's "exact first, else empty", applied field by
+//!   field in the order network, from area, to area, from timeframe, to timeframe: of the rules
+//!   still in play, those whose field equals the leg's value are kept; when there are none,
+//!   those whose field is empty;
 //! - with `rule_priority`, an empty field matches anything and, of the matching rules, only
 //!   those with the highest priority are kept.
 //!
@@ -24,8 +25,8 @@
 //! # Transfers (`fare_transfer_rules.txt`)
 //!
 //! A *segment* is a run of consecutive legs L0..Lk paid together. Each transfer L(t-1)→Lt must
-//! match a transfer rule: `from_leg_group_id` / `to_leg_group_id` equal to one of the legs'
-//! groups, or empty when no rule names the leg's group ("exact first, else empty");
+//! match a transfer rule: `from_leg_group_id` equal to one of the from-leg's groups, else empty;
+//! then, of those, `to_leg_group_id` likewise (exact first, else empty);
 //! `transfer_count` (same-group rules) bounds how many consecutive transfers the rule is used
 //! for (-1 unlimited); `duration_limit` is measured by `duration_limit_type` from the segment's
 //! **first** leg (where the product was validated) to leg t, so a chain of transfers cannot
@@ -689,40 +690,39 @@ impl V2 {
         let from_tf = self.active_timeframes(leg.departure, tz);
         let to_tf = self.active_timeframes(leg.arrival, tz);
         let rules = &self.leg_rules;
-        // Is any rule's field equal to one of the leg's values?
-        let any = |f: &dyn Fn(&LegRule) -> Option<u32>, vals: &[u32]| {
-            rules
-                .iter()
-                .any(|r| f(r).is_some_and(|x| vals.contains(&x)))
-        };
         let net: Vec<u32> = network.into_iter().collect();
-        let exact = [
-            any(&|r| r.network, &net),
-            any(&|r| r.from_area, from_areas),
-            any(&|r| r.to_area, to_areas),
-            any(&|r| r.from_timeframe, &from_tf),
-            any(&|r| r.to_timeframe, &to_tf),
+        type Field = fn(&LegRule) -> Option<u32>;
+        let fields: [(Field, &[u32]); 5] = [
+            (|r| r.network, &net),
+            (|r| r.from_area, from_areas),
+            (|r| r.to_area, to_areas),
+            (|r| r.from_timeframe, &from_tf),
+            (|r| r.to_timeframe, &to_tf),
         ];
-        let field = |x: Option<u32>, vals: &[u32], has_exact: bool| match x {
-            Some(x) => vals.contains(&x),
-            None => self.priority_mode || !has_exact,
-        };
-        let mut out: Vec<usize> = rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                field(r.network, &net, exact[0])
-                    && field(r.from_area, from_areas, exact[1])
-                    && field(r.to_area, to_areas, exact[2])
-                    && field(r.from_timeframe, &from_tf, exact[3])
-                    && field(r.to_timeframe, &to_tf, exact[4])
-            })
-            .map(|(i, _)| i)
-            .collect();
-        if self.priority_mode
-            && let Some(top) = out.iter().map(|&i| rules[i].priority).max()
-        {
-            out.retain(|&i| rules[i].priority == top);
+        let mut out: Vec<usize> = (0..rules.len()).collect();
+        if self.priority_mode {
+            out.retain(|&i| {
+                fields
+                    .iter()
+                    .all(|(f, vals)| f(&rules[i]).is_none_or(|x| vals.contains(&x)))
+            });
+            if let Some(top) = out.iter().map(|&i| rules[i].priority).max() {
+                out.retain(|&i| rules[i].priority == top);
+            }
+        } else {
+            // Field by field: the rules equal to the leg's value, else those left empty.
+            for (f, vals) in fields {
+                let exact: Vec<usize> = out
+                    .iter()
+                    .copied()
+                    .filter(|&i| f(&rules[i]).is_some_and(|x| vals.contains(&x)))
+                    .collect();
+                if exact.is_empty() {
+                    out.retain(|&i| f(&rules[i]).is_none());
+                } else {
+                    out = exact;
+                }
+            }
         }
         out
     }
@@ -782,15 +782,26 @@ impl V2 {
         LegFacts { groups, own }
     }
 
-    /// Does transfer rule side `x` match a leg in `groups` ("exact first, else empty")?
-    fn side(&self, x: Option<u32>, groups: &[u32], from_side: bool) -> bool {
-        match x {
-            Some(g) => groups.contains(&g),
-            None => !self.transfer_rules.iter().any(|r| {
-                let v = if from_side { r.from } else { r.to };
-                v.is_some_and(|g| groups.contains(&g))
-            }),
+    /// The transfer rules for a transfer from a leg in groups `a` to one in groups `b`:
+    /// `from_leg_group_id` equal to one of `a`, else empty; then, of those, `to_leg_group_id`
+    /// equal to one of `b`, else empty.
+    fn transfer_candidates(&self, a: &[u32], b: &[u32]) -> Vec<usize> {
+        let mut out: Vec<usize> = (0..self.transfer_rules.len()).collect();
+        type Side = fn(&TransferRule) -> Option<u32>;
+        let sides: [(Side, &[u32]); 2] = [(|r| r.from, a), (|r| r.to, b)];
+        for (f, vals) in sides {
+            let exact: Vec<usize> = out
+                .iter()
+                .copied()
+                .filter(|&i| f(&self.transfer_rules[i]).is_some_and(|g| vals.contains(&g)))
+                .collect();
+            if exact.is_empty() {
+                out.retain(|&i| f(&self.transfer_rules[i]).is_none());
+            } else {
+                out = exact;
+            }
         }
+        out
     }
 
     /// The cheapest way to pay legs `i..=j` as one segment on medium `slot`.
@@ -852,12 +863,8 @@ impl V2 {
             }
             return;
         }
-        for (ri, r) in self.transfer_rules.iter().enumerate() {
-            if !self.side(r.from, &facts[t - 1].groups, true)
-                || !self.side(r.to, &facts[t].groups, false)
-            {
-                continue;
-            }
+        for ri in self.transfer_candidates(&facts[t - 1].groups, &facts[t].groups) {
+            let r = &self.transfer_rules[ri];
             let run2 = if prev == Some(ri) { run + 1 } else { 1 };
             if let Some(c) = r.count
                 && c >= 0
