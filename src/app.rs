@@ -652,6 +652,7 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
     }
     let mut out = Outcome::default();
     let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let rider = tt.fares.rider(args.rider.as_deref())?;
     let tz = tt.tz();
     let start = crate::time::parse_user_time(&args.start, tz)?;
     let end = match &args.end {
@@ -678,6 +679,7 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         walk_speed_mps: 1.2,
         max_transfers: 5,
         min_transfer_secs: 60,
+        rider,
     };
     let a = announce::build(
         &tt,

@@ -118,6 +118,10 @@ pub struct AnnounceArgs {
     /// Stops within this many metres of the venue (or its entrances).
     #[arg(long, value_name = "METRES", default_value_t = 400)]
     pub walk_radius: u32,
+    /// Price the suggested journeys for this Fares v2 rider category (id or name); default:
+    /// the feed's default category.
+    #[arg(long, value_name = "CATEGORY")]
+    pub rider: Option<String>,
 }
 
 const STOPS_EXAMPLES: &str = "Examples (bundled TriMet feed and data/venues.toml):

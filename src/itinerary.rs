@@ -283,6 +283,9 @@ impl PlanView {
         for (i, it) in self.itineraries.iter().enumerate() {
             let (head, legs) = it.text_lines(tt, qdate);
             s.push_str(&format!("\n{}. {head}\n", i + 1));
+            if let Some(f) = &it.fare {
+                s.push_str(&format!("   {}\n", f.text));
+            }
             for l in legs {
                 s.push_str(&format!("   {l}\n"));
             }
@@ -335,9 +338,6 @@ impl Itinerary {
             head.push_str(&format!(" · {} walking", minutes(self.walk_s)));
         }
         let mut lines = Vec::new();
-        if let Some(f) = &self.fare {
-            lines.push(f.text.clone());
-        }
         for l in &self.legs {
             if l.mode == "walk" {
                 lines.push(format!(

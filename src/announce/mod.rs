@@ -34,6 +34,8 @@ pub struct AnnounceRequest {
     pub walk_speed_mps: f64,
     pub max_transfers: u32,
     pub min_transfer_secs: u32,
+    /// The rider category suggested journeys are priced for.
+    pub rider: crate::fares::Rider,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -168,6 +170,8 @@ pub struct Announcement {
     /// With an end time: the last departures from the nearby stops, per line and direction.
     pub last_departures: Option<Vec<LastDeparture>>,
     pub accessibility: Vec<String>,
+    /// What the suggested journeys cost, what to pay with, where to buy.
+    pub fares: Option<crate::fares::announce::FaresSection>,
     pub attribution: Attribution,
 }
 
@@ -340,6 +344,7 @@ pub fn build(
     let event_day = tt.day_index(local_date(tz, start));
     let last_departures = end.map(|e| last_departures(tt, &near, e, event_day));
     let accessibility = accessibility(tt, &near);
+    let fares = crate::fares::announce::section(tt, &journeys);
     let attribution = attribution(tt, first, last);
     let event = EventView {
         start: format_iso(tz, start),
@@ -373,6 +378,7 @@ pub fn build(
         journeys,
         last_departures,
         accessibility,
+        fares,
         attribution,
     })
 }
@@ -470,7 +476,8 @@ fn origin_view(
         wheelchair: false,
     };
     let plan = router::plan(tt, &q);
-    let view = crate::itinerary::view(tt, &q, &from, venue, &plan.journeys);
+    let mut view = crate::itinerary::view(tt, &q, &from, venue, &plan.journeys);
+    view.price(tt, &plan.journeys, &req.rider);
     let mut its = view.itineraries.into_iter();
     let mut options = Vec::new();
     if let Some(latest) = its.next() {

@@ -14,6 +14,7 @@
 //!
 //! Money is integer minor units ([`money::Money`]), printed as decimal strings.
 
+pub mod announce;
 pub mod load;
 pub mod money;
 pub mod v1;
