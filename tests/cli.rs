@@ -11,6 +11,8 @@ mod builder;
 mod common;
 #[path = "cli/fares.rs"]
 mod fares;
+#[path = "cli/fares_props.rs"]
+mod fares_props;
 #[path = "cli/feed_cmd.rs"]
 mod feed_cmd;
 #[path = "cli/fetch_cmd.rs"]

@@ -671,3 +671,4 @@ fn godurham_is_free() {
     let l = leg(&t, "1762", &[&t.ids.stops[0].clone(), &t.ids.stops[1].clone()], "10:00", "10:10");
     assert_eq!(total(&t, &[l]), s("0.00"));
 }
+
