@@ -143,7 +143,9 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
     }
 
     if let Some(f) = &a.fares {
-        h.push_str(&format!("<h3 style=\"{H3}\">Fares</h3>\n<ul style=\"{UL}\">\n"));
+        h.push_str(&format!(
+            "<h3 style=\"{H3}\">Fares</h3>\n<ul style=\"{UL}\">\n"
+        ));
         for l in f.lines() {
             h.push_str(&format!("<li>{}</li>\n", esc(&l)));
         }

@@ -272,7 +272,10 @@ impl Source {
 
 /// Parses one CSV file into rows: header names are trimmed, a UTF-8 BOM is ignored, empty
 /// fields are `None`, unknown columns are ignored. The first bad row fails the file.
-pub fn parse_csv<T: serde::de::DeserializeOwned>(name: &str, bytes: &[u8]) -> Result<Vec<T>, String> {
+pub fn parse_csv<T: serde::de::DeserializeOwned>(
+    name: &str,
+    bytes: &[u8],
+) -> Result<Vec<T>, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Ok(Vec::new());
@@ -337,6 +340,9 @@ mod tests {
             b"from_leg_group_id,to_leg_group_id,fare_transfer_type,transfer_count\nA,A,0,1\nA,A,x,1\n",
         )
         .unwrap_err();
-        assert!(e.starts_with("fare_transfer_rules.txt:3: fare_transfer_type"), "{e}");
+        assert!(
+            e.starts_with("fare_transfer_rules.txt:3: fare_transfer_type"),
+            "{e}"
+        );
     }
 }

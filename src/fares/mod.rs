@@ -275,7 +275,13 @@ pub fn compile_feed(
     let mut tt = crate::timetable::compile::compile(raw, feed, content_hash)?;
     let v2files = load::read_v2(path);
     let mut warn = Vec::new();
-    tt.fares = compile(raw, &v2files, &Ids::from_timetable(&tt), &tt.timezone, &mut warn);
+    tt.fares = compile(
+        raw,
+        &v2files,
+        &Ids::from_timetable(&tt),
+        &tt.timezone,
+        &mut warn,
+    );
     tt.meta.warnings.extend(warn);
     Ok(tt)
 }
@@ -353,7 +359,9 @@ impl Fares {
         if let Some(v2) = &self.v2 {
             return Some(v2.price(legs, rider, &self.timezone));
         }
-        self.v1.as_ref().map(|v1| v1.price(legs, &self.route_agency))
+        self.v1
+            .as_ref()
+            .map(|v1| v1.price(legs, &self.route_agency))
     }
 }
 
@@ -479,10 +487,7 @@ pub fn view(tt: &Timetable, j: &Journey, rider: &Rider) -> Option<FareView> {
             parts.push(who.join(" · "));
         }
         if let Some(v) = x.valid_s.filter(|&v| v > 0) {
-            parts.push(format!(
-                "valid {}",
-                crate::itinerary::minutes(v as i64)
-            ));
+            parts.push(format!("valid {}", crate::itinerary::minutes(v as i64)));
         }
         if parts.is_empty() {
             String::new()
@@ -512,7 +517,10 @@ pub fn view(tt: &Timetable, j: &Journey, rider: &Rider) -> Option<FareView> {
                 .collect();
             let unknown: Vec<String> = p.unknown.iter().map(|&i| route_name(i)).collect();
             if known.is_empty() {
-                format!("fare unknown (no fare in the feed covers {})", unknown.join(", "))
+                format!(
+                    "fare unknown (no fare in the feed covers {})",
+                    unknown.join(", ")
+                )
             } else {
                 format!(
                     "fare unknown: {}; no fare in the feed covers {}",

@@ -44,7 +44,9 @@ impl Money {
     pub fn parse(amount: &str, currency: &str) -> Result<Money, String> {
         let code = currency.trim().to_ascii_uppercase();
         let Some(units) = minor_units(&code) else {
-            return Err(format!("unknown currency '{currency}' (not an ISO 4217 code)"));
+            return Err(format!(
+                "unknown currency '{currency}' (not an ISO 4217 code)"
+            ));
         };
         let a = amount.trim();
         if a.starts_with('-') {
@@ -112,12 +114,7 @@ pub fn decimal(minor: i64, units: u32) -> String {
         return format!("{sign}{m}");
     }
     let p = 10u64.pow(units);
-    format!(
-        "{sign}{}.{:0width$}",
-        m / p,
-        m % p,
-        width = units as usize
-    )
+    format!("{sign}{}.{:0width$}", m / p, m % p, width = units as usize)
 }
 
 #[cfg(test)]
@@ -137,10 +134,22 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_price() {
-        assert!(Money::parse("-1.00", "USD").unwrap_err().contains("negative"));
-        assert!(Money::parse("2.505", "USD").unwrap_err().contains("decimals"));
+        assert!(
+            Money::parse("-1.00", "USD")
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(
+            Money::parse("2.505", "USD")
+                .unwrap_err()
+                .contains("decimals")
+        );
         assert!(Money::parse("2.5", "JPY").unwrap_err().contains("decimals"));
-        assert!(Money::parse("2.50", "XYZ").unwrap_err().contains("unknown currency"));
+        assert!(
+            Money::parse("2.50", "XYZ")
+                .unwrap_err()
+                .contains("unknown currency")
+        );
         assert!(Money::parse("", "USD").is_err());
         assert!(Money::parse("2,50", "EUR").is_err());
         assert!(Money::parse("99999999999999999999", "USD").is_err());

@@ -330,9 +330,10 @@ impl V1 {
         if !f.ods.is_empty() {
             let z = |x: u32| (x != NO_ZONE).then_some(x);
             let (s, e) = (z(g.start_zone), z(g.end_zone));
-            let ok = f.ods.iter().any(|&(o, d)| {
-                (o.is_none() || o == s) && (d.is_none() || d == e)
-            });
+            let ok = f
+                .ods
+                .iter()
+                .any(|&(o, d)| (o.is_none() || o == s) && (d.is_none() || d == e));
             if !ok {
                 return false;
             }

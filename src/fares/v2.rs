@@ -171,7 +171,8 @@ impl Interner {
             return i;
         }
         self.names.push(s.to_string());
-        self.index.insert(s.to_string(), self.names.len() as u32 - 1);
+        self.index
+            .insert(s.to_string(), self.names.len() as u32 - 1);
         self.names.len() as u32 - 1
     }
     fn get(&self, s: &str) -> Option<u32> {
@@ -180,12 +181,7 @@ impl Interner {
 }
 
 /// Compiles the v2 files; `None` when the feed has no usable Fares v2.
-pub fn compile(
-    raw: &gtfs::RawGtfs,
-    f: &V2Files,
-    ids: &Ids,
-    warn: &mut Vec<String>,
-) -> Option<V2> {
+pub fn compile(raw: &gtfs::RawGtfs, f: &V2Files, ids: &Ids, warn: &mut Vec<String>) -> Option<V2> {
     if !f.errors.is_empty() {
         for e in &f.errors {
             warn.push(format!("{e}; Fares v2 not used"));
@@ -440,7 +436,11 @@ pub fn compile(
             &tf_groups,
             "from_timeframe_group_id",
         );
-        let to_timeframe = look(&r.to_timeframe_group_id, &tf_groups, "to_timeframe_group_id");
+        let to_timeframe = look(
+            &r.to_timeframe_group_id,
+            &tf_groups,
+            "to_timeframe_group_id",
+        );
         if let Some(b) = bad {
             warn.push(format!(
                 "fare_leg_rules.txt:{line}: {b} is not defined by any route, stop area or timeframe; rule skipped"
@@ -644,7 +644,11 @@ impl V2 {
     fn rider_index(&self, rider: &Rider) -> Option<u32> {
         match rider {
             Rider::Category(i) => Some(*i),
-            Rider::Default => self.riders.iter().position(|r| r.is_default).map(|i| i as u32),
+            Rider::Default => self
+                .riders
+                .iter()
+                .position(|r| r.is_default)
+                .map(|i| i as u32),
         }
     }
 
@@ -684,7 +688,10 @@ impl V2 {
             .copied()
             .filter(|&n| n != NONE);
         let areas = |s: StopIdx| -> &[u32] {
-            self.stop_areas.get(s.ix()).map(|v| v.as_slice()).unwrap_or(&[])
+            self.stop_areas
+                .get(s.ix())
+                .map(|v| v.as_slice())
+                .unwrap_or(&[])
         };
         let (from_areas, to_areas) = (areas(leg.from), areas(leg.to));
         let from_tf = self.active_timeframes(leg.departure, tz);
@@ -753,9 +760,18 @@ impl V2 {
         out
     }
 
-    fn facts(&self, leg: &Leg, rider: Option<u32>, slots: &[Option<u32>], tz: chrono_tz::Tz) -> LegFacts {
+    fn facts(
+        &self,
+        leg: &Leg,
+        rider: Option<u32>,
+        slots: &[Option<u32>],
+        tz: chrono_tz::Tz,
+    ) -> LegFacts {
         let rules = self.matching_rules(leg, tz);
-        let mut groups: Vec<u32> = rules.iter().filter_map(|&i| self.leg_rules[i].group).collect();
+        let mut groups: Vec<u32> = rules
+            .iter()
+            .filter_map(|&i| self.leg_rules[i].group)
+            .collect();
         groups.sort_unstable();
         groups.dedup();
         let own = slots
@@ -826,7 +842,21 @@ impl V2 {
         }
         let mut best: Option<Segment> = None;
         let mut steps = Vec::new();
-        self.chain(legs, facts, i, i + 1, j, s, slot, rider, 0, None, 0, &mut steps, &mut best);
+        self.chain(
+            legs,
+            facts,
+            i,
+            i + 1,
+            j,
+            s,
+            slot,
+            rider,
+            0,
+            None,
+            0,
+            &mut steps,
+            &mut best,
+        );
         best
     }
 
@@ -915,7 +945,19 @@ impl V2 {
                 product_row,
             });
             self.chain(
-                legs, facts, i, t + 1, j, s, slot, rider, cost, Some(ri), run2, steps, best,
+                legs,
+                facts,
+                i,
+                t + 1,
+                j,
+                s,
+                slot,
+                rider,
+                cost,
+                Some(ri),
+                run2,
+                steps,
+                best,
             );
             steps.pop();
         }

@@ -35,10 +35,17 @@ pub fn tables(dir: &Path) -> Tables {
 fn at_on(tz: &str, date: (i32, u32, u32), hm: &str) -> i64 {
     let tz: chrono_tz::Tz = tz.parse().unwrap();
     let (h, m) = hm.split_once(':').unwrap();
-    tz.with_ymd_and_hms(date.0, date.1, date.2, h.parse().unwrap(), m.parse().unwrap(), 0)
-        .single()
-        .unwrap()
-        .timestamp()
+    tz.with_ymd_and_hms(
+        date.0,
+        date.1,
+        date.2,
+        h.parse().unwrap(),
+        m.parse().unwrap(),
+        0,
+    )
+    .single()
+    .unwrap()
+    .timestamp()
 }
 
 fn at(hm: &str) -> i64 {
@@ -52,7 +59,10 @@ fn leg_at(t: &Tables, route: &str, stops: &[&str], dep: i64, arr: i64) -> Leg {
         .map(|s| t.ids.stop(s).unwrap_or_else(|| panic!("stop {s}")))
         .collect();
     Leg {
-        route: t.ids.route(route).unwrap_or_else(|| panic!("route {route}")),
+        route: t
+            .ids
+            .route(route)
+            .unwrap_or_else(|| panic!("route {route}")),
         from: s[0],
         to: s[s.len() - 1],
         stops: s,
@@ -66,7 +76,11 @@ fn leg(t: &Tables, route: &str, stops: &[&str], dep: &str, arr: &str) -> Leg {
 }
 
 /// (total, unknown legs, [(product id, amount, legs)]).
-type Answer = (Option<String>, Vec<usize>, Vec<(String, String, Vec<usize>)>);
+type Answer = (
+    Option<String>,
+    Vec<usize>,
+    Vec<(String, String, Vec<usize>)>,
+);
 
 fn price(t: &Tables, legs: &[Leg], rider: &Rider) -> Answer {
     let p = t.fares.price(legs, rider).expect("the feed has fares");
@@ -185,7 +199,10 @@ fn v1_transfer_duration_expires_mid_journey() {
     let within = l("R3", &["S5", "S6"], "11:20", "11:25");
     let edge = l("R3", &["S5", "S6"], "11:30", "11:35");
     let late = l("R3", &["S5", "S6"], "11:40", "11:45");
-    assert_eq!(total(&t, &[first.clone(), second.clone(), within]), s("2.50"));
+    assert_eq!(
+        total(&t, &[first.clone(), second.clone(), within]),
+        s("2.50")
+    );
     assert_eq!(total(&t, &[first.clone(), second.clone(), edge]), s("2.50"));
     assert_eq!(total(&t, &[first, second, late]), s("5.00"));
 }
@@ -359,7 +376,10 @@ fn feed_check_names_fare_problems_with_file_and_line() {
     c.args(["feed", "check"]);
     let (code, out, _) = run(c);
     assert_eq!(code, 0, "fare problems are warnings: {out}");
-    assert!(out.contains("fare_attributes.txt:3: fare NEG: negative price"), "{out}");
+    assert!(
+        out.contains("fare_attributes.txt:3: fare NEG: negative price"),
+        "{out}"
+    );
     assert!(out.contains("fare_products.txt: product ORPHAN"), "{out}");
 }
 
@@ -391,7 +411,10 @@ fn plan_prints_the_fare_in_text_and_json() {
     let fare = &v["itineraries"][0]["fare"];
     assert_eq!(fare["total"], "2.50");
     assert_eq!(fare["currency"], "USD");
-    assert_eq!(fare["products"][0]["amount"], "2.50", "money is a decimal string");
+    assert_eq!(
+        fare["products"][0]["amount"], "2.50",
+        "money is a decimal string"
+    );
     assert_eq!(fare["products"][0]["legs"], serde_json::json!([0, 1]));
     assert_eq!(fare["unknown_legs"], serde_json::json!([]));
 }
@@ -410,11 +433,17 @@ fn plan_with_rider_category() {
     let mut c = gethere_on(fixture("fares_v2_riders_media"));
     c.args(base);
     let (_, out, _) = run(c);
-    assert!(out.contains("   fare $2.00 (Adult · Card, valid 2 h 00 min)\n"), "{out}");
+    assert!(
+        out.contains("   fare $2.00 (Adult · Card, valid 2 h 00 min)\n"),
+        "{out}"
+    );
     let mut c = gethere_on(fixture("fares_v2_riders_media"));
     c.args(base).args(["--rider", "YOUTH"]);
     let (_, out, _) = run(c);
-    assert!(out.contains("   fare $1.00 (Youth · Card, valid 2 h 00 min)\n"), "{out}");
+    assert!(
+        out.contains("   fare $1.00 (Youth · Card, valid 2 h 00 min)\n"),
+        "{out}"
+    );
     let mut c = gethere_on(fixture("fares_v2_riders_media"));
     c.args(base).args(["--rider", "senior"]);
     let (code, _, err) = run(c);
@@ -445,8 +474,9 @@ fn a_feed_without_fares_says_fare_unknown() {
 // --- The bundled TriMet feed (Fares v1) ---------------------------------------------------
 
 fn bundled() -> gethere::timetable::Timetable {
-    let (tt, _) = gethere::timetable::cache::load_or_compile(&trimet(), &crate::common::cache_dir())
-        .expect("bundled feed loads");
+    let (tt, _) =
+        gethere::timetable::cache::load_or_compile(&trimet(), &crate::common::cache_dir())
+            .expect("bundled feed loads");
     tt
 }
 
@@ -595,7 +625,12 @@ fn trimet_2024_fares_v2() {
     assert_eq!(p.products[0].id, "TRIMET_ADULT_SINGLE_RIDE");
     assert_eq!(
         p.products[0].media,
-        ["Cash", "HOP Fastpass", "Open Payment", "Virtual HOP Fastpass"]
+        [
+            "Cash",
+            "HOP Fastpass",
+            "Open Payment",
+            "Virtual HOP Fastpass"
+        ]
     );
     assert_eq!(p.products[0].valid_s, Some(9000));
 
@@ -611,8 +646,16 @@ fn trimet_2024_fares_v2() {
     assert_eq!(
         p.2,
         vec![
-            ("STREETCAR_ADULT_SINGLE_RIDE".into(), "2.00".into(), vec![0, 1]),
-            ("STREETCAR_TRIMET_ADULT_TRANSFER".into(), "0.80".into(), vec![1])
+            (
+                "STREETCAR_ADULT_SINGLE_RIDE".into(),
+                "2.00".into(),
+                vec![0, 1]
+            ),
+            (
+                "STREETCAR_TRIMET_ADULT_TRANSFER".into(),
+                "0.80".into(),
+                vec![1]
+            )
         ]
     );
     assert_eq!(total(&t, &[streetcar.clone()]), s("2.00"));
@@ -655,7 +698,12 @@ fn ctran_fares_v2() {
     assert_eq!(p.total().unwrap().decimal(), "0.00");
     assert_eq!(
         p.products[0].media,
-        ["Cash", "HOP Fastpass", "Open Payment", "Virtual HOP Fastpass"]
+        [
+            "Cash",
+            "HOP Fastpass",
+            "Open Payment",
+            "Virtual HOP Fastpass"
+        ]
     );
     let hc = t.fares.rider(Some("HONORED_CITIZEN")).unwrap();
     assert_eq!(price(&t, &legs, &hc).0, s("0.60"));
@@ -668,7 +716,12 @@ fn godurham_is_free() {
         return;
     };
     let t = tables(&zip);
-    let l = leg(&t, "1762", &[&t.ids.stops[0].clone(), &t.ids.stops[1].clone()], "10:00", "10:10");
+    let l = leg(
+        &t,
+        "1762",
+        &[&t.ids.stops[0].clone(), &t.ids.stops[1].clone()],
+        "10:00",
+        "10:10",
+    );
     assert_eq!(total(&t, &[l]), s("0.00"));
 }
-

@@ -205,8 +205,9 @@ fn v1_case() -> impl Strategy<Value = V1Case> {
 
 fn write_v1(dir: &Path, c: &V1Case) {
     write_base(dir, &c.zones, &c.agency, &[None; ROUTES]);
-    let mut a = "fare_id,price,currency_type,payment_method,transfers,agency_id,transfer_duration\n"
-        .to_string();
+    let mut a =
+        "fare_id,price,currency_type,payment_method,transfers,agency_id,transfer_duration\n"
+            .to_string();
     let mut r = "fare_id,route_id,origin_id,destination_id,contains_id\n".to_string();
     let opt = |x: Option<String>| x.unwrap_or_default();
     for (i, f) in c.fares.iter().enumerate() {
@@ -246,7 +247,9 @@ fn v1_matches(c: &V1Case, f: &V1Fare, g: &[SpecLeg]) -> bool {
     if f.transfers.is_some_and(|t| g.len() > t as usize + 1) {
         return false;
     }
-    if f.duration.is_some_and(|d| g.iter().any(|l| l.dep - g[0].dep > d)) {
+    if f.duration
+        .is_some_and(|d| g.iter().any(|l| l.dep - g[0].dep > d))
+    {
         return false;
     }
     let routes: Vec<usize> = f.rules.iter().filter_map(|r| r.route).collect();
@@ -287,7 +290,13 @@ fn v1_reference(c: &V1Case) -> (usize, i64) {
         let mut total = (0usize, 0i64);
         for &(a, b) in &grouping {
             let g = &c.legs[a..b];
-            match c.fares.iter().filter(|f| v1_matches(c, f, g)).map(|f| f.cents).min() {
+            match c
+                .fares
+                .iter()
+                .filter(|f| v1_matches(c, f, g))
+                .map(|f| f.cents)
+                .min()
+            {
                 Some(p) => total.1 += p,
                 None => total.0 += b - a,
             }
@@ -394,7 +403,11 @@ fn write_v2(dir: &Path, c: &V2Case) {
             opt(r.from.map(|g| format!("G{g}"))),
             opt(r.to.map(|g| format!("G{g}"))),
             opt(r.product.map(|x| format!("P{x}"))),
-            if r.from == r.to { r.count.to_string() } else { String::new() },
+            if r.from == r.to {
+                r.count.to_string()
+            } else {
+                String::new()
+            },
             opt(r.duration.map(|d| d.0.to_string())),
             opt(r.duration.map(|d| d.1.to_string())),
             r.kind
@@ -499,7 +512,11 @@ fn v2_segment(c: &V2Case, g: &[SpecLeg], choice: &[usize]) -> Option<i64> {
             return None;
         }
         let r = &c.transfers[ri];
-        run = if k > 0 && choice[k - 1] == ri { run + 1 } else { 1 };
+        run = if k > 0 && choice[k - 1] == ri {
+            run + 1
+        } else {
+            1
+        };
         if r.from == r.to && r.count >= 0 && run > r.count {
             return None;
         }
