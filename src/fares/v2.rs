@@ -36,8 +36,9 @@
 //!
 //! # The pricer
 //!
-//! For each segment the cost is the cheapest choice of transfer rules (a depth-first search;
-//! k is a handful) on the cheapest medium; the media tying for that cost are listed. Segments
+//! For each segment the cost is the cheapest choice of transfer rules (a search memoised on
+//! (next leg, previous rule, consecutive uses of it), so polynomial in legs and rules) on the
+//! cheapest medium; the media tying for that cost are listed. Segments
 //! are combined by the same dynamic programming as v1: `best[i] = min(leg i unknown +
 //! best[i+1], min over j of segment(i..j) + best[j+1])`, fewest unknown legs first, then price.
 
@@ -631,6 +632,19 @@ struct Step {
     product_row: Option<(u32, usize)>,
 }
 
+/// What a segment's search holds fixed.
+struct Ctx<'a> {
+    legs: &'a [Leg],
+    facts: &'a [LegFacts],
+    i: usize,
+    j: usize,
+    s: usize,
+    slot: Option<u32>,
+    rider: Option<u32>,
+}
+
+type Memo = HashMap<(usize, Option<usize>, i32), Option<(i64, Vec<Step>)>>;
+
 /// A priced segment for one medium slot.
 #[derive(Clone, Debug)]
 struct Segment {
@@ -840,59 +854,46 @@ impl V2 {
                 steps: Vec::new(),
             });
         }
-        let mut best: Option<Segment> = None;
-        let mut steps = Vec::new();
-        self.chain(
+        let mut memo = HashMap::new();
+        let ctx = Ctx {
             legs,
             facts,
             i,
-            i + 1,
             j,
             s,
             slot,
             rider,
-            0,
-            None,
-            0,
-            &mut steps,
-            &mut best,
-        );
-        best
+        };
+        let (cost, steps) = self.suffix(&ctx, i + 1, None, 0, &mut memo)?;
+        let a = if self.transfer_rules[steps[0].rule].kind == 2 {
+            None
+        } else {
+            facts[i].own[s].map(|(_, p, r)| (p, r))
+        };
+        Some(Segment { cost, a, steps })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn chain(
+    /// The cheapest way to pay the transfers into legs `t..=j` of a segment that starts at
+    /// leg `ctx.i`, the previous transfer having used rule `prev` for the last `run`
+    /// consecutive transfers. What is left to pay depends only on (t, prev, run) — durations
+    /// run from the segment's first leg, which is fixed — so it is memoised: the search is
+    /// polynomial in legs and rules, not exponential.
+    fn suffix(
         &self,
-        legs: &[Leg],
-        facts: &[LegFacts],
-        i: usize,
+        ctx: &Ctx,
         t: usize,
-        j: usize,
-        s: usize,
-        slot: Option<u32>,
-        rider: Option<u32>,
-        acc: i64,
         prev: Option<usize>,
         run: i32,
-        steps: &mut Vec<Step>,
-        best: &mut Option<Segment>,
-    ) {
-        if t > j {
-            if best.as_ref().is_none_or(|b| acc < b.cost) {
-                let first_kind = self.transfer_rules[steps[0].rule].kind;
-                let a = if first_kind == 2 {
-                    None
-                } else {
-                    facts[i].own[s].map(|(_, p, r)| (p, r))
-                };
-                *best = Some(Segment {
-                    cost: acc,
-                    a,
-                    steps: steps.clone(),
-                });
-            }
-            return;
+        memo: &mut Memo,
+    ) -> Option<(i64, Vec<Step>)> {
+        if t > ctx.j {
+            return Some((0, Vec::new()));
         }
+        if let Some(x) = memo.get(&(t, prev, run)) {
+            return x.clone();
+        }
+        let (legs, facts, i, s) = (ctx.legs, ctx.facts, ctx.i, ctx.s);
+        let mut best: Option<(i64, Vec<Step>)> = None;
         for ri in self.transfer_candidates(&facts[t - 1].groups, &facts[t].groups) {
             let r = &self.transfer_rules[ri];
             let run2 = if prev == Some(ri) { run + 1 } else { 1 };
@@ -916,12 +917,12 @@ impl V2 {
             }
             let (price, product_row) = match r.product {
                 None => (0, None),
-                Some(p) => match self.row(p, rider, slot) {
+                Some(p) => match self.row(p, ctx.rider, ctx.slot) {
                     Some((a, row)) => (a, Some((p, row))),
                     None => continue,
                 },
             };
-            let mut cost = acc;
+            let mut cost = 0;
             if t == i + 1 && r.kind != 2 {
                 match facts[i].own[s] {
                     Some((a, _, _)) => cost += a,
@@ -939,28 +940,22 @@ impl V2 {
                     None => continue,
                 }
             }
-            steps.push(Step {
-                rule: ri,
-                b,
-                product_row,
-            });
-            self.chain(
-                legs,
-                facts,
-                i,
-                t + 1,
-                j,
-                s,
-                slot,
-                rider,
-                cost,
-                Some(ri),
-                run2,
-                steps,
-                best,
-            );
-            steps.pop();
+            let Some((rest, tail)) = self.suffix(ctx, t + 1, Some(ri), run2, memo) else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|(c, _)| cost + rest < *c) {
+                let mut steps = Vec::with_capacity(tail.len() + 1);
+                steps.push(Step {
+                    rule: ri,
+                    b,
+                    product_row,
+                });
+                steps.extend(tail);
+                best = Some((cost + rest, steps));
+            }
         }
+        memo.insert((t, prev, run), best.clone());
+        best
     }
 
     /// The cheapest covering of `legs` for `rider` (see the module doc).

@@ -725,3 +725,30 @@ fn godurham_is_free() {
     );
     assert_eq!(total(&t, &[l]), s("0.00"));
 }
+
+/// GoDurham end to end: a plan on the real feed says "fare free" and `"total": "0.00"`.
+#[test]
+fn godurham_plan_says_free() {
+    let Some(zip) = shared_data("godurham/godurham-2023-12.gtfs.zip") else {
+        return;
+    };
+    let args = [
+        "plan",
+        "--from",
+        "stop:780017",
+        "--to",
+        "stop:779290",
+        "--depart-at",
+        "2024-03-05T09:00",
+    ];
+    let mut c = gethere_on(&zip);
+    c.args(args);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("   fare free\n"), "{out}");
+    let mut c = gethere_on(&zip);
+    c.args(args).args(["--format", "json"]);
+    let (_, out, _) = run(c);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["itineraries"][0]["fare"]["total"], "0.00");
+}
