@@ -971,7 +971,7 @@ impl V2 {
         // seg[i][j-i] = (cost, slot index, media tying) for legs i..=j.
         type Best = (i64, usize, Vec<usize>, Segment);
         let mut seg: Vec<Vec<Option<Best>>> = vec![Vec::new(); n];
-        for i in 0..n {
+        for (i, row) in seg.iter_mut().enumerate() {
             for j in i..n {
                 let mut b: Option<Best> = None;
                 for (s, &slot) in slots.iter().enumerate() {
@@ -984,7 +984,7 @@ impl V2 {
                         _ => b = Some((x.cost, s, vec![s], x)),
                     }
                 }
-                seg[i].push(b);
+                row.push(b);
             }
         }
         #[derive(Clone, Copy)]

@@ -118,7 +118,7 @@ fn v1_route_based() {
     let r2 = leg(&t, "R2", &["S3", "S4", "S5"], "10:20", "10:30");
     let r1b = leg(&t, "R1", &["S1", "S2"], "10:40", "10:45");
     let r3 = leg(&t, "R3", &["S5", "S6"], "10:40", "10:45");
-    assert_eq!(total(&t, &[r1.clone()]), s("1.00"));
+    assert_eq!(total(&t, std::slice::from_ref(&r1)), s("1.00"));
     let p = price(&t, &[r1.clone(), r2.clone()], &Rider::Default);
     assert_eq!(p.0, s("2.50"));
     assert_eq!(p.2, vec![("X".into(), "2.50".into(), vec![0, 1])]);
@@ -142,8 +142,8 @@ fn v1_zone_origin_destination() {
     let a = leg(&t, "R1", &["S1", "S2", "S3"], "10:00", "10:10");
     let b = leg(&t, "R2", &["S3", "S4", "S5"], "10:20", "10:30");
     let back = leg(&t, "R2", &["S4", "S3"], "10:20", "10:30");
-    assert_eq!(total(&t, &[a.clone()]), s("1.50"));
-    assert_eq!(total(&t, &[b.clone()]), s("3.00"));
+    assert_eq!(total(&t, std::slice::from_ref(&a)), s("1.50"));
+    assert_eq!(total(&t, std::slice::from_ref(&b)), s("3.00"));
     assert_eq!(total(&t, &[a, b]), s("4.50"));
     let p = price(&t, &[back], &Rider::Default);
     assert_eq!((p.0, p.1), (None, vec![0]));
@@ -162,8 +162,8 @@ fn v1_contains() {
     let a = leg(&t, "R1", &["S1", "S2", "S3"], "10:00", "10:10");
     let ab = leg(&t, "R2", &["S3", "S4", "S5"], "10:20", "10:30");
     let bc = leg(&t, "R3", &["S5", "S6"], "10:40", "10:45");
-    assert_eq!(total(&t, &[a.clone()]), s("1.00"));
-    assert_eq!(total(&t, &[ab.clone()]), s("1.75"));
+    assert_eq!(total(&t, std::slice::from_ref(&a)), s("1.00"));
+    assert_eq!(total(&t, std::slice::from_ref(&ab)), s("1.75"));
     assert_eq!(total(&t, &[a, ab]), s("1.75"));
     assert_eq!(price(&t, &[bc], &Rider::Default).1, vec![0]);
 }
@@ -236,8 +236,8 @@ fn v2_network_legs() {
     let r1 = leg(&t, "R1", &["S1", "S3"], "10:00", "10:10");
     let r2 = leg(&t, "R2", &["S3", "S5"], "10:20", "10:30");
     let r3 = leg(&t, "R3", &["S5", "S6"], "10:40", "10:45");
-    assert_eq!(total(&t, &[r1.clone()]), s("2.00"));
-    assert_eq!(total(&t, &[r2.clone()]), s("3.00"));
+    assert_eq!(total(&t, std::slice::from_ref(&r1)), s("2.00"));
+    assert_eq!(total(&t, std::slice::from_ref(&r2)), s("3.00"));
     assert_eq!(total(&t, &[r1, r2]), s("5.00"));
     assert_eq!(price(&t, &[r3], &Rider::Default).1, vec![0]);
 }
@@ -339,11 +339,14 @@ fn v2_two_rider_categories_two_media() {
     let youth = t.fares.rider(Some("youth")).unwrap();
     assert_eq!(t.fares.rider(Some("Youth")).unwrap(), youth);
     assert!(t.fares.rider(Some("senior")).is_err());
-    let p = t.fares.price(&[a.clone()], &Rider::Default).unwrap();
+    let p = t
+        .fares
+        .price(std::slice::from_ref(&a), &Rider::Default)
+        .unwrap();
     assert_eq!(p.total().unwrap().decimal(), "2.00");
     assert_eq!(p.products[0].media, vec!["Card".to_string()]);
     assert_eq!(p.products[0].rider_category.as_deref(), Some("Adult"));
-    let p = t.fares.price(&[a.clone()], &youth).unwrap();
+    let p = t.fares.price(std::slice::from_ref(&a), &youth).unwrap();
     assert_eq!(p.total().unwrap().decimal(), "1.00");
     assert_eq!(p.products[0].rider_category.as_deref(), Some("Youth"));
     assert_eq!(total(&t, &[a.clone(), b.clone()]), s("2.00"));
@@ -620,7 +623,10 @@ fn trimet_2024_fares_v2() {
     let tram = l("208", &["12845", "12844"], "18:00", "18:05");
     let max_late = l("200", &["8341", "7627"], "20:00", "20:12");
 
-    let p = t.fares.price(&[max.clone()], &Rider::Default).unwrap();
+    let p = t
+        .fares
+        .price(std::slice::from_ref(&max), &Rider::Default)
+        .unwrap();
     assert_eq!(p.total().unwrap().display(), "$2.80");
     assert_eq!(p.products[0].id, "TRIMET_ADULT_SINGLE_RIDE");
     assert_eq!(
@@ -658,16 +664,19 @@ fn trimet_2024_fares_v2() {
             )
         ]
     );
-    assert_eq!(total(&t, &[streetcar.clone()]), s("2.00"));
+    assert_eq!(total(&t, std::slice::from_ref(&streetcar)), s("2.00"));
 
-    let p = t.fares.price(&[tram.clone()], &Rider::Default).unwrap();
+    let p = t
+        .fares
+        .price(std::slice::from_ref(&tram), &Rider::Default)
+        .unwrap();
     assert_eq!(p.total().unwrap().decimal(), "8.50");
     assert_eq!(p.products[0].media, ["Ticket"]);
     assert_eq!(total(&t, &[max.clone(), tram]), s("11.30"));
 
     let youth = t.fares.rider(Some("YOUTH")).unwrap();
     let hc = t.fares.rider(Some("honored citizen")).unwrap();
-    assert_eq!(price(&t, &[max.clone()], &youth).0, s("1.40"));
+    assert_eq!(price(&t, std::slice::from_ref(&max), &youth).0, s("1.40"));
     assert_eq!(price(&t, &[streetcar], &hc).0, s("1.00"));
     assert_eq!(total(&t, &[max, max_late]), s("5.60"));
 }
