@@ -155,8 +155,11 @@ fn parse_hms(s: &str) -> Option<u32> {
     let h: u32 = it.next()?.parse().ok()?;
     let m: u32 = it.next()?.parse().ok()?;
     let sec: u32 = it.next()?.parse().ok()?;
-    (it.next().is_none() && m < 60 && sec < 60 && h * 3600 + m * 60 + sec <= 86400)
-        .then_some(h * 3600 + m * 60 + sec)
+    if it.next().is_some() || m >= 60 || sec >= 60 {
+        return None;
+    }
+    let total = h.checked_mul(3600)?.checked_add(m * 60 + sec)?;
+    (total <= 86400).then_some(total)
 }
 
 /// Interns strings into indices, in first-seen order.
@@ -1098,5 +1101,21 @@ impl V2 {
                 out.products.push(product(p, row, vec![t], None));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeframe_times_are_bounded_and_never_overflow() {
+        assert_eq!(parse_hms("07:30:00"), Some(27000));
+        assert_eq!(parse_hms("24:00:00"), Some(86400));
+        assert_eq!(parse_hms("24:00:01"), None);
+        assert_eq!(parse_hms("7:60:00"), None);
+        assert_eq!(parse_hms("4294967295:00:00"), None);
+        assert_eq!(parse_hms("00:4294967295:00"), None);
+        assert_eq!(parse_hms("07:30"), None);
     }
 }

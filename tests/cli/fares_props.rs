@@ -611,3 +611,106 @@ proptest! {
         prop_assert_eq!(library(&t, &c.legs), v2_reference(&c), "{:#?}", c);
     }
 }
+
+/// A field value from a small alphabet of plausible and hostile values.
+fn token() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "",
+        "0",
+        "1",
+        "2",
+        "-1",
+        "3",
+        "99999999999999999999",
+        "2.50",
+        "-2.50",
+        "0.001",
+        "USD",
+        "JPY",
+        "XYZ",
+        "A",
+        "B",
+        "G0",
+        "G1",
+        "N0",
+        "P0",
+        "P1",
+        "R0",
+        "R9",
+        "S0",
+        "S1",
+        "Z0",
+        "Z9",
+        "WD",
+        "07:00:00",
+        "24:00:00",
+        "99:99:99",
+        "4294967295:00:00",
+        "\"x,y\"",
+        "é",
+    ])
+    .prop_map(|s| s.to_string())
+}
+
+/// A fare file: a header from the real columns (some dropped) and random rows.
+fn fare_file(columns: &'static [&'static str]) -> impl Strategy<Value = String> {
+    (
+        prop::sample::subsequence(columns.to_vec(), 1..=columns.len()),
+        prop::collection::vec(prop::collection::vec(token(), 8), 0..5),
+    )
+        .prop_map(|(cols, rows)| {
+            let mut s = cols.join(",");
+            s.push('\n');
+            for r in rows {
+                s.push_str(&r[..cols.len()].join(","));
+                s.push('\n');
+            }
+            s
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Hostile fare files never panic the compiler or the pricer; problems are warnings.
+    #[test]
+    fn hostile_fare_files_never_panic(
+        attrs in fare_file(&["fare_id", "price", "currency_type", "payment_method", "transfers", "agency_id", "transfer_duration"]),
+        rules in fare_file(&["fare_id", "route_id", "origin_id", "destination_id", "contains_id"]),
+        products in fare_file(&["fare_product_id", "fare_product_name", "rider_category_id", "fare_media_id", "amount", "currency"]),
+        leg_rules in fare_file(&["leg_group_id", "network_id", "from_area_id", "to_area_id", "from_timeframe_group_id", "to_timeframe_group_id", "fare_product_id", "rule_priority"]),
+        transfers in fare_file(&["from_leg_group_id", "to_leg_group_id", "fare_product_id", "transfer_count", "duration_limit", "duration_limit_type", "fare_transfer_type"]),
+        timeframes in fare_file(&["timeframe_group_id", "start_time", "end_time", "service_id"]),
+        stop_areas in fare_file(&["area_id", "stop_id"]),
+        legs in legs_strategy(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        write_base(dir.path(), &[Some(0), None, Some(1), None, None, None], &[0, 1, 0, 1], &[Some(0), None, Some(1), None]);
+        for (name, body) in [
+            ("fare_attributes.txt", attrs),
+            ("fare_rules.txt", rules),
+            ("fare_products.txt", products),
+            ("fare_leg_rules.txt", leg_rules),
+            ("fare_transfer_rules.txt", transfers),
+            ("timeframes.txt", timeframes),
+            ("stop_areas.txt", stop_areas),
+        ] {
+            std::fs::write(dir.path().join(name), body).unwrap();
+        }
+        if let Ok(raw) = gethere::feed::load::read_raw(dir.path()) {
+            let v2 = gethere::fares::load::read_v2(dir.path());
+            let ids = gethere::fares::Ids::from_raw(&raw);
+            let mut warn = Vec::new();
+            let f = gethere::fares::compile(&raw, &v2, &ids, "America/Los_Angeles", &mut warn);
+            let t = Tables { fares: f, ids, warnings: warn };
+            if let Some(p) = t.fares.price(&lib_legs(&t, &legs), &Rider::Default) {
+                prop_assert!(p.unknown.len() <= legs.len());
+                prop_assert!(p.products.iter().all(|x| x.amount.minor >= 0));
+            }
+        }
+    }
+}
