@@ -761,3 +761,59 @@ fn godurham_plan_says_free() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["itineraries"][0]["fare"]["total"], "0.00");
 }
+
+/// announce on a Fares v2 fixture: the Fares section names the ticket of the suggested journey
+/// (Adult · Card: the cheaper medium), what to pay with and where to buy; `--rider` changes it.
+#[test]
+fn announce_has_a_fares_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let venues = dir.path().join("venues.toml");
+    std::fs::write(
+        &venues,
+        "[venues.hall]\nname = \"Fixture Hall\"\nlat = 45.5200\nlon = -122.6652\n",
+    )
+    .unwrap();
+    let cmd = |rider: Option<&str>| {
+        let mut c = assert_cmd::Command::cargo_bin("gethere").unwrap();
+        c.env_remove("GETHERE_FEED")
+            .env_remove("GETHERE_VENUES")
+            .env_remove("GETHERE_GEOCODER")
+            .env("GETHERE_CACHE_DIR", crate::common::cache_dir())
+            .arg("--feed")
+            .arg(fixture("fares_v2_riders_media"))
+            .arg("--venues")
+            .arg(&venues)
+            .args([
+                "announce",
+                "--venue",
+                "hall",
+                "--start",
+                "2021-11-02T10:30",
+                "--format",
+                "markdown",
+                "--from",
+                "stop:S1",
+            ]);
+        if let Some(r) = rider {
+            c.args(["--rider", r]);
+        }
+        run(c)
+    };
+    let (code, out, err) = cmd(None);
+    assert_eq!(code, 0, "{err}");
+    let fares = out
+        .split("### Fares")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Fares section:\n{out}"));
+    assert!(
+        fares.contains("- From Stop 1 (latest departure): $2.00 (Adult · Card, valid 2 h 00 min)"),
+        "{fares}"
+    );
+    assert!(fares.contains("- Pay with: Card"), "{fares}");
+    assert!(
+        fares.contains("- Fares and tickets (Fixture Transit): https://fixture.example/fares"),
+        "{fares}"
+    );
+    let (_, out, _) = cmd(Some("youth"));
+    assert!(out.contains("$1.00 (Youth · Card"), "{out}");
+}
