@@ -101,13 +101,13 @@ impl Priced {
         if !self.unknown.is_empty() {
             return None;
         }
-        let cur = self.products.first().map(|p| p.amount.currency)?;
+        let first = self.products.first().map(|p| p.amount)?;
         self.products
             .iter()
-            .all(|p| p.amount.currency == cur)
+            .all(|p| p.amount.currency == first.currency)
             .then(|| Money {
                 minor: self.sum_minor(),
-                currency: cur,
+                ..first
             })
     }
 }

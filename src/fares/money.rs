@@ -11,6 +11,8 @@ pub struct Money {
     pub minor: i64,
     /// The ISO 4217 code, upper case.
     pub currency: [u8; 3],
+    /// The currency's minor units (decimals), looked up once when parsed.
+    pub units: u8,
 }
 
 /// Active ISO 4217 codes (2024 list). Everything not here is "an unknown currency".
@@ -80,6 +82,7 @@ impl Money {
         Ok(Money {
             minor,
             currency: cur,
+            units: units as u8,
         })
     }
 
@@ -90,7 +93,7 @@ impl Money {
 
     /// The amount as a decimal string with the currency's minor units: `2.50`, `300` (JPY).
     pub fn decimal(&self) -> String {
-        decimal(self.minor, minor_units(self.code()).unwrap_or(2))
+        decimal(self.minor, self.units as u32)
     }
 
     /// The amount as riders read it: `$2.50`, `€1.90`, `¥300`, or `2.50 CHF`.

@@ -142,6 +142,12 @@ pub struct V2 {
     pub service_dates: Vec<Vec<NaiveDate>>,
     /// Products named by a transfer rule.
     pub transfer_product: Vec<bool>,
+    /// Medium slots: every medium some product row uses, or one slot for "no medium".
+    pub slots: Vec<Option<u32>>,
+    /// Slot indices grouped by identical prices (every product, every rider): TriMet sells
+    /// the same products at the same prices on Cash, HOP Fastpass, Open Payment and Virtual
+    /// HOP Fastpass, so those four are searched once.
+    pub classes: Vec<Vec<usize>>,
 }
 
 fn naive(d: jiff::civil::Date) -> NaiveDate {
@@ -570,6 +576,8 @@ pub fn compile(raw: &gtfs::RawGtfs, f: &V2Files, ids: &Ids, warn: &mut Vec<Strin
         warn.push("fare_leg_rules.txt: no usable rule; Fares v2 not used".to_string());
         return None;
     }
+    v.slots = v.media_slots();
+    v.classes = v.slot_classes();
     v.leg_groups = groups.names;
     v.networks = networks.names;
     v.areas = areas.names;
@@ -639,6 +647,8 @@ struct Step {
 struct Ctx<'a> {
     legs: &'a [Leg],
     facts: &'a [LegFacts],
+    /// `cands[t]`: the transfer rules for the transfer into leg t (computed once per price).
+    cands: &'a [Vec<usize>],
     i: usize,
     j: usize,
     s: usize,
@@ -646,7 +656,12 @@ struct Ctx<'a> {
     rider: Option<u32>,
 }
 
-type Memo = HashMap<(usize, Option<usize>, i32), Option<(i64, Vec<Step>)>>;
+/// (next leg, previous rule, its consecutive uses).
+type Key = (usize, Option<usize>, i32);
+
+/// Best suffix cost per state, with the step taken and the run after it; a handful of states,
+/// so a vector beats a hash map.
+type Memo = Vec<(Key, Option<(i64, Step, i32)>)>;
 
 /// A priced segment for one medium slot.
 #[derive(Clone, Debug)]
@@ -669,8 +684,36 @@ impl V2 {
         }
     }
 
+    /// Groups slots whose usable rows (rider, amount) are the same for every product.
+    fn slot_classes(&self) -> Vec<Vec<usize>> {
+        let signature = |slot: Option<u32>| -> Vec<Vec<(Option<u32>, i64)>> {
+            self.products
+                .iter()
+                .map(|p| {
+                    let mut rows: Vec<(Option<u32>, i64)> = p
+                        .rows
+                        .iter()
+                        .filter(|r| r.medium.is_none() || r.medium == slot)
+                        .map(|r| (r.rider, r.amount.minor))
+                        .collect();
+                    rows.sort_unstable();
+                    rows
+                })
+                .collect()
+        };
+        let sigs: Vec<_> = self.slots.iter().map(|&s| signature(s)).collect();
+        let mut classes: Vec<Vec<usize>> = Vec::new();
+        for (s, sig) in sigs.iter().enumerate() {
+            match classes.iter_mut().find(|c| sigs[c[0]] == *sig) {
+                Some(c) => c.push(s),
+                None => classes.push(vec![s]),
+            }
+        }
+        classes
+    }
+
     /// Medium slots: every medium some product row uses, or one slot for "no medium".
-    fn slots(&self) -> Vec<Option<u32>> {
+    fn media_slots(&self) -> Vec<Option<u32>> {
         let mut used: Vec<u32> = self
             .products
             .iter()
@@ -837,19 +880,10 @@ impl V2 {
         out
     }
 
-    /// The cheapest way to pay legs `i..=j` as one segment on medium `slot`.
-    #[allow(clippy::too_many_arguments)]
-    fn segment(
-        &self,
-        legs: &[Leg],
-        facts: &[LegFacts],
-        i: usize,
-        j: usize,
-        s: usize,
-        slot: Option<u32>,
-        rider: Option<u32>,
-    ) -> Option<Segment> {
-        if i == j {
+    /// The cheapest way to pay legs `ctx.i..=ctx.j` as one segment on medium `ctx.slot`.
+    fn segment(&self, ctx: &Ctx, memo: &mut Memo) -> Option<Segment> {
+        let (facts, i, s) = (ctx.facts, ctx.i, ctx.s);
+        if i == ctx.j {
             let (cost, p, r) = facts[i].own[s]?;
             return Some(Segment {
                 cost,
@@ -857,17 +891,17 @@ impl V2 {
                 steps: Vec::new(),
             });
         }
-        let mut memo = HashMap::new();
-        let ctx = Ctx {
-            legs,
-            facts,
-            i,
-            j,
-            s,
-            slot,
-            rider,
-        };
-        let (cost, steps) = self.suffix(&ctx, i + 1, None, 0, &mut memo)?;
+        memo.clear();
+        let cost = self.suffix(ctx, (i + 1, None, 0), memo)?;
+        let mut steps = Vec::new();
+        let mut key: Key = (i + 1, None, 0);
+        while key.0 <= ctx.j {
+            let Some((_, Some((_, step, run)))) = memo.iter().find(|(k, _)| *k == key) else {
+                break;
+            };
+            key = (key.0 + 1, Some(step.rule), *run);
+            steps.push(step.clone());
+        }
         let a = if self.transfer_rules[steps[0].rule].kind == 2 {
             None
         } else {
@@ -878,26 +912,20 @@ impl V2 {
 
     /// The cheapest way to pay the transfers into legs `t..=j` of a segment that starts at
     /// leg `ctx.i`, the previous transfer having used rule `prev` for the last `run`
-    /// consecutive transfers. What is left to pay depends only on (t, prev, run) — durations
-    /// run from the segment's first leg, which is fixed — so it is memoised: the search is
-    /// polynomial in legs and rules, not exponential.
-    fn suffix(
-        &self,
-        ctx: &Ctx,
-        t: usize,
-        prev: Option<usize>,
-        run: i32,
-        memo: &mut Memo,
-    ) -> Option<(i64, Vec<Step>)> {
+    /// consecutive transfers (`key = (t, prev, run)`). What is left to pay depends only on
+    /// the key — durations run from the segment's first leg, which is fixed — so it is
+    /// memoised: the search is polynomial in legs and rules, not exponential.
+    fn suffix(&self, ctx: &Ctx, key: Key, memo: &mut Memo) -> Option<i64> {
+        let (t, prev, run) = key;
         if t > ctx.j {
-            return Some((0, Vec::new()));
+            return Some(0);
         }
-        if let Some(x) = memo.get(&(t, prev, run)) {
-            return x.clone();
+        if let Some((_, v)) = memo.iter().find(|(k, _)| *k == key) {
+            return v.as_ref().map(|x| x.0);
         }
         let (legs, facts, i, s) = (ctx.legs, ctx.facts, ctx.i, ctx.s);
-        let mut best: Option<(i64, Vec<Step>)> = None;
-        for ri in self.transfer_candidates(&facts[t - 1].groups, &facts[t].groups) {
+        let mut best: Option<(i64, Step, i32)> = None;
+        for &ri in &ctx.cands[t] {
             let r = &self.transfer_rules[ri];
             let run2 = if prev == Some(ri) { run + 1 } else { 1 };
             if let Some(c) = r.count
@@ -943,48 +971,69 @@ impl V2 {
                     None => continue,
                 }
             }
-            let Some((rest, tail)) = self.suffix(ctx, t + 1, Some(ri), run2, memo) else {
+            let Some(rest) = self.suffix(ctx, (t + 1, Some(ri), run2), memo) else {
                 continue;
             };
-            if best.as_ref().is_none_or(|(c, _)| cost + rest < *c) {
-                let mut steps = Vec::with_capacity(tail.len() + 1);
-                steps.push(Step {
+            if best.as_ref().is_none_or(|(c, _, _)| cost + rest < *c) {
+                let step = Step {
                     rule: ri,
                     b,
                     product_row,
-                });
-                steps.extend(tail);
-                best = Some((cost + rest, steps));
+                };
+                best = Some((cost + rest, step, run2));
             }
         }
-        memo.insert((t, prev, run), best.clone());
-        best
+        let cost = best.as_ref().map(|x| x.0);
+        memo.push((key, best));
+        cost
     }
 
     /// The cheapest covering of `legs` for `rider` (see the module doc).
     pub fn price(&self, legs: &[Leg], rider: &Rider, timezone: &str) -> Priced {
         let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
         let rider = self.rider_index(rider);
-        let slots = self.slots();
+        let slots = &self.slots;
         let facts: Vec<LegFacts> = legs
             .iter()
-            .map(|l| self.facts(l, rider, &slots, tz))
+            .map(|l| self.facts(l, rider, slots, tz))
             .collect();
         let n = legs.len();
-        // seg[i][j-i] = (cost, slot index, media tying) for legs i..=j.
+        let cands: Vec<Vec<usize>> = (0..n)
+            .map(|t| {
+                if t == 0 {
+                    Vec::new()
+                } else {
+                    self.transfer_candidates(&facts[t - 1].groups, &facts[t].groups)
+                }
+            })
+            .collect();
+        let mut memo = Memo::new();
+        // seg[i][j-i] = (cost, class index, classes tying, segment) for legs i..=j. Media
+        // that price every product alike (a class) are searched once.
         type Best = (i64, usize, Vec<usize>, Segment);
         let mut seg: Vec<Vec<Option<Best>>> = vec![Vec::new(); n];
         for (i, row) in seg.iter_mut().enumerate() {
             for j in i..n {
                 let mut b: Option<Best> = None;
-                for (s, &slot) in slots.iter().enumerate() {
-                    let Some(x) = self.segment(legs, &facts, i, j, s, slot, rider) else {
+                for (c, class) in self.classes.iter().enumerate() {
+                    let s = class[0];
+                    let ctx = Ctx {
+                        legs,
+                        facts: &facts,
+                        cands: &cands,
+                        i,
+                        j,
+                        s,
+                        slot: slots[s],
+                        rider,
+                    };
+                    let Some(x) = self.segment(&ctx, &mut memo) else {
                         continue;
                     };
                     match &mut b {
-                        Some(cur) if x.cost == cur.0 => cur.2.push(s),
+                        Some(cur) if x.cost == cur.0 => cur.2.push(c),
                         Some(cur) if x.cost > cur.0 => {}
-                        _ => b = Some((x.cost, s, vec![s], x)),
+                        _ => b = Some((x.cost, c, vec![c], x)),
                     }
                 }
                 row.push(b);
@@ -1020,7 +1069,12 @@ impl V2 {
                 }
                 Choice::Seg(j) => {
                     if let Some((_, _, tie, segment)) = &seg[i][j - i] {
-                        self.itemise(i, j, tie, &slots, segment, rider, &facts, &mut out);
+                        let mut tie: Vec<usize> = tie
+                            .iter()
+                            .flat_map(|&c| self.classes[c].iter().copied())
+                            .collect();
+                        tie.sort_unstable();
+                        self.itemise(i, j, &tie, slots, segment, rider, &facts, &mut out);
                     }
                     i = j + 1;
                 }
