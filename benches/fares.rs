@@ -123,12 +123,22 @@ fn measure(label: &str, tt: &Timetable, when: &str) -> Option<(Timetable, Vec<Qu
     }
     ratios.sort_by(|a, b| a.total_cmp(b));
     let med = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
+    // The pricer alone (legs + cheapest covering), without building the rendered view.
+    let all: Vec<_> = queries.iter().flat_map(|q| plan(tt, q).journeys).collect();
+    let t = Instant::now();
+    for j in &all {
+        let (legs, _) = fares::legs_of(tt, j);
+        std::hint::black_box(tt.fares.price(&legs, &Rider::Default));
+    }
+    let bare = t.elapsed().as_secs_f64();
     println!(
-        "  {label}: plan {:.1} ms total, pricing {:.3} ms total ({journeys} journeys, {priced_legs} products) = {:.2} % of plan; per query median {:.2} %",
+        "  {label}: plan {:.1} ms total, pricing {:.3} ms total ({journeys} journeys, {priced_legs} products) = {:.2} % of plan; per query median {:.2} %; the pricer alone (no rendered view) {:.3} ms = {:.2} %",
         plan_s * 1000.0,
         price_s * 1000.0,
         price_s / plan_s * 100.0,
-        med
+        med,
+        bare * 1000.0,
+        bare / plan_s * 100.0
     );
     Some((tt.clone(), queries))
 }

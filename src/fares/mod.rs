@@ -459,20 +459,6 @@ pub fn view(tt: &Timetable, j: &Journey, rider: &Rider) -> Option<FareView> {
             text: "fare unknown (the feed publishes no fares)".to_string(),
         });
     };
-    let products: Vec<ProductView> = p
-        .products
-        .iter()
-        .map(|x| ProductView {
-            id: x.id.clone(),
-            name: x.name.clone(),
-            amount: x.amount.decimal(),
-            currency: x.amount.code().to_string(),
-            legs: x.legs.iter().map(|&i| at[i]).collect(),
-            rider_category: x.rider_category.clone(),
-            media: x.media.clone(),
-            valid_s: x.valid_s,
-        })
-        .collect();
     let total = p.total();
     let details = |x: &PricedProduct| -> String {
         let mut parts = Vec::new();
@@ -530,13 +516,29 @@ pub fn view(tt: &Timetable, j: &Journey, rider: &Rider) -> Option<FareView> {
             }
         }
     };
+    let currency = total
+        .map(|t| t.code().to_string())
+        .or_else(|| p.products.first().map(|x| x.amount.code().to_string()));
+    let unknown_legs = p.unknown.iter().map(|&i| at[i]).collect();
+    let products: Vec<ProductView> = p
+        .products
+        .into_iter()
+        .map(|x| ProductView {
+            amount: x.amount.decimal(),
+            currency: x.amount.code().to_string(),
+            legs: x.legs.iter().map(|&i| at[i]).collect(),
+            id: x.id,
+            name: x.name,
+            rider_category: x.rider_category,
+            media: x.media,
+            valid_s: x.valid_s,
+        })
+        .collect();
     Some(FareView {
         total: total.map(|t| t.decimal()),
-        currency: total
-            .map(|t| t.code().to_string())
-            .or_else(|| p.products.first().map(|x| x.amount.code().to_string())),
+        currency,
         products,
-        unknown_legs: p.unknown.iter().map(|&i| at[i]).collect(),
+        unknown_legs,
         text,
     })
 }

@@ -836,7 +836,12 @@ impl V2 {
         groups.dedup();
         let own = slots
             .iter()
-            .map(|&slot| {
+            .enumerate()
+            .map(|(s, &slot)| {
+                // Only a class's first slot is searched (see `classes`).
+                if !self.classes.iter().any(|c| c[0] == s) {
+                    return None;
+                }
                 let cands: Vec<(i64, u32, usize)> = rules
                     .iter()
                     .filter_map(|&i| {
