@@ -173,6 +173,13 @@ fn bench(c: &mut Criterion) {
             .take(50)
             .flat_map(|q| plan(tt, q).journeys)
             .collect();
+        g.bench_function(format!("plan 50 queries, {label}"), |b| {
+            b.iter(|| {
+                for q in queries.iter().take(50) {
+                    std::hint::black_box(plan(tt, q));
+                }
+            })
+        });
         g.bench_function(format!("price the journeys of 50 queries, {label}"), |b| {
             b.iter(|| {
                 for j in &journeys {

@@ -779,6 +779,10 @@ impl V2 {
         } else {
             // Field by field: the rules equal to the leg's value, else those left empty.
             for (f, vals) in fields {
+                // A field no rule uses keeps every rule (all are empty there): skip it.
+                if !out.iter().any(|&i| f(&rules[i]).is_some()) {
+                    continue;
+                }
                 let exact: Vec<usize> = out
                     .iter()
                     .copied()
