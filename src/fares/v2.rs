@@ -652,8 +652,19 @@ struct Ctx<'a> {
     i: usize,
     j: usize,
     s: usize,
-    slot: Option<u32>,
-    rider: Option<u32>,
+    rows: &'a Rows,
+}
+
+/// The cheapest row (amount, row index) of each product on each slot for one rider.
+struct Rows {
+    table: Vec<Option<(i64, usize)>>,
+    slots: usize,
+}
+
+impl Rows {
+    fn get(&self, p: u32, s: usize) -> Option<(i64, usize)> {
+        self.table[p as usize * self.slots + s]
+    }
 }
 
 /// (next leg, previous rule, its consecutive uses).
@@ -824,13 +835,7 @@ impl V2 {
         out
     }
 
-    fn facts(
-        &self,
-        leg: &Leg,
-        rider: Option<u32>,
-        slots: &[Option<u32>],
-        tz: chrono_tz::Tz,
-    ) -> LegFacts {
+    fn facts(&self, leg: &Leg, rows: &Rows, tz: chrono_tz::Tz) -> LegFacts {
         let rules = self.matching_rules(leg, tz);
         let mut groups: Vec<u32> = rules
             .iter()
@@ -838,10 +843,8 @@ impl V2 {
             .collect();
         groups.sort_unstable();
         groups.dedup();
-        let own = slots
-            .iter()
-            .enumerate()
-            .map(|(s, &slot)| {
+        let own = (0..rows.slots)
+            .map(|s| {
                 // Only a class's first slot is searched (see `classes`).
                 if !self.classes.iter().any(|c| c[0] == s) {
                     return None;
@@ -850,7 +853,7 @@ impl V2 {
                     .iter()
                     .filter_map(|&i| {
                         let p = self.leg_rules[i].product;
-                        self.row(p, rider, slot).map(|(a, r)| (a, p, r))
+                        rows.get(p, s).map(|(a, r)| (a, p, r))
                     })
                     .collect();
                 let plain: Vec<&(i64, u32, usize)> = cands
@@ -957,7 +960,7 @@ impl V2 {
             }
             let (price, product_row) = match r.product {
                 None => (0, None),
-                Some(p) => match self.row(p, ctx.rider, ctx.slot) {
+                Some(p) => match ctx.rows.get(p, ctx.s) {
                     Some((a, row)) => (a, Some((p, row))),
                     None => continue,
                 },
@@ -1002,10 +1005,20 @@ impl V2 {
         let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
         let rider = self.rider_index(rider);
         let slots = &self.slots;
-        let facts: Vec<LegFacts> = legs
-            .iter()
-            .map(|l| self.facts(l, rider, slots, tz))
-            .collect();
+        // The cheapest row of every product on every searched slot, for this rider: looked
+        // up once per journey, not once per leg, segment and transfer.
+        let mut table = vec![None; self.products.len() * slots.len()];
+        for class in &self.classes {
+            let s = class[0];
+            for p in 0..self.products.len() {
+                table[p * slots.len() + s] = self.row(p as u32, rider, slots[s]);
+            }
+        }
+        let rows = Rows {
+            table,
+            slots: slots.len(),
+        };
+        let facts: Vec<LegFacts> = legs.iter().map(|l| self.facts(l, &rows, tz)).collect();
         let n = legs.len();
         let cands: Vec<Vec<usize>> = (0..n)
             .map(|t| {
@@ -1033,8 +1046,7 @@ impl V2 {
                         i,
                         j,
                         s,
-                        slot: slots[s],
-                        rider,
+                        rows: &rows,
                     };
                     let Some(x) = self.segment(&ctx, &mut memo) else {
                         continue;
