@@ -708,6 +708,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     let (mut tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
     let load_ms = t_load.elapsed().as_secs_f64() * 1000.0;
     let time = time_in_feed(&tt, &req.time)?;
+    let rider = tt.fares.rider(args.rider.as_deref())?;
     let t_streets = std::time::Instant::now();
     let venues = ctx.load_venues()?;
     let streets = open_streets(ctx, &mut tt, venues.as_ref(), &mut out.stderr)?;
@@ -778,6 +779,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     if let Some(s) = &streets {
         view.describe_walks(s, &from, &to, req.walk_speed_mps, req.wheelchair);
     }
+    view.price(&tt, &result.journeys, &rider);
     if result.journeys.is_empty() {
         out.code = 1;
         out.stderr
@@ -1011,6 +1013,7 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
     }
     let mut out = Outcome::default();
     let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let rider = tt.fares.rider(args.rider.as_deref())?;
     let tz = tt.tz();
     let start = crate::time::parse_user_time(&args.start, tz)?;
     let end = match &args.end {
@@ -1039,6 +1042,7 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         max_transfers: 5,
         min_transfer_secs: 60,
         streets,
+        rider,
     };
     let a = announce::build(
         &tt,

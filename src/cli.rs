@@ -210,6 +210,10 @@ pub struct AnnounceArgs {
     /// Stops within this many metres of the venue (or its entrances).
     #[arg(long, value_name = "METRES", default_value_t = 400)]
     pub walk_radius: u32,
+    /// Price the suggested journeys for this Fares v2 rider category (id or name); default:
+    /// the feed's default category.
+    #[arg(long, value_name = "CATEGORY")]
+    pub rider: Option<String>,
 }
 
 const STOPS_EXAMPLES: &str = "Examples (bundled TriMet feed and data/venues.toml):
@@ -282,6 +286,10 @@ pub struct PlanArgs {
     pub window: Option<String>,
     #[command(flatten)]
     pub routing: RoutingArgs,
+    /// Price journeys for this Fares v2 rider category (id or name, e.g. YOUTH); default: the
+    /// feed's default category.
+    #[arg(long, value_name = "CATEGORY")]
+    pub rider: Option<String>,
     /// Print timings and search counters to stderr as one JSON line.
     #[arg(long)]
     pub stats: bool,

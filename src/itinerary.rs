@@ -78,6 +78,9 @@ pub struct Itinerary {
     pub walk_s: i64,
     pub walk_m: u32,
     pub legs: Vec<LegView>,
+    /// What the journey costs (set by [`PlanView::price`]; absent for walking-only journeys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fare: Option<crate::fares::FareView>,
     #[serde(skip)]
     pub(crate) dep_t: Instant,
     #[serde(skip)]
@@ -231,6 +234,7 @@ pub fn view(
                 walk_s: j.walk_secs(),
                 walk_m: j.walk_metres(),
                 legs,
+                fare: None,
                 dep_t: j.departure,
                 arr_t: j.arrival,
             }
@@ -265,6 +269,13 @@ pub fn minutes(secs: i64) -> String {
 }
 
 impl PlanView {
+    /// Prices each itinerary (`journeys` in the order the view was built from) for `rider`.
+    pub fn price(&mut self, tt: &Timetable, journeys: &[Journey], rider: &crate::fares::Rider) {
+        for (it, j) in self.itineraries.iter_mut().zip(journeys) {
+            it.fare = crate::fares::view(tt, j, rider);
+        }
+    }
+
     /// The plan as a meetup attendee reads it.
     pub fn render_text(&self, tt: &Timetable, q: &Query) -> String {
         let tz = tt.tz();
@@ -290,6 +301,9 @@ impl PlanView {
         for (i, it) in self.itineraries.iter().enumerate() {
             let (head, legs) = it.text_lines(tt, qdate);
             s.push_str(&format!("\n{}. {head}\n", i + 1));
+            if let Some(f) = &it.fare {
+                s.push_str(&format!("   {}\n", f.text));
+            }
             for l in legs {
                 s.push_str(&format!("   {l}\n"));
             }

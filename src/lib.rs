@@ -16,6 +16,7 @@ pub mod announce;
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod fares;
 pub mod feed;
 pub mod fsutil;
 pub mod geocode;

@@ -487,6 +487,10 @@ pub fn build(
                                     o.routing.wheelchair,
                                 );
                             }
+                            // Priced for the feed's default rider, as `plan` prices them.
+                            if let Ok(rider) = tt.fares.rider(None) {
+                                view.price(tt, std::slice::from_ref(j), &rider);
+                            }
                             view.itineraries.pop()
                         }
                         _ => None,

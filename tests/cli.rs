@@ -9,6 +9,10 @@ mod bad_feeds;
 mod builder;
 #[path = "cli/common.rs"]
 mod common;
+#[path = "cli/fares.rs"]
+mod fares;
+#[path = "cli/fares_props.rs"]
+mod fares_props;
 #[path = "cli/feed_cmd.rs"]
 mod feed_cmd;
 #[path = "cli/fetch_cmd.rs"]

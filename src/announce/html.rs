@@ -142,6 +142,16 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
         }
     }
 
+    if let Some(f) = &a.fares {
+        h.push_str(&format!(
+            "<h3 style=\"{H3}\">Fares</h3>\n<ul style=\"{UL}\">\n"
+        ));
+        for l in f.lines() {
+            h.push_str(&format!("<li>{}</li>\n", esc(&l)));
+        }
+        h.push_str("</ul>\n");
+    }
+
     if let Some(last) = &a.last_departures {
         let end = a.event.end_text.clone().unwrap_or_default();
         h.push_str(&format!(

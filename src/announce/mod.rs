@@ -36,6 +36,8 @@ pub struct AnnounceRequest {
     pub min_transfer_secs: u32,
     /// The street map walks follow, if any (its links already laid over the timetable).
     pub streets: Option<std::sync::Arc<crate::walk::Streets>>,
+    /// The rider category suggested journeys are priced for.
+    pub rider: crate::fares::Rider,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -173,6 +175,8 @@ pub struct Announcement {
     /// With an end time: the last departures from the nearby stops, per line and direction.
     pub last_departures: Option<Vec<LastDeparture>>,
     pub accessibility: Vec<String>,
+    /// What the suggested journeys cost, what to pay with, where to buy.
+    pub fares: Option<crate::fares::announce::FaresSection>,
     pub attribution: Attribution,
 }
 
@@ -348,6 +352,7 @@ pub fn build(
     let event_day = tt.day_index(local_date(tz, start));
     let last_departures = end.map(|e| last_departures(tt, &near, e, event_day));
     let accessibility = accessibility(tt, &near);
+    let fares = crate::fares::announce::section(tt, &journeys);
     let mut attribution = attribution(tt, first, last);
     if req.streets.is_some() {
         attribution.text.push(' ');
@@ -387,6 +392,7 @@ pub fn build(
         journeys,
         last_departures,
         accessibility,
+        fares,
         attribution,
     })
 }
@@ -488,6 +494,7 @@ fn origin_view(
     if let Some(s) = &req.streets {
         view.describe_walks(s, &from, venue, req.walk_speed_mps, false);
     }
+    view.price(tt, &plan.journeys, &req.rider);
     let mut its = view.itineraries.into_iter();
     let mut options = Vec::new();
     if let Some(latest) = its.next() {

@@ -161,6 +161,15 @@ pub fn render(a: &Announcement, tt: &Timetable, style: Style) -> String {
         }
     }
 
+    if let Some(f) = &a.fares {
+        w.h3("Fares");
+        for l in f.lines() {
+            let l = w.plain(&l);
+            w.item(&l);
+        }
+        w.end_list();
+    }
+
     if let Some(last) = &a.last_departures {
         let end = a.event.end_text.clone().unwrap_or_default();
         w.h3(&format!("Getting home (the event ends at {end})"));

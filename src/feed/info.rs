@@ -30,6 +30,10 @@ pub struct FeedInfo {
     pub days_without_service: Vec<NaiveDate>,
     /// What the user must see: expired, not yet valid, gaps, rows skipped while compiling.
     pub warnings: Vec<String>,
+    /// Which fare model prices journeys: `v2` (wins when a feed has both), `v1` or `none`.
+    pub fares: crate::fares::FareModel,
+    /// The fare tables in words (and that v2 supersedes v1 when both are present).
+    pub fares_detail: String,
 }
 
 /// Builds the report. `today` is the date the user runs gethere on (never read from the clock
@@ -94,6 +98,8 @@ pub fn info(tt: &Timetable, feed: &str, today: NaiveDate) -> FeedInfo {
         service_end: range.map(|r| r.1),
         days_without_service: days_without,
         warnings,
+        fares: tt.fares.model(),
+        fares_detail: tt.fares.describe(),
     }
 }
 
@@ -130,6 +136,7 @@ impl FeedInfo {
             "compiled: {} trips in {} patterns, {} stop times interpolated\n",
             c.trips_expanded, c.patterns, c.interpolated_stop_times
         ));
+        s.push_str(&format!("fares: {}\n", self.fares_detail));
         for w in &self.warnings {
             s.push_str(&format!("warning: {w}\n"));
         }

@@ -14,7 +14,6 @@
 use crate::error::Error;
 use crate::feed::load::{REQUIRED_FILES, describe, read_raw};
 use crate::timetable::FeedCounts;
-use crate::timetable::compile::compile;
 use gtfs_structures as gtfs;
 use serde::Serialize;
 use std::path::Path;
@@ -113,16 +112,9 @@ pub fn check(path: &Path) -> Result<CheckReport, Error> {
         used_errors
             .push("neither calendar.txt nor calendar_dates.txt is present: no trip can run".into());
     }
-    // Files gethere does not use: a problem there is only a warning.
+    // Files gethere does not need to plan: a problem there is only a warning (fare files are
+    // checked, with their rows, by `fares::compile_feed` below).
     for (name, e) in [
-        (
-            "fare_attributes.txt",
-            raw.fare_attributes.as_ref().and_then(|r| r.as_ref().err()),
-        ),
-        (
-            "fare_rules.txt",
-            raw.fare_rules.as_ref().and_then(|r| r.as_ref().err()),
-        ),
         (
             "pathways.txt",
             raw.pathways.as_ref().and_then(|r| r.as_ref().err()),
@@ -209,7 +201,7 @@ pub fn check(path: &Path) -> Result<CheckReport, Error> {
     }
 
     // 2. The compiler's findings.
-    match compile(&raw, &feed, "0".repeat(64)) {
+    match crate::fares::compile_feed(&raw, path, &feed, "0".repeat(64)) {
         Ok(tt) => {
             report.warnings.extend(tt.meta.warnings.iter().cloned());
             report.counts = Some(tt.meta.counts.clone());

@@ -19,7 +19,6 @@
 //! read-only (a shared data folder, a package), and identical feeds share one compiled copy.
 
 use super::Timetable;
-use super::compile::compile;
 use crate::error::{Error, Result};
 use crate::feed::load::{content_hash, read_raw};
 use std::path::{Path, PathBuf};
@@ -27,7 +26,7 @@ use std::time::Instant;
 
 const MAGIC: &[u8; 8] = b"GETHERE\0";
 /// Bump when the layout of [`Timetable`] or its meaning changes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32 + 64;
 
 /// Where the time of a load went, for `--stats` and benchmarks.
@@ -94,7 +93,14 @@ pub fn load_or_compile(feed_path: &Path, cache_dir: &Path) -> Result<(Timetable,
     let t2 = Instant::now();
     let spinner = crate::progress::Spinner::start(format!("compiling {}", feed_path.display()));
     let raw = read_raw(feed_path);
-    let tt = raw.and_then(|raw| compile(&raw, &feed_path.display().to_string(), hash.clone()));
+    let tt = raw.and_then(|raw| {
+        crate::fares::compile_feed(
+            &raw,
+            feed_path,
+            &feed_path.display().to_string(),
+            hash.clone(),
+        )
+    });
     spinner.finish();
     let tt = tt?;
     stats.compile_ms = ms(t2);

@@ -886,6 +886,7 @@ pub fn compile(
         max_time,
         rules: rules_c,
         street_links: None,
+        fares: Default::default(),
     })
 }
 

@@ -293,6 +293,8 @@ pub struct Timetable {
     /// [`crate::walk::apply_links`] (cached separately, keyed by map and feed).
     #[serde(skip)]
     pub street_links: Option<std::sync::Arc<crate::walk::links::Links>>,
+    /// Fare tables (v1 and v2), compiled by [`crate::fares::compile_feed`].
+    pub fares: crate::fares::Fares,
 }
 
 impl Timetable {
