@@ -42,6 +42,10 @@ pub struct Context {
     pub venues: Option<PathBuf>,
     /// `--geocoder`/`GETHERE_GEOCODER`; else the venues file's `[geocoder] url`.
     pub geocoder: Option<String>,
+    /// `--realtime`/`GETHERE_REALTIME` (empty: the venues file's `[realtime]`, else none).
+    pub realtime: Vec<crate::realtime::Source>,
+    pub realtime_max_age_secs: i64,
+    pub lang: Option<String>,
 }
 
 impl Context {
@@ -83,6 +87,22 @@ impl Context {
             format,
             venues: cli.global.venues.clone(),
             geocoder: cli.global.geocoder.clone().filter(|u| !u.trim().is_empty()),
+            realtime: cli
+                .global
+                .realtime
+                .iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| crate::realtime::Source::parse(s))
+                .collect(),
+            realtime_max_age_secs: crate::time::parse_duration(&cli.global.realtime_max_age)
+                .map_err(|_| {
+                    Error::bad_input(
+                        "--realtime-max-age",
+                        &cli.global.realtime_max_age,
+                        "expected a duration such as 10m or 2h",
+                    )
+                })? as i64,
+            lang: cli.global.lang.clone().filter(|l| !l.trim().is_empty()),
         })
     }
 }
@@ -242,6 +262,52 @@ pub fn open_feed(ctx: &Context, notes: &mut String) -> Result<(Timetable, LoadSt
     Ok((tt, stats))
 }
 
+/// Applies the run's realtime sources to `tt` (see `realtime::load_and_apply`); `None` when
+/// there are none. Failures are warnings in `notes`.
+fn live(
+    ctx: &Context,
+    tt: &mut Timetable,
+    sources: &[crate::realtime::Source],
+    notes: &mut String,
+) -> Option<crate::realtime::RunReport> {
+    let feed = match &ctx.feed {
+        FeedSource::Path(p) => Some(p.clone()),
+        FeedSource::Url(_) => local_feed_path(ctx, &mut String::new()).ok(),
+    };
+    let opt = crate::realtime::ReadOptions {
+        max_age_secs: ctx.realtime_max_age_secs,
+        now: ctx.now,
+        ..Default::default()
+    };
+    crate::realtime::load_and_apply(
+        tt,
+        sources,
+        feed.as_deref(),
+        &opt,
+        ctx.lang.as_deref(),
+        notes,
+    )
+}
+
+/// The run's realtime sources: --realtime/GETHERE_REALTIME, else the venues file's.
+fn realtime_sources(ctx: &Context) -> Vec<crate::realtime::Source> {
+    if ctx.realtime.is_empty() {
+        ctx.load_venues()
+            .ok()
+            .flatten()
+            .and_then(|v| v.realtime)
+            .map(|r| {
+                r.sources
+                    .iter()
+                    .map(|s| crate::realtime::Source::parse(s))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        ctx.realtime.clone()
+    }
+}
+
 /// The feed as a local path: a path as given, a URL downloaded (or revalidated) into the
 /// cache. A failed refresh with a previous copy is a note, not an error.
 fn local_feed_path(ctx: &Context, notes: &mut String) -> Result<PathBuf> {
@@ -398,8 +464,14 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     let req = PlanRequest::from_args(args)?;
     let mut out = Outcome::default();
     let t_load = std::time::Instant::now();
-    let (tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
+    let (mut tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
     let load_ms = t_load.elapsed().as_secs_f64() * 1000.0;
+    let t_rt = std::time::Instant::now();
+    let rt_sources = realtime_sources(ctx);
+    // The schedule-only timetable, kept to name the options realtime took away.
+    let schedule = (!rt_sources.is_empty()).then(|| tt.clone());
+    let rt_report = live(ctx, &mut tt, &rt_sources, &mut out.stderr);
+    let realtime_ms = t_rt.elapsed().as_secs_f64() * 1000.0;
     let time = time_in_feed(&tt, &req.time)?;
     let index = StopIndex::new(&tt);
     let mut places = resolve_places(
@@ -447,9 +519,23 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
             "patterns_scanned": result.counters.patterns_scanned,
             "stops_relaxed": result.counters.stops_relaxed,
         });
+        let mut stats = stats;
+        if let Some(r) = &rt_report {
+            stats["realtime_ms"] = serde_json::json!(round3(realtime_ms));
+            stats["realtime"] = serde_json::json!(r);
+        }
         out.stderr.push_str(&format!("{stats}\n"));
     }
-    let view = crate::itinerary::view(&tt, &q, &from, &to, &result.journeys);
+    let mut view = crate::itinerary::view(&tt, &q, &from, &to, &result.journeys);
+    if let Some(sched) = &schedule
+        && tt
+            .realtime
+            .as_ref()
+            .is_some_and(|o| !o.cancelled.is_empty() || !o.trips.is_empty())
+    {
+        let planned = router::plan(sched, &q);
+        view.cancelled = crate::realtime::view::cancelled(sched, &tt, &planned.journeys);
+    }
     if result.journeys.is_empty() {
         out.code = 1;
         out.stderr

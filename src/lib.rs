@@ -24,6 +24,7 @@ pub mod itinerary;
 pub mod nearby;
 pub mod place;
 pub mod progress;
+pub mod realtime;
 pub mod router;
 pub mod service;
 pub mod stops;

@@ -56,12 +56,23 @@ pub struct GeocoderSection {
     pub url: String,
 }
 
+/// `[realtime] sources = ["https://…/trip-updates.pb", "alerts.pb"]`: GTFS-Realtime sources
+/// used when neither --realtime nor GETHERE_REALTIME is given.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RealtimeSection {
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
 /// A parsed and checked venues file.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Venues {
     #[serde(default)]
     pub geocoder: Option<GeocoderSection>,
+    #[serde(default)]
+    pub realtime: Option<RealtimeSection>,
     #[serde(default)]
     pub venues: BTreeMap<String, Venue>,
     /// Where it was read from, for messages.

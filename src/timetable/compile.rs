@@ -836,6 +836,7 @@ pub fn compile(
         .collect();
     let (walk_start, walk) = walk_links(&stops, &served);
 
+    let stop_seqs = crate::realtime::seq::stop_sequences(&trips, &patterns, &order);
     let feed_info = optional(&raw.feed_info, feed)?.first();
     let counts = FeedCounts {
         agencies: raw_agencies.len(),
@@ -888,6 +889,8 @@ pub fn compile(
         walk,
         max_time,
         rules: rules_c,
+        stop_seqs,
+        realtime: None,
     })
 }
 

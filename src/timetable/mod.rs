@@ -289,6 +289,12 @@ pub struct Timetable {
 
     /// Route- and trip-specific transfer rules, their label slots, and in-seat continuations.
     pub rules: rules::Rules,
+
+    /// GTFS stop_sequence values per trip (for realtime updates keyed by sequence).
+    pub stop_seqs: crate::realtime::StopSeqs,
+    /// Realtime applied to this query's copy (never cached: it is per query).
+    #[serde(skip)]
+    pub realtime: Option<Box<crate::realtime::Overlay>>,
 }
 
 impl Timetable {

@@ -1,0 +1,400 @@
+//! Live service: GTFS-Realtime `FeedMessage`s (trip updates, service alerts; vehicle positions
+//! are only counted) read from files or URLs, checked for freshness, and applied to the compiled
+//! timetable *of this query*.
+//!
+//! **Sources.** `--realtime URL|FILE` (repeatable), else `GETHERE_REALTIME` (several sources
+//! separated by whitespace or commas), else the venues file's `[realtime] sources`; `auto`
+//! stands for the URLs of the static feed's `linked_datasets.txt`. Realtime is never cached: a
+//! URL is fetched on every run (short timeouts); a file is a snapshot for reproducible runs.
+//!
+//! **Failure never breaks an answer.** A source that cannot be fetched or decoded, a message
+//! older than `--realtime-max-age` (relative to `--now`) or a differential message is skipped
+//! with one warning line; the answer then comes from the schedule.
+//!
+//! **How trip updates reach the router** ([`apply`]). The router keeps reading one timetable
+//! through its one stop-time accessor; realtime changes that timetable in memory, after it was
+//! loaded from the cache and never written back. Each updated trip instance (trip, service day)
+//! is taken off that day (its trip gets a copy of its service without the day), and its
+//! realtime times become a new trip that runs on that day only, in *overlay patterns*: the
+//! realtime trips of one original pattern and day, sorted and split exactly as the compiler
+//! splits patterns, so that none overtakes another. A delayed trip that overtakes its
+//! successor therefore ends up in a pattern of its own and FIFO holds in every pattern, which
+//! is what keeps "earliest trip at this stop" exact. Cancelled instances are only taken off
+//! their day; added trips become overlay trips of a pattern built from their stop updates.
+
+pub mod alerts;
+pub mod apply;
+pub mod proto;
+pub mod seq;
+pub mod view;
+
+use crate::time::Instant;
+use prost::Message;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use alerts::AlertView;
+pub use apply::{ApplyStats, Overlay, RtTrip};
+pub use seq::StopSeqs;
+
+/// Where a realtime message comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    File(PathBuf),
+    Url(String),
+    /// The URLs of the static feed's `linked_datasets.txt`.
+    Auto,
+}
+
+impl Source {
+    /// `http(s)://…` is a URL, `auto` the linked datasets, anything else a file path.
+    pub fn parse(s: &str) -> Source {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("auto") {
+            Source::Auto
+        } else if s.starts_with("http://") || s.starts_with("https://") {
+            Source::Url(s.to_string())
+        } else {
+            Source::File(PathBuf::from(s))
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Url(u) => u.clone(),
+            Source::Auto => "auto".into(),
+        }
+    }
+}
+
+/// Splits `GETHERE_REALTIME`: sources separated by whitespace or commas.
+pub fn split_env(v: &str) -> Vec<Source> {
+    v.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .map(Source::parse)
+        .collect()
+}
+
+/// One decoded message and what it held.
+#[derive(Clone, Debug)]
+pub struct Decoded {
+    pub source: String,
+    pub msg: proto::FeedMessage,
+}
+
+/// A realtime source as `feed info` and `--stats` report it.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct SourceReport {
+    pub source: String,
+    /// The header timestamp, ISO 8601 UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_time: Option<String>,
+    pub trip_updates: usize,
+    pub vehicle_positions: usize,
+    pub alerts: usize,
+    /// Why it was not used, if it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+}
+
+/// The realtime input of one run: decoded messages, one report per source, warnings.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    pub messages: Vec<Decoded>,
+    pub reports: Vec<SourceReport>,
+    pub warnings: Vec<String>,
+}
+
+/// Options for reading sources.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// Messages older than this (by header timestamp, relative to `now`) are ignored.
+    pub max_age_secs: i64,
+    pub now: Instant,
+    pub timeout: Duration,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_age_secs: 600,
+            now: 0,
+            timeout: Duration::from_secs(4),
+        }
+    }
+}
+
+/// A message bigger than this is refused (a realtime feed of a large city is a few MB).
+pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+/// Reads every source (`auto` already expanded by the caller). Never fails: problems are
+/// warnings and the source is skipped.
+pub fn read_sources(sources: &[Source], opt: &ReadOptions) -> Loaded {
+    let mut out = Loaded::default();
+    let mut http: Option<(reqwest::Client, tokio::runtime::Runtime)> = None;
+    for s in sources {
+        let label = s.label();
+        let bytes = match s {
+            Source::Auto => continue,
+            Source::File(p) => std::fs::read(p).map_err(|e| e.to_string()),
+            Source::Url(u) => {
+                if http.is_none() {
+                    match crate::http::client(opt.timeout, opt.timeout) {
+                        Ok(c) => http = Some(c),
+                        Err(e) => {
+                            skip(&mut out, label, None, e);
+                            continue;
+                        }
+                    }
+                }
+                let (client, rt) = http.as_ref().expect("client built above");
+                fetch(client, rt, u)
+            }
+        };
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(e) => {
+                skip(&mut out, label, None, e);
+                continue;
+            }
+        };
+        match decode(&bytes) {
+            Err(e) => skip(&mut out, label, None, e),
+            Ok(msg) => {
+                let ts = msg.header.as_ref().and_then(|h| h.timestamp);
+                let header_time = ts.and_then(|t| iso_utc(t as i64));
+                let inc = msg
+                    .header
+                    .as_ref()
+                    .and_then(|h| h.incrementality)
+                    .unwrap_or(proto::FULL_DATASET);
+                let mut rep = SourceReport {
+                    source: label.clone(),
+                    header_time: header_time.clone(),
+                    trip_updates: msg.entity.iter().filter(|e| e.trip_update.is_some()).count(),
+                    vehicle_positions: msg.entity.iter().filter(|e| e.vehicle.is_some()).count(),
+                    alerts: msg.entity.iter().filter(|e| e.alert.is_some()).count(),
+                    skipped: None,
+                };
+                let why = if inc != proto::FULL_DATASET {
+                    Some("it is a DIFFERENTIAL message; only FULL_DATASET is supported".to_string())
+                } else {
+                    match ts {
+                        None => Some("its header has no timestamp".to_string()),
+                        Some(t) if opt.now - (t as i64) > opt.max_age_secs => Some(format!(
+                            "it is stale: header time {} is more than {} before now ({})",
+                            header_time.unwrap_or_default(),
+                            crate::itinerary::minutes(opt.max_age_secs),
+                            iso_utc(opt.now).unwrap_or_default()
+                        )),
+                        Some(_) => None,
+                    }
+                };
+                if let Some(why) = why {
+                    out.warnings.push(format!(
+                        "warning: realtime {label} not used: {why}; answering from the schedule"
+                    ));
+                    rep.skipped = Some(why);
+                    out.reports.push(rep);
+                    continue;
+                }
+                out.reports.push(rep);
+                out.messages.push(Decoded { source: label, msg });
+            }
+        }
+    }
+    out
+}
+
+fn skip(out: &mut Loaded, label: String, header_time: Option<String>, why: String) {
+    out.warnings.push(format!(
+        "warning: realtime {label} not used: {why}; answering from the schedule"
+    ));
+    out.reports.push(SourceReport {
+        source: label,
+        header_time,
+        skipped: Some(why),
+        ..Default::default()
+    });
+}
+
+/// Decodes a binary `FeedMessage`; a message without a header is not GTFS-Realtime.
+pub fn decode(bytes: &[u8]) -> Result<proto::FeedMessage, String> {
+    if bytes.len() > MAX_MESSAGE_BYTES {
+        return Err(format!(
+            "it is larger than {} MB",
+            MAX_MESSAGE_BYTES >> 20
+        ));
+    }
+    let msg = proto::FeedMessage::decode(bytes)
+        .map_err(|e| format!("it is not a GTFS-Realtime protobuf message ({e})"))?;
+    match &msg.header {
+        Some(h) if h.gtfs_realtime_version.is_some() => Ok(msg),
+        _ => Err("it is not a GTFS-Realtime message (no header)".into()),
+    }
+}
+
+fn fetch(
+    client: &reqwest::Client,
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+) -> Result<Vec<u8>, String> {
+    rt.block_on(async {
+        let resp = client
+            .get(url)
+            .header("Accept", "application/x-protobuf, application/octet-stream")
+            .header("Cache-Control", "no-cache")
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    "the server did not answer in time".to_string()
+                } else {
+                    crate::http::root_cause(&e)
+                }
+            })?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(format!("HTTP {status}"));
+        }
+        if resp
+            .content_length()
+            .is_some_and(|n| n as usize > MAX_MESSAGE_BYTES)
+        {
+            return Err(format!("it is larger than {} MB", MAX_MESSAGE_BYTES >> 20));
+        }
+        let b = resp.bytes().await.map_err(|e| {
+            if e.is_timeout() {
+                "the server did not answer in time".to_string()
+            } else {
+                format!("the download broke off ({})", crate::http::root_cause(&e))
+            }
+        })?;
+        Ok(b.to_vec())
+    })
+}
+
+/// An instant as `2023-11-08T01:05:34Z`.
+pub fn iso_utc(t: Instant) -> Option<String> {
+    chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// URLs of GTFS-Realtime datasets listed in a feed's `linked_datasets.txt` (a zip or a
+/// directory), as (url, what it holds). Missing or unreadable: none.
+pub fn linked_datasets(feed: &std::path::Path) -> Vec<(String, String)> {
+    let text = if feed.is_dir() {
+        std::fs::read(feed.join("linked_datasets.txt")).ok()
+    } else {
+        std::fs::File::open(feed).ok().and_then(|f| {
+            let mut z = zip::ZipArchive::new(f).ok()?;
+            let name = (0..z.len()).find_map(|i| {
+                let n = z.name_for_index(i)?.to_string();
+                (n == "linked_datasets.txt" || n.ends_with("/linked_datasets.txt")).then_some(n)
+            })?;
+            let e = z.by_name(&name).ok()?;
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::Read::take(e, 1 << 20), &mut v).ok()?;
+            Some(v)
+        })
+    };
+    let Some(text) = text else { return Vec::new() };
+    let mut rd = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_slice());
+    let Ok(h) = rd.headers().cloned() else {
+        return Vec::new();
+    };
+    let col = |n: &str| h.iter().position(|x| x.trim_start_matches('\u{feff}') == n);
+    let (Some(url), tu, vp, sa) = (
+        col("url"),
+        col("trip_updates"),
+        col("vehicle_positions"),
+        col("service_alerts"),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in rd.records().flatten() {
+        let Some(u) = r.get(url).map(str::trim).filter(|u| !u.is_empty()) else {
+            continue;
+        };
+        let flag = |c: Option<usize>| c.and_then(|c| r.get(c)).is_some_and(|v| v.trim() == "1");
+        let mut kinds = Vec::new();
+        if flag(tu) {
+            kinds.push("trip updates");
+        }
+        if flag(vp) {
+            kinds.push("vehicle positions");
+        }
+        if flag(sa) {
+            kinds.push("service alerts");
+        }
+        out.push((u.to_string(), kinds.join(", ")));
+    }
+    out
+}
+
+/// Everything one run needs to know about realtime: per-source reports, the counts of what
+/// was applied, and the warnings already printed.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct RunReport {
+    pub sources: Vec<SourceReport>,
+    pub applied: ApplyStats,
+    pub alerts: usize,
+}
+
+/// Reads the sources and applies them to this query's timetable: trip updates become the
+/// overlay, alerts are kept in it for the renderers. `feed` is the static feed's local path
+/// (for `auto`). Warnings go to `notes`; nothing here fails.
+pub fn load_and_apply(
+    tt: &mut crate::timetable::Timetable,
+    sources: &[Source],
+    feed: Option<&std::path::Path>,
+    opt: &ReadOptions,
+    lang: Option<&str>,
+    notes: &mut String,
+) -> Option<RunReport> {
+    if sources.is_empty() {
+        return None;
+    }
+    let mut expanded = Vec::new();
+    for s in sources {
+        if *s == Source::Auto {
+            let linked = feed.map(linked_datasets).unwrap_or_default();
+            if linked.is_empty() {
+                notes.push_str(
+                    "warning: --realtime auto: the feed has no linked_datasets.txt URLs; answering from the schedule\n",
+                );
+            }
+            expanded.extend(linked.into_iter().map(|(u, _)| Source::parse(&u)));
+        } else if !expanded.contains(s) {
+            expanded.push(s.clone());
+        }
+    }
+    let loaded = read_sources(&expanded, opt);
+    for w in &loaded.warnings {
+        notes.push_str(w);
+        notes.push('\n');
+    }
+    let alerts = alerts::collect(tt, &loaded.messages, lang);
+    apply::apply(tt, &loaded.messages);
+    let mut report = RunReport {
+        sources: loaded.reports,
+        alerts: alerts.len(),
+        ..Default::default()
+    };
+    if let Some(o) = tt.realtime.as_mut() {
+        o.alerts = alerts;
+        report.applied = o.stats.clone();
+        let s = &o.stats;
+        let unresolved = s.unknown_trips + s.not_running + s.unknown_stops;
+        if unresolved > 0 {
+            notes.push_str(&format!(
+                "warning: realtime: {} of {} trip updates name trips the static feed does not schedule (unknown trip_id, or no stop times), {} name trips not running that day, {} stop updates name stops not on their trip; those were ignored\n",
+                s.unknown_trips, s.trip_updates, s.not_running, s.unknown_stops
+            ));
+        }
+    }
+    Some(report)
+}

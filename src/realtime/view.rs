@@ -1,0 +1,169 @@
+//! Realtime facts of a journey leg, for the itinerary view (JSON and text): scheduled times,
+//! delay, the alerts that inform the ride, and the scheduled options that were cancelled.
+
+use super::AlertView;
+use crate::router::{Journey, Leg};
+use crate::time::{Instant, format_iso};
+use crate::timetable::{StopIdx, Timetable, TripIdx};
+use serde::Serialize;
+
+/// Realtime fields of a leg; all absent when the run has no realtime input.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LegLive {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_departure: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_arrival: Option<String>,
+    /// Arrival delay at the alighting stop (seconds; negative = early).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_s: Option<i64>,
+    /// Whether the times come from a trip update (`false`: the schedule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realtime: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AlertView>,
+    #[serde(skip)]
+    pub sched_dep_t: Option<Instant>,
+    #[serde(skip)]
+    pub sched_arr_t: Option<Instant>,
+}
+
+/// The realtime facts of a transit leg (trip `t` on `day`, positions `board..=alight`).
+#[allow(clippy::too_many_arguments)]
+pub fn leg(
+    tt: &Timetable,
+    t: TripIdx,
+    day: u32,
+    from: StopIdx,
+    to: StopIdx,
+    board: u32,
+    alight: u32,
+    dep: Instant,
+    arr: Instant,
+) -> LegLive {
+    let Some(o) = tt.realtime.as_deref() else {
+        return LegLive::default();
+    };
+    let tz = tt.tz();
+    let alerts: Vec<AlertView> = o
+        .alerts
+        .iter()
+        .filter(|a| a.active_during(dep, arr) && a.about_ride(tt, t, &[from, to]))
+        .cloned()
+        .collect();
+    match o.trip(t) {
+        Some(rt) => {
+            let base = tt.day_start[day as usize];
+            let sd = base + rt.sched_dep[board as usize] as i64;
+            let sa = base + rt.sched_arr[alight as usize] as i64;
+            let added = rt.original.is_none();
+            LegLive {
+                scheduled_departure: (!added).then(|| format_iso(tz, sd)),
+                scheduled_arrival: (!added).then(|| format_iso(tz, sa)),
+                delay_s: (!added).then_some(arr - sa),
+                realtime: Some(true),
+                alerts,
+                sched_dep_t: (!added).then_some(sd),
+                sched_arr_t: (!added).then_some(sa),
+            }
+        }
+        None => LegLive {
+            scheduled_departure: Some(format_iso(tz, dep)),
+            scheduled_arrival: Some(format_iso(tz, arr)),
+            delay_s: None,
+            realtime: Some(false),
+            alerts,
+            sched_dep_t: None,
+            sched_arr_t: None,
+        },
+    }
+}
+
+/// " (scheduled 17:15, +8 min)" for a realtime time that differs from the schedule, " (on
+/// time)" for a realtime time that does not, "" otherwise.
+pub fn note(tz: chrono_tz::Tz, live: &LegLive, actual: Instant, sched: Option<Instant>) -> String {
+    if live.realtime != Some(true) {
+        return String::new();
+    }
+    let Some(s) = sched else {
+        return " (added trip)".into();
+    };
+    let d = actual - s;
+    if d.abs() < 60 {
+        return " (on time)".into();
+    }
+    let mins = (d.abs() + 30) / 60;
+    let sign = if d > 0 { '+' } else { '-' };
+    format!(
+        " (scheduled {}, {sign}{mins} min)",
+        crate::time::format_hm(tz, s)
+    )
+}
+
+/// A scheduled option that realtime took away.
+#[derive(Clone, Debug, Serialize)]
+pub struct CancelledView {
+    pub departure: String,
+    pub arrival: String,
+    pub trip_id: String,
+    pub route: String,
+    pub from: String,
+    /// `cancelled` (the trip does not run) or `skipped` (a stop of the ride is skipped).
+    pub reason: &'static str,
+    #[serde(skip)]
+    pub dep_t: Instant,
+    /// When the journey would have left (its first leg, walking included).
+    #[serde(skip)]
+    pub leave_t: Instant,
+}
+
+/// The journeys of the schedule-only answer that realtime removed: a ride on a cancelled trip
+/// instance, or boarding/alighting at a stop the realtime trip skips.
+pub fn cancelled(sched: &Timetable, live: &Timetable, journeys: &[Journey]) -> Vec<CancelledView> {
+    let Some(o) = live.realtime.as_deref() else {
+        return Vec::new();
+    };
+    let tz = sched.tz();
+    let mut out = Vec::new();
+    for j in journeys {
+        for l in &j.legs {
+            let Leg::Transit {
+                trip,
+                day,
+                from,
+                board_pos,
+                alight_pos,
+                departure,
+                ..
+            } = *l
+            else {
+                continue;
+            };
+            let skipped = o.trips.values().any(|rt| {
+                rt.original == Some(trip)
+                    && rt.day == day
+                    && (rt.skipped[board_pos as usize] || rt.skipped[alight_pos as usize])
+            });
+            let reason = if o.is_cancelled(trip, day) {
+                "cancelled"
+            } else if skipped {
+                "skipped"
+            } else {
+                continue;
+            };
+            let t = sched.trip(trip);
+            out.push(CancelledView {
+                departure: format_iso(tz, j.departure),
+                arrival: format_iso(tz, j.arrival),
+                trip_id: t.id.clone(),
+                route: sched.routes[t.route.ix()].display_name(),
+                from: sched.stops[from.ix()].name.clone(),
+                reason,
+                dep_t: departure,
+                leave_t: j.departure,
+            });
+            break;
+        }
+    }
+    out
+}
