@@ -45,6 +45,7 @@ pub struct Context {
     /// `--realtime`/`GETHERE_REALTIME` (empty: the venues file's `[realtime]`, else none).
     pub realtime: Vec<crate::realtime::Source>,
     pub realtime_max_age_secs: i64,
+    pub realtime_timeout: std::time::Duration,
     pub lang: Option<String>,
 }
 
@@ -102,6 +103,7 @@ impl Context {
                         "expected a duration such as 10m or 2h",
                     )
                 })? as i64,
+            realtime_timeout: std::time::Duration::from_secs(cli.global.realtime_timeout.max(1)),
             lang: cli.global.lang.clone().filter(|l| !l.trim().is_empty()),
         })
     }
@@ -277,7 +279,7 @@ fn live(
     let opt = crate::realtime::ReadOptions {
         max_age_secs: ctx.realtime_max_age_secs,
         now: ctx.now,
-        ..Default::default()
+        timeout: ctx.realtime_timeout,
     };
     crate::realtime::load_and_apply(
         tt,

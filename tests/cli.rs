@@ -23,6 +23,8 @@ mod geocode_cmd;
 mod oracle;
 #[path = "cli/plan_cmd.rs"]
 mod plan_cmd;
+#[path = "cli/realtime_cmd.rs"]
+mod realtime_cmd;
 #[path = "cli/router_props.rs"]
 mod router_props;
 #[path = "cli/router_rules.rs"]

@@ -111,7 +111,12 @@ pub fn safe_url(s: &str) -> Option<String> {
 pub fn pick(ts: &Option<proto::TranslatedString>, lang: Option<&str>) -> Option<String> {
     let list = &ts.as_ref()?.translation;
     let text = |t: &proto::Translation| t.text.clone().filter(|x| !x.trim().is_empty());
-    let base = |l: &str| l.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+    let base = |l: &str| {
+        l.split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
     if let Some(want) = lang {
         if let Some(t) = list.iter().find(|t| {
             t.language
@@ -145,11 +150,7 @@ pub fn collect(tt: &Timetable, messages: &[super::Decoded], lang: Option<&str>) 
             let header = pick(&a.header_text, lang)
                 .or_else(|| pick(&a.description_text, lang))
                 .unwrap_or_else(|| "Service alert".into());
-            let selectors = a
-                .informed_entity
-                .iter()
-                .map(|s| resolve(tt, s))
-                .collect();
+            let selectors = a.informed_entity.iter().map(|s| resolve(tt, s)).collect();
             let active = a
                 .active_period
                 .iter()
@@ -196,9 +197,7 @@ fn resolve(tt: &Timetable, s: &proto::EntitySelector) -> Selector {
         {
             Some(i) => sel.agency = Some(i as u32),
             // A single-agency feed may leave agency_id out.
-            None if tt.agencies.len() == 1 && tt.agencies[0].id.is_none() => {
-                sel.agency = Some(0)
-            }
+            None if tt.agencies.len() == 1 && tt.agencies[0].id.is_none() => sel.agency = Some(0),
             None => sel.unknown = true,
         }
     }
@@ -231,9 +230,10 @@ impl AlertView {
     /// Active at some time in `[from, to]`?
     pub fn active_during(&self, from: Instant, to: Instant) -> bool {
         self.active.is_empty()
-            || self.active.iter().any(|p| {
-                p.start_t.is_none_or(|s| s <= to) && p.end_t.is_none_or(|e| e >= from)
-            })
+            || self
+                .active
+                .iter()
+                .any(|p| p.start_t.is_none_or(|s| s <= to) && p.end_t.is_none_or(|e| e >= from))
     }
 
     /// Does it inform a ride on trip `t` between the stops `stops` (boarding and alighting)?
@@ -247,7 +247,8 @@ impl AlertView {
                 && s.route_type.is_none_or(|x| x == route.route_type)
                 && s.direction.is_none_or(|d| trip.direction == Some(d))
                 && s.trip_id.as_deref().is_none_or(|id| id == trip.id)
-                && s.stop.is_none_or(|x| stops.iter().any(|&y| same_place(tt, x, y)))
+                && s.stop
+                    .is_none_or(|x| stops.iter().any(|&y| same_place(tt, x, y)))
         })
     }
 

@@ -100,7 +100,10 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
     let mut stats = ApplyStats::default();
     let mut by_id: HashMap<&str, Vec<TripIdx>> = HashMap::new();
     for (i, t) in tt.trips.iter().enumerate() {
-        by_id.entry(t.id.as_str()).or_default().push(TripIdx(i as u32));
+        by_id
+            .entry(t.id.as_str())
+            .or_default()
+            .push(TripIdx(i as u32));
     }
     let route_by_id: HashMap<&str, RouteIdx> = tt
         .routes
@@ -119,12 +122,7 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
     let mut cancelled: BTreeMap<(u32, u32), ()> = BTreeMap::new();
     let mut added: Vec<Instance> = Vec::new();
     for m in messages {
-        let ts = m
-            .msg
-            .header
-            .as_ref()
-            .and_then(|h| h.timestamp)
-            .unwrap_or(0) as i64;
+        let ts = m.msg.header.as_ref().and_then(|h| h.timestamp).unwrap_or(0) as i64;
         for e in &m.msg.entity {
             if e.is_deleted == Some(true) {
                 continue;
@@ -600,7 +598,11 @@ fn add_overlay_patterns(tt: &mut Timetable, all: Vec<Instance>, overlay: &mut Ov
                 trips_start: tt.trips.len() as u32,
                 num_trips: sub.len() as u32,
                 times_start: tt.arr.len() as u32,
-                max_time: sub.iter().map(|i| *i.arr.last().unwrap_or(&0)).max().unwrap_or(0),
+                max_time: sub
+                    .iter()
+                    .map(|i| *i.arr.last().unwrap_or(&0))
+                    .max()
+                    .unwrap_or(0),
             };
             tt.max_time = tt.max_time.max(p.max_time);
             tt.pattern_stops.extend_from_slice(&r0.stops);
@@ -613,8 +615,12 @@ fn add_overlay_patterns(tt: &mut Timetable, all: Vec<Instance>, overlay: &mut Ov
                         tt.rules.pattern_to_slot.extend_from_slice(t);
                     }
                     None => {
-                        tt.rules.pattern_from_slot.extend(r0.stops.iter().map(|s| s.0));
-                        tt.rules.pattern_to_slot.extend(r0.stops.iter().map(|s| s.0));
+                        tt.rules
+                            .pattern_from_slot
+                            .extend(r0.stops.iter().map(|s| s.0));
+                        tt.rules
+                            .pattern_to_slot
+                            .extend(r0.stops.iter().map(|s| s.0));
                     }
                 }
             }
@@ -668,7 +674,10 @@ fn add_overlay_patterns(tt: &mut Timetable, all: Vec<Instance>, overlay: &mut Ov
     let mut list = vec![(PatternIdx(0), 0u32); count[ns] as usize];
     for (pi, p) in tt.patterns.iter().enumerate() {
         let s = p.stops_start as usize;
-        for (pos, &st) in tt.pattern_stops[s..s + p.num_stops as usize].iter().enumerate() {
+        for (pos, &st) in tt.pattern_stops[s..s + p.num_stops as usize]
+            .iter()
+            .enumerate()
+        {
             list[fill[st.ix()] as usize] = (PatternIdx(pi as u32), pos as u32);
             fill[st.ix()] += 1;
         }

@@ -172,7 +172,11 @@ pub fn read_sources(sources: &[Source], opt: &ReadOptions) -> Loaded {
                 let mut rep = SourceReport {
                     source: label.clone(),
                     header_time: header_time.clone(),
-                    trip_updates: msg.entity.iter().filter(|e| e.trip_update.is_some()).count(),
+                    trip_updates: msg
+                        .entity
+                        .iter()
+                        .filter(|e| e.trip_update.is_some())
+                        .count(),
                     vehicle_positions: msg.entity.iter().filter(|e| e.vehicle.is_some()).count(),
                     alerts: msg.entity.iter().filter(|e| e.alert.is_some()).count(),
                     skipped: None,
@@ -222,10 +226,7 @@ fn skip(out: &mut Loaded, label: String, header_time: Option<String>, why: Strin
 /// Decodes a binary `FeedMessage`; a message without a header is not GTFS-Realtime.
 pub fn decode(bytes: &[u8]) -> Result<proto::FeedMessage, String> {
     if bytes.len() > MAX_MESSAGE_BYTES {
-        return Err(format!(
-            "it is larger than {} MB",
-            MAX_MESSAGE_BYTES >> 20
-        ));
+        return Err(format!("it is larger than {} MB", MAX_MESSAGE_BYTES >> 20));
     }
     let msg = proto::FeedMessage::decode(bytes)
         .map_err(|e| format!("it is not a GTFS-Realtime protobuf message ({e})"))?;
