@@ -25,6 +25,8 @@ mod oracle;
 mod plan_cmd;
 #[path = "cli/realtime_cmd.rs"]
 mod realtime_cmd;
+#[path = "cli/realtime_props.rs"]
+mod realtime_props;
 #[path = "cli/router_props.rs"]
 mod router_props;
 #[path = "cli/router_rules.rs"]

@@ -330,9 +330,13 @@ fn scheduled_instance(
     for u in &tu.stop_time_update {
         let pos = match (u.stop_sequence, u.stop_id.as_deref()) {
             (Some(seq), _) => tt.stop_seqs.position(t, n, seq),
-            (None, Some(id)) => stop_by_id
-                .get(id)
-                .and_then(|&s| (from..n).find(|&i| stops[i] == s)),
+            // Updates come in stop order; a loop trip visits a stop twice, so look after the
+            // previous update first, then anywhere (an out-of-order feed).
+            (None, Some(id)) => stop_by_id.get(id).and_then(|&s| {
+                (from..n)
+                    .find(|&i| stops[i] == s)
+                    .or_else(|| (0..n).find(|&i| stops[i] == s))
+            }),
             (None, None) => None,
         };
         match pos {
