@@ -352,12 +352,37 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 
 fn feed_info(ctx: &Context) -> Result<Outcome> {
     let mut out = Outcome::default();
-    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
     let today = crate::time::local_date(tt.tz(), ctx.now);
     let info = crate::feed::info::info(&tt, &ctx.feed.display(), today);
+    let linked = match &ctx.feed {
+        FeedSource::Path(p) => crate::realtime::linked_datasets(p),
+        FeedSource::Url(_) => local_feed_path(ctx, &mut String::new())
+            .map(|p| crate::realtime::linked_datasets(&p))
+            .unwrap_or_default(),
+    };
+    let rt = live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr);
     out.stdout = match ctx.format {
-        Format::Json => json(&info),
-        _ => info.render_text(),
+        Format::Json => {
+            let mut v = serde_json::to_value(&info).unwrap_or_default();
+            if !linked.is_empty() {
+                v["linked_realtime"] = serde_json::json!(
+                    linked
+                        .iter()
+                        .map(|(u, k)| serde_json::json!({"url": u, "holds": k}))
+                        .collect::<Vec<_>>()
+                );
+            }
+            if let Some(r) = &rt {
+                v["realtime"] = serde_json::json!(r);
+            }
+            json(&v)
+        }
+        _ => {
+            let mut s = info.render_text();
+            s.push_str(&crate::realtime::render_info(&linked, rt.as_ref()));
+            s
+        }
     };
     Ok(out)
 }
@@ -686,7 +711,8 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
         ));
     }
     let mut out = Outcome::default();
-    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
+    live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr);
     let at = match &args.at {
         Some(t) => Some(time_in_feed(&tt, t)?),
         None => None,
@@ -737,7 +763,8 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         ));
     }
     let mut out = Outcome::default();
-    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
+    live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr);
     let tz = tt.tz();
     let start = crate::time::parse_user_time(&args.start, tz)?;
     let end = match &args.end {

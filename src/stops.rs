@@ -55,6 +55,10 @@ pub struct StopEntry {
     /// Only with `--at`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub departures: Option<Vec<DepartureEntry>>,
+    /// Realtime service alerts about this stop or its lines (active in the window when --at
+    /// is given).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<crate::realtime::AlertView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -195,6 +199,7 @@ fn entry(tt: &Timetable, s: StopIdx, d: u32, req: &StopsRequest) -> StopEntry {
         }),
         lines,
         departures: deps,
+        alerts: crate::realtime::view::stop_alerts(tt, s, req.at, req.window_s),
     }
 }
 
@@ -284,6 +289,9 @@ impl StopsReport {
                         "{indent}    {name} ({}) towards {}\n",
                         l.mode, l.headsign
                     ));
+                }
+                for a in &e.alerts {
+                    s.push_str(&format!("{indent}    ! {}\n", a.line()));
                 }
                 if let Some(deps) = &e.departures {
                     if deps.is_empty() {

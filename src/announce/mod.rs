@@ -169,6 +169,10 @@ pub struct Announcement {
     pub last_departures: Option<Vec<LastDeparture>>,
     pub accessibility: Vec<String>,
     pub attribution: Attribution,
+    /// Realtime service alerts about the nearby stops, their lines or the journeys, active
+    /// around the event (absent without realtime input).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<crate::realtime::AlertView>,
 }
 
 impl Announcement {
@@ -354,7 +358,9 @@ pub fn build(
         start_t: start,
         end_t: end,
     };
+    let alerts = crate::realtime::view::announce_alerts(tt, &stops, &lines, &journeys, start, end);
     Ok(Announcement {
+        alerts,
         venue: VenueView {
             key: req.venue.clone(),
             name: venue.name.clone(),

@@ -320,7 +320,10 @@ pub fn linked_datasets(feed: &std::path::Path) -> Vec<(String, String)> {
         let Some(u) = r.get(url).map(str::trim).filter(|u| !u.is_empty()) else {
             continue;
         };
-        let flag = |c: Option<usize>| c.and_then(|c| r.get(c)).is_some_and(|v| v.trim() == "1");
+        let flag = |c: Option<usize>| {
+            c.and_then(|c| r.get(c))
+                .is_some_and(|v| matches!(v.trim(), "1" | "true" | "TRUE" | "True"))
+        };
         let mut kinds = Vec::new();
         if flag(tu) {
             kinds.push("trip updates");
@@ -330,6 +333,13 @@ pub fn linked_datasets(feed: &std::path::Path) -> Vec<(String, String)> {
         }
         if flag(sa) {
             kinds.push("service alerts");
+        }
+        let auth = col("authentication_type")
+            .and_then(|c| r.get(c))
+            .map(str::trim)
+            .unwrap_or("");
+        if !matches!(auth, "" | "0" | "none") {
+            kinds.push("needs an API key");
         }
         out.push((u.to_string(), kinds.join(", ")));
     }
@@ -398,4 +408,35 @@ pub fn load_and_apply(
         }
     }
     Some(report)
+}
+
+/// The realtime part of `feed info` (text): linked datasets, then each source read.
+pub fn render_info(linked: &[(String, String)], run: Option<&RunReport>) -> String {
+    let mut s = String::new();
+    for (u, k) in linked {
+        let k = if k.is_empty() { "realtime" } else { k };
+        s.push_str(&format!(
+            "linked realtime: {u} ({k}; use --realtime auto)\n"
+        ));
+    }
+    let Some(r) = run else { return s };
+    for src in &r.sources {
+        s.push_str(&format!("realtime: {}", src.source));
+        match &src.skipped {
+            Some(why) => s.push_str(&format!(": not used: {why}\n")),
+            None => s.push_str(&format!(
+                ": header {}, {} trip updates, {} vehicle positions, {} alerts\n",
+                src.header_time.as_deref().unwrap_or("-"),
+                src.trip_updates,
+                src.vehicle_positions,
+                src.alerts
+            )),
+        }
+    }
+    let a = &r.applied;
+    s.push_str(&format!(
+        "realtime applied: {} of {} trip updates matched ({} cancelled, {} added); unknown: {} trips, {} stops; {} not running that day, {} ignored; {} alerts\n",
+        a.matched, a.trip_updates, a.cancelled, a.added, a.unknown_trips, a.unknown_stops, a.not_running, a.ignored, r.alerts
+    ));
+    s
 }

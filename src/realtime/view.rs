@@ -167,3 +167,79 @@ pub fn cancelled(sched: &Timetable, live: &Timetable, journeys: &[Journey]) -> V
     }
     out
 }
+
+/// Alerts about stop `s` (or its station) or about a line serving it, active during
+/// `[at, at + window]` (any time when `at` is not given).
+pub fn stop_alerts(tt: &Timetable, s: StopIdx, at: Option<Instant>, window: u32) -> Vec<AlertView> {
+    let Some(o) = tt.realtime.as_deref() else {
+        return Vec::new();
+    };
+    let routes: Vec<crate::timetable::RouteIdx> = {
+        let mut v: Vec<_> = tt
+            .patterns_at(s)
+            .iter()
+            .map(|&(p, _)| tt.pattern(p).route)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    o.alerts
+        .iter()
+        .filter(|a| match at {
+            Some(t) => a.active_during(t, t + window as i64),
+            None => true,
+        })
+        .filter(|a| a.about_stop(tt, s) || routes.iter().any(|&r| a.about_route(tt, r)))
+        .cloned()
+        .collect()
+}
+
+/// Alerts for an announcement: about its nearby stops, their lines, or a leg of its journeys,
+/// and active from two hours before the event to its end (or three hours after its start).
+pub fn announce_alerts(
+    tt: &Timetable,
+    stops: &[crate::announce::StopView],
+    lines: &[crate::announce::LineView],
+    journeys: &[crate::announce::OriginView],
+    start: Instant,
+    end: Option<Instant>,
+) -> Vec<AlertView> {
+    let Some(o) = tt.realtime.as_deref() else {
+        return Vec::new();
+    };
+    let (from, to) = (start - 2 * 3600, end.unwrap_or(start + 3 * 3600));
+    let stop_idx: Vec<StopIdx> = stops
+        .iter()
+        .flat_map(|s| s.stop_ids.iter())
+        .filter_map(|id| tt.find_stop_id(id))
+        .collect();
+    let routes: Vec<crate::timetable::RouteIdx> = lines
+        .iter()
+        .filter_map(|l| tt.routes.iter().position(|r| r.id == l.route_id))
+        .map(|i| crate::timetable::RouteIdx(i as u32))
+        .collect();
+    let mut out: Vec<AlertView> = o
+        .alerts
+        .iter()
+        .filter(|a| a.active_during(from, to))
+        .filter(|a| {
+            stop_idx.iter().any(|&s| a.about_stop(tt, s))
+                || routes.iter().any(|&r| a.about_route(tt, r))
+        })
+        .cloned()
+        .collect();
+    for j in journeys {
+        for opt in &j.options {
+            for l in &opt.itinerary.legs {
+                for a in &l.live.alerts {
+                    if !out.iter().any(|x| x.id == a.id && x.header == a.header) {
+                        out.push(a.clone());
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.header.cmp(&b.header)));
+    out
+}

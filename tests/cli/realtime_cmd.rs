@@ -570,3 +570,147 @@ fn trimet_2017_updates_without_schedules_are_counted() {
         "{err}"
     );
 }
+
+/// Hostile alerts reach every announcement format inert: HTML escaped (no tag, no handler,
+/// only the https link), markdown escaped, ICS with one VEVENT, and bounded in length.
+#[test]
+fn announce_shows_alerts_in_every_format_and_hostile_text_is_inert() {
+    let green = EntitySelector {
+        route_id: Some("200".into()),
+        ..Default::default()
+    };
+    let evil = format!(
+        "<script>alert(1)</script>\r\nBEGIN:VEVENT\r\nSUMMARY:pwned\r\n<img src=x onerror=alert(2)> **bold** [x](javascript:alert(3)) {}",
+        "y".repeat(3000)
+    );
+    let (_d, f) = write(&message(
+        NOW_TS,
+        vec![
+            alert("a-evil", green.clone(), None, &evil, "javascript:alert(4)"),
+            alert(
+                "b-ok",
+                green,
+                Some((NOW_TS - 3600, NOW_TS + 6 * 3600)),
+                "Green Line trains every 20 minutes tonight",
+                "https://trimet.org/alerts",
+            ),
+        ],
+    ));
+    let f = f.to_str().unwrap();
+    let announce = |format: &str| {
+        let mut c = gethere();
+        c.args(["--now", NOW, "--realtime", f, "--format", format]);
+        c.args([
+            "announce",
+            "--venue",
+            "new-relic",
+            "--start",
+            "2021-11-02T17:30",
+            "--end",
+            "2021-11-02T19:30",
+        ]);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let html = announce("html");
+    assert!(html.contains("Service alerts"), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+    assert!(!html.contains("javascript:alert(4)"), "{html}");
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert!(
+        html.contains(
+            "<a href=\"https://trimet.org/alerts\" rel=\"nofollow noopener\">details</a>"
+        ),
+        "{html}"
+    );
+    assert!(!html.contains(&"y".repeat(700)), "bounded");
+    let md = announce("markdown");
+    assert!(
+        md.contains("### Service alerts") || md.contains("Service alerts"),
+        "{md}"
+    );
+    assert!(!md.contains("<script>"), "{md}");
+    assert!(!md.contains("[x](javascript"), "{md}");
+    assert!(
+        md.contains("**DETOUR**: Green Line trains every 20 minutes tonight"),
+        "{md}"
+    );
+    let ics = announce("ics");
+    assert_eq!(
+        ics.lines()
+            .filter(|l| l.starts_with("BEGIN:VEVENT"))
+            .count(),
+        1,
+        "{ics}"
+    );
+    assert!(
+        !ics.lines().any(|l| l.starts_with("SUMMARY:pwned")),
+        "{ics}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&announce("json")).unwrap();
+    assert_eq!(json["alerts"].as_array().map(Vec::len), Some(2), "{json}");
+    assert!(
+        json["alerts"][0].get("url").is_none(),
+        "javascript: URL dropped"
+    );
+}
+
+#[test]
+fn stops_show_alerts_of_the_stop_and_its_lines() {
+    let stop = EntitySelector {
+        stop_id: Some("8376".into()),
+        ..Default::default()
+    };
+    let (_d, f) = write(&message(
+        NOW_TS,
+        vec![alert(
+            "s",
+            stop,
+            None,
+            "Elevator out of service",
+            "https://trimet.org/e",
+        )],
+    ));
+    let mut c = gethere();
+    c.args(["--now", NOW, "--realtime", f.to_str().unwrap()]);
+    c.args(["stops", "--near", "stop:8376", "--radius", "50"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("! DETOUR: Elevator out of service (https://trimet.org/e)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn feed_info_reports_realtime_sources() {
+    let (_d, f) = write(&message(
+        NOW_TS,
+        vec![
+            trip_update("1", TRIP, 0, vec![at_stop(GATEWAY_STOP, 60)]),
+            trip_update("2", "nope", 0, vec![]),
+        ],
+    ));
+    let mut c = gethere();
+    c.args([
+        "--now",
+        NOW,
+        "--realtime",
+        f.to_str().unwrap(),
+        "feed",
+        "info",
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("header 2021-11-03T00:00:00Z, 2 trip updates, 0 vehicle positions, 0 alerts"),
+        "{out}"
+    );
+    assert!(
+        out.contains("realtime applied: 1 of 2 trip updates matched"),
+        "{out}"
+    );
+    assert!(out.contains("unknown: 1 trips"), "{out}");
+}
