@@ -271,6 +271,7 @@ fn live(
     tt: &mut Timetable,
     sources: &[crate::realtime::Source],
     notes: &mut String,
+    schedule: Option<&mut Option<Timetable>>,
 ) -> Option<crate::realtime::RunReport> {
     let feed = match &ctx.feed {
         FeedSource::Path(p) => Some(p.clone()),
@@ -288,6 +289,7 @@ fn live(
         &opt,
         ctx.lang.as_deref(),
         notes,
+        schedule,
     )
 }
 
@@ -361,7 +363,7 @@ fn feed_info(ctx: &Context) -> Result<Outcome> {
             .map(|p| crate::realtime::linked_datasets(&p))
             .unwrap_or_default(),
     };
-    let rt = live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr);
+    let rt = live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr, None);
     out.stdout = match ctx.format {
         Format::Json => {
             let mut v = serde_json::to_value(&info).unwrap_or_default();
@@ -494,10 +496,15 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     let (mut tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
     let load_ms = t_load.elapsed().as_secs_f64() * 1000.0;
     let t_rt = std::time::Instant::now();
-    let rt_sources = realtime_sources(ctx);
     // The schedule-only timetable, kept to name the options realtime took away.
-    let schedule = (!rt_sources.is_empty()).then(|| tt.clone());
-    let rt_report = live(ctx, &mut tt, &rt_sources, &mut out.stderr);
+    let mut schedule = None;
+    let rt_report = live(
+        ctx,
+        &mut tt,
+        &realtime_sources(ctx),
+        &mut out.stderr,
+        Some(&mut schedule),
+    );
     let realtime_ms = t_rt.elapsed().as_secs_f64() * 1000.0;
     let time = time_in_feed(&tt, &req.time)?;
     let index = StopIndex::new(&tt);
@@ -712,7 +719,7 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
     }
     let mut out = Outcome::default();
     let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
-    live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr);
+    live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr, None);
     let at = match &args.at {
         Some(t) => Some(time_in_feed(&tt, t)?),
         None => None,
@@ -764,7 +771,7 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
     }
     let mut out = Outcome::default();
     let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
-    live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr);
+    live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr, None);
     let tz = tt.tz();
     let start = crate::time::parse_user_time(&args.start, tz)?;
     let end = match &args.end {

@@ -365,6 +365,7 @@ pub fn load_and_apply(
     opt: &ReadOptions,
     lang: Option<&str>,
     notes: &mut String,
+    schedule: Option<&mut Option<crate::timetable::Timetable>>,
 ) -> Option<RunReport> {
     if sources.is_empty() {
         return None;
@@ -389,6 +390,13 @@ pub fn load_and_apply(
         notes.push('\n');
     }
     let alerts = alerts::collect(tt, &loaded.messages, lang);
+    // The schedule-only timetable is kept (a copy) only when realtime takes options away, to
+    // name them.
+    if let Some(keep) = schedule
+        && loaded.messages.iter().any(|m| removes_options(&m.msg))
+    {
+        *keep = Some(tt.clone());
+    }
     apply::apply(tt, &loaded.messages);
     let mut report = RunReport {
         sources: loaded.reports,
@@ -408,6 +416,24 @@ pub fn load_and_apply(
         }
     }
     Some(report)
+}
+
+/// Does the message cancel a trip or skip a stop?
+fn removes_options(m: &proto::FeedMessage) -> bool {
+    m.entity
+        .iter()
+        .filter_map(|e| e.trip_update.as_ref())
+        .any(|tu| {
+            tu.trip.as_ref().is_some_and(|t| {
+                matches!(
+                    t.schedule_relationship,
+                    Some(proto::trip_rel::CANCELED | proto::trip_rel::DELETED)
+                )
+            }) || tu
+                .stop_time_update
+                .iter()
+                .any(|u| u.schedule_relationship == Some(proto::stop_rel::SKIPPED))
+        })
 }
 
 /// The realtime part of `feed info` (text): linked datasets, then each source read.
