@@ -152,7 +152,7 @@ pub fn oquery(s: &Spec, p: &Params, kind: Kind, windowed: bool) -> OQuery {
     // Half the time, when the spec has rides that stay on board through a continuation, one of
     // those (they are rare among random trips otherwise).
     let mut through_anchor = false;
-    if p.anchor % 2 == 0 && !p.anchor_chain {
+    if p.anchor.is_multiple_of(2) && !p.anchor_chain {
         let through: Vec<oracle::Ride> = oracle::rides(s, &insts, q.wheelchair)
             .into_iter()
             .filter(|r| r.first_trip != r.last_trip)
