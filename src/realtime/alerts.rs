@@ -291,3 +291,71 @@ impl AlertView {
 fn same_place(tt: &Timetable, a: StopIdx, b: StopIdx) -> bool {
     a == b || tt.stops[b.ix()].parent == Some(a) || tt.stops[a.ix()].parent == Some(b)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_text_removes_controls_and_bounds_length() {
+        assert_eq!(
+            clean_text("a\r\nBEGIN:VEVENT\tb  c", 100),
+            "a BEGIN:VEVENT b c"
+        );
+        assert_eq!(clean_text("  abcdef", 3), "abc…");
+        assert_eq!(clean_text("ab cd", 3), "ab…");
+        assert_eq!(clean_text("\u{7}", 10), "");
+    }
+
+    #[test]
+    fn only_plain_http_urls_survive() {
+        assert_eq!(
+            safe_url(" https://trimet.org/alerts?x=1 ").as_deref(),
+            Some("https://trimet.org/alerts?x=1")
+        );
+        assert!(safe_url("HTTP://EXAMPLE.ORG/A").is_some());
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,<script>",
+            "https://a.example/\"onmouseover=x",
+            "https://a.example/<x>",
+            "https://a.example/a b",
+            "ftp://a.example/",
+            "https://",
+            "//a.example/",
+        ] {
+            assert_eq!(safe_url(bad), None, "{bad}");
+        }
+        assert_eq!(
+            safe_url(&format!("https://a.example/{}", "x".repeat(MAX_URL))),
+            None
+        );
+    }
+
+    #[test]
+    fn translations_by_language_then_untagged_then_first() {
+        let ts = |v: &[(&str, Option<&str>)]| {
+            Some(proto::TranslatedString {
+                translation: v
+                    .iter()
+                    .map(|(t, l)| proto::Translation {
+                        text: Some(t.to_string()),
+                        language: l.map(str::to_string),
+                    })
+                    .collect(),
+            })
+        };
+        let s = ts(&[
+            ("Hola", Some("es")),
+            ("Hello", None),
+            ("Bonjour", Some("fr-CA")),
+        ]);
+        assert_eq!(pick(&s, Some("es")).as_deref(), Some("Hola"));
+        assert_eq!(pick(&s, Some("fr")).as_deref(), Some("Bonjour"));
+        assert_eq!(pick(&s, Some("de")).as_deref(), Some("Hello"));
+        assert_eq!(pick(&s, None).as_deref(), Some("Hello"));
+        let only = ts(&[("Hola", Some("es"))]);
+        assert_eq!(pick(&only, Some("en")).as_deref(), Some("Hola"));
+        assert_eq!(pick(&None, Some("en")), None);
+    }
+}

@@ -466,3 +466,36 @@ pub fn render_info(linked: &[(String, String)], run: Option<&RunReport>) -> Stri
     ));
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_and_the_env_separator() {
+        assert_eq!(Source::parse("auto"), Source::Auto);
+        assert_eq!(
+            Source::parse("https://a.example/tu.pb"),
+            Source::Url("https://a.example/tu.pb".into())
+        );
+        assert_eq!(Source::parse("tu.pb"), Source::File("tu.pb".into()));
+        assert_eq!(split_env("a.pb, https://x.example/b ,, c.pb").len(), 3);
+    }
+
+    #[test]
+    fn decode_refuses_what_is_not_a_feed_message() {
+        assert!(decode(b"<html>").is_err());
+        assert!(decode(&[]).is_err(), "no header");
+        let m = proto::FeedMessage {
+            header: Some(proto::FeedHeader {
+                gtfs_realtime_version: Some("2.0".into()),
+                incrementality: None,
+                timestamp: Some(1),
+            }),
+            entity: vec![],
+        };
+        let b = m.encode_to_vec();
+        assert_eq!(decode(&b).unwrap(), m);
+        assert!(decode(&b[..b.len() - 1]).is_err(), "truncated");
+    }
+}

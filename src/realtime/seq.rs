@@ -79,3 +79,25 @@ pub fn stop_sequences(trips: &[Trip], patterns: &[Pattern], order: &[(u32, u32, 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consecutive_and_listed_sequences() {
+        let s = StopSeqs {
+            first: vec![1, LISTED, NONE],
+            list: vec![5, 10, 40],
+        };
+        assert_eq!(s.position(TripIdx(0), 3, 1), Some(0));
+        assert_eq!(s.position(TripIdx(0), 3, 3), Some(2));
+        assert_eq!(s.position(TripIdx(0), 3, 4), None);
+        assert_eq!(s.position(TripIdx(0), 3, 0), None);
+        assert_eq!(s.position(TripIdx(1), 3, 10), Some(1));
+        assert_eq!(s.position(TripIdx(1), 3, 11), None);
+        assert_eq!(s.seq_of(TripIdx(1), 3, 2), Some(40));
+        assert_eq!(s.position(TripIdx(2), 3, 1), None);
+        assert_eq!(s.position(TripIdx(9), 3, 1), None);
+    }
+}
