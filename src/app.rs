@@ -281,6 +281,7 @@ fn live(
         max_age_secs: ctx.realtime_max_age_secs,
         now: ctx.now,
         timeout: ctx.realtime_timeout,
+        validators_dir: Some(ctx.cache_dir.join("realtime")),
     };
     crate::realtime::load_and_apply(
         tt,

@@ -3,9 +3,11 @@
 //! timetable *of this query*.
 //!
 //! **Sources.** `--realtime URL|FILE` (repeatable), else `GETHERE_REALTIME` (several sources
-//! separated by whitespace or commas), else the venues file's `[realtime] sources`; `auto`
-//! stands for the URLs of the static feed's `linked_datasets.txt`. Realtime is never cached: a
-//! URL is fetched on every run (short timeouts); a file is a snapshot for reproducible runs.
+//! separated by commas), else the venues file's `[realtime] sources`; `auto` stands for the
+//! URLs of the static feed's `linked_datasets.txt`. Realtime is never cached as if durable: a
+//! URL is fetched on every run (short timeout, conditional request; the last body is kept only
+//! to answer a 304 and is judged by its header time); a file is a snapshot for reproducible
+//! runs.
 //!
 //! **Failure never breaks an answer.** A source that cannot be fetched or decoded, a message
 //! older than `--realtime-max-age` (relative to `--now`) or a differential message is skipped
@@ -68,7 +70,8 @@ impl Source {
     }
 }
 
-/// Splits `GETHERE_REALTIME`: sources separated by whitespace or commas.
+/// Splits a list of sources separated by whitespace or commas (clap splits
+/// `GETHERE_REALTIME` on commas).
 pub fn split_env(v: &str) -> Vec<Source> {
     v.split(|c: char| c.is_whitespace() || c == ',')
         .filter(|s| !s.is_empty())
@@ -113,6 +116,10 @@ pub struct ReadOptions {
     pub max_age_secs: i64,
     pub now: Instant,
     pub timeout: Duration,
+    /// Where the validators (ETag, Last-Modified) and body of each URL's last answer are kept
+    /// for conditional requests. The body serves a 304 only; it is judged by its header time
+    /// like any message, so an old copy is never passed off as live.
+    pub validators_dir: Option<PathBuf>,
 }
 
 impl Default for ReadOptions {
@@ -121,6 +128,7 @@ impl Default for ReadOptions {
             max_age_secs: 600,
             now: 0,
             timeout: Duration::from_secs(4),
+            validators_dir: None,
         }
     }
 }
@@ -149,7 +157,7 @@ pub fn read_sources(sources: &[Source], opt: &ReadOptions) -> Loaded {
                     }
                 }
                 let (client, rt) = http.as_ref().expect("client built above");
-                fetch(client, rt, u)
+                fetch(client, rt, u, opt.validators_dir.as_deref())
             }
         };
         let bytes = match bytes {
@@ -236,26 +244,56 @@ pub fn decode(bytes: &[u8]) -> Result<proto::FeedMessage, String> {
     }
 }
 
+/// GETs `url`, conditionally when a previous answer's validators are kept in `dir`.
 fn fetch(
     client: &reqwest::Client,
     rt: &tokio::runtime::Runtime,
     url: &str,
+    dir: Option<&std::path::Path>,
 ) -> Result<Vec<u8>, String> {
-    rt.block_on(async {
-        let resp = client
+    let key = &blake3::hash(url.as_bytes()).to_hex()[..24];
+    let (body_path, meta_path) = match dir {
+        Some(d) => (
+            Some(d.join(format!("{key}.pb"))),
+            Some(d.join(format!("{key}.validators"))),
+        ),
+        None => (None, None),
+    };
+    let meta = meta_path
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .filter(|_| body_path.as_ref().is_some_and(|p| p.exists()));
+    let (etag, modified) = match &meta {
+        Some(m) => {
+            let mut l = m.lines();
+            (
+                l.next().filter(|x| !x.is_empty()).map(str::to_string),
+                l.next().filter(|x| !x.is_empty()).map(str::to_string),
+            )
+        }
+        None => (None, None),
+    };
+    let fetched = rt.block_on(async {
+        let mut req = client
             .get(url)
-            .header("Accept", "application/x-protobuf, application/octet-stream")
-            .header("Cache-Control", "no-cache")
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    "the server did not answer in time".to_string()
-                } else {
-                    crate::http::root_cause(&e)
-                }
-            })?;
+            .header("Accept", "application/x-protobuf, application/octet-stream");
+        if let Some(e) = &etag {
+            req = req.header("If-None-Match", e);
+        }
+        if let Some(m) = &modified {
+            req = req.header("If-Modified-Since", m);
+        }
+        let resp = req.send().await.map_err(|e| {
+            if e.is_timeout() {
+                "the server did not answer in time".to_string()
+            } else {
+                crate::http::root_cause(&e)
+            }
+        })?;
         let status = resp.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED && (etag.is_some() || modified.is_some()) {
+            return Ok(None);
+        }
         if !status.is_success() {
             return Err(format!("HTTP {status}"));
         }
@@ -265,6 +303,13 @@ fn fetch(
         {
             return Err(format!("it is larger than {} MB", MAX_MESSAGE_BYTES >> 20));
         }
+        let header = |n: &str| {
+            resp.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let validators = (header("etag"), header("last-modified"));
         let b = resp.bytes().await.map_err(|e| {
             if e.is_timeout() {
                 "the server did not answer in time".to_string()
@@ -272,8 +317,27 @@ fn fetch(
                 format!("the download broke off ({})", crate::http::root_cause(&e))
             }
         })?;
-        Ok(b.to_vec())
-    })
+        Ok(Some((b.to_vec(), validators)))
+    })?;
+    match fetched {
+        None => body_path
+            .and_then(|p| std::fs::read(p).ok())
+            .ok_or_else(|| "HTTP 304 but the previous answer is gone".to_string()),
+        Some((body, (e, m))) => {
+            // Kept only for the next conditional request; failing to keep it changes nothing.
+            if let (Some(bp), Some(mp), true) = (&body_path, &meta_path, e.is_some() || m.is_some())
+                && decode(&body).is_ok()
+                && std::fs::create_dir_all(bp.parent().unwrap_or(bp)).is_ok()
+                && crate::fsutil::write_atomic(bp, &body).is_ok()
+            {
+                let _ = crate::fsutil::write_atomic(
+                    mp,
+                    format!("{}\n{}\n", e.unwrap_or_default(), m.unwrap_or_default()).as_bytes(),
+                );
+            }
+            Ok(body)
+        }
+    }
 }
 
 /// An instant as `2023-11-08T01:05:34Z`.

@@ -714,3 +714,38 @@ fn feed_info_reports_realtime_sources() {
     );
     assert!(out.contains("unknown: 1 trips"), "{out}");
 }
+
+/// A URL is asked again on every run, conditionally: the second run sends the ETag it got
+/// and a 304 serves the same message (still judged by its header time).
+#[test]
+fn a_url_is_revalidated_with_its_etag() {
+    let good = message(
+        NOW_TS,
+        vec![trip_update("1", TRIP, 0, vec![at_stop(GATEWAY_STOP, 480)])],
+    );
+    let (url, log) = serve_replies(vec![
+        Reply::Body(good, Some("\"v1\"".into())),
+        Reply::NotModified,
+    ]);
+    let u = format!("{url}/etag-tu.pb");
+    for _ in 0..2 {
+        let (code, out, err) = plan(&[&u], &[]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("(scheduled 17:03, +8 min)"), "{out}");
+        assert!(!err.contains("warning"), "{err}");
+    }
+    let log = log.lock().unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(
+        !log[0].to_ascii_lowercase().contains("if-none-match"),
+        "{}",
+        log[0]
+    );
+    assert!(
+        log[1]
+            .to_ascii_lowercase()
+            .contains("if-none-match: \"v1\""),
+        "{}",
+        log[1]
+    );
+}
