@@ -749,3 +749,28 @@ fn a_url_is_revalidated_with_its_etag() {
         log[1]
     );
 }
+
+/// What a rider reads with a delay, a cancelled later option and an alert on the line.
+#[test]
+fn plan_text_with_realtime_snapshot() {
+    let green = EntitySelector {
+        route_id: Some("200".into()),
+        ..Default::default()
+    };
+    let (_d, f) = write(&message(
+        NOW_TS,
+        vec![
+            trip_update("1", TRIP, 0, vec![at_stop(GATEWAY_STOP, 480)]),
+            alert(
+                "a1",
+                green,
+                Some((1_635_750_000, 1_636_120_000)),
+                "Green Line: shuttle buses between Gateway and Rose Quarter",
+                "https://trimet.org/alerts/green",
+            ),
+        ],
+    ));
+    let (code, out, err) = plan(&[f.to_str().unwrap()], &["--window", "30m"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("plan_realtime_delay_alert", out);
+}
