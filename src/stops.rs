@@ -34,6 +34,9 @@ pub struct DepartureEntry {
     pub route: String,
     pub headsign: String,
     pub trip_id: String,
+    /// Realtime: the scheduled time and delay (absent without realtime input).
+    #[serde(flatten)]
+    pub live: crate::realtime::view::DepartureLive,
     #[serde(skip)]
     t: Instant,
 }
@@ -178,6 +181,7 @@ fn entry(tt: &Timetable, s: StopIdx, d: u32, req: &StopsRequest) -> StopEntry {
                     route: r.display_name(),
                     headsign: d.line.headsign,
                     trip_id: tt.trip(d.trip).id.clone(),
+                    live: crate::realtime::view::departure(tt, d.trip, d.day, d.stop, d.time),
                     t: d.time,
                 }
             })
@@ -304,8 +308,19 @@ impl StopsReport {
                         } else {
                             String::new()
                         };
+                        let live = &d.live;
+                        let note = match (live.realtime, live.sched_t) {
+                            (Some(true), Some(st)) if (d.t - st).abs() >= 60 => format!(
+                                " (scheduled {}, {}{} min)",
+                                format_hm(tz, st),
+                                if d.t > st { '+' } else { '-' },
+                                ((d.t - st).abs() + 30) / 60
+                            ),
+                            (Some(true), None) => " (added trip)".to_string(),
+                            _ => String::new(),
+                        };
                         s.push_str(&format!(
-                            "{indent}    {}{day}  {} towards {}\n",
+                            "{indent}    {}{day}{note}  {} towards {}\n",
                             format_hm(tz, d.t),
                             d.route,
                             d.headsign

@@ -243,3 +243,52 @@ pub fn announce_alerts(
     out.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.header.cmp(&b.header)));
     out
 }
+
+/// Realtime fields of a departure in `stops`; absent without realtime input.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DepartureLive {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_s: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realtime: Option<bool>,
+    #[serde(skip)]
+    pub sched_t: Option<Instant>,
+}
+
+/// The realtime facts of trip `t` departing `stop` at `time` on service day `day`.
+pub fn departure(
+    tt: &Timetable,
+    t: TripIdx,
+    day: u32,
+    stop: StopIdx,
+    time: Instant,
+) -> DepartureLive {
+    let Some(o) = tt.realtime.as_deref() else {
+        return DepartureLive::default();
+    };
+    let Some(rt) = o.trip(t) else {
+        return DepartureLive {
+            realtime: Some(false),
+            ..Default::default()
+        };
+    };
+    let p = tt.pattern_of(t);
+    let base = tt.day_start[day as usize];
+    let k = (t.0 - p.trips_start) as usize;
+    let pos = tt.pattern_stops(p).iter().enumerate().position(|(i, &s)| {
+        s == stop
+            && base + tt.dep[p.times_start as usize + i * p.num_trips as usize + k] as i64 == time
+    });
+    let sched = match (pos, rt.original) {
+        (Some(i), Some(_)) => Some(base + rt.sched_dep[i] as i64),
+        _ => None,
+    };
+    DepartureLive {
+        scheduled: sched.map(|s| format_iso(tt.tz(), s)),
+        delay_s: sched.map(|s| time - s),
+        realtime: Some(true),
+        sched_t: sched,
+    }
+}

@@ -774,3 +774,31 @@ fn plan_text_with_realtime_snapshot() {
     assert_eq!(code, 0, "{err}");
     insta::assert_snapshot!("plan_realtime_delay_alert", out);
 }
+
+#[test]
+fn stops_departures_show_realtime_times() {
+    let (_d, f) = write(&message(
+        NOW_TS,
+        vec![trip_update("1", TRIP, 0, vec![at_stop(GATEWAY_STOP, 480)])],
+    ));
+    let mut c = gethere();
+    c.args(["--now", NOW, "--realtime", f.to_str().unwrap()]);
+    c.args([
+        "stops",
+        "--near",
+        "stop:8370",
+        "--radius",
+        "30",
+        "--at",
+        "2021-11-02T17:00",
+        "--window",
+        "20m",
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("17:11 (scheduled 17:03, +8 min)  MAX Green Line"),
+        "{out}"
+    );
+    assert!(!out.contains("    17:03  MAX Green Line"), "{out}");
+}
