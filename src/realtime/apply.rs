@@ -291,7 +291,8 @@ fn match_trip(
 fn event(ev: &Option<proto::StopTimeEvent>, base: Instant, sched: u32) -> Option<(i64, i64)> {
     let ev = ev.as_ref()?;
     if let Some(t) = ev.time.filter(|&t| t != 0) {
-        let x = t - base;
+        // Network input: an absurd time must not overflow (it is clamped to the week later).
+        let x = t.saturating_sub(base).clamp(-MAX_TIME, 2 * MAX_TIME);
         Some((x, x - sched as i64))
     } else {
         ev.delay.map(|d| (sched as i64 + d as i64, d as i64))
@@ -473,8 +474,16 @@ fn added_instance(
             stats.unknown_stops += 1;
             continue;
         };
-        let a = u.arrival.as_ref().and_then(|e| e.time).map(|t| t - base);
-        let d = u.departure.as_ref().and_then(|e| e.time).map(|t| t - base);
+        let a = u
+            .arrival
+            .as_ref()
+            .and_then(|e| e.time)
+            .map(|t| t.saturating_sub(base));
+        let d = u
+            .departure
+            .as_ref()
+            .and_then(|e| e.time)
+            .map(|t| t.saturating_sub(base));
         let (Some(a), Some(d)) = (a.or(d), d.or(a)) else {
             continue;
         };

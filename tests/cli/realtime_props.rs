@@ -345,3 +345,142 @@ fn a_late_trip_overtaking_the_next_is_exact() {
         oracle::answer_from(&oracle::candidates(&rt_spec, &q), &q)
     );
 }
+
+/// Hostile or broken messages never panic, and FIFO holds whatever the times say: random
+/// bytes, and random trip updates (any ids, sequences, relationships, absurd times and
+/// delays) applied to the bundled TriMet feed.
+mod hostile {
+    use super::*;
+
+    fn tt() -> gethere::timetable::Timetable {
+        static TT: std::sync::OnceLock<gethere::timetable::Timetable> = std::sync::OnceLock::new();
+        TT.get_or_init(|| {
+            gethere::timetable::cache::load_or_compile(
+                &super::super::common::trimet(),
+                &super::super::common::cache_dir(),
+            )
+            .expect("bundled feed")
+            .0
+        })
+        .clone()
+    }
+
+    fn event() -> impl Strategy<Value = Option<StopTimeEvent>> {
+        proptest::option::of(
+            (
+                proptest::option::of(any::<i32>()),
+                proptest::option::of(prop_oneof![any::<i64>(), 1_635_000_000i64..1_636_000_000]),
+            )
+                .prop_map(|(delay, time)| StopTimeEvent { delay, time }),
+        )
+    }
+
+    fn update(ids: Vec<String>) -> impl Strategy<Value = FeedEntity> {
+        let stu = (
+            proptest::option::of(prop_oneof![0u32..80, any::<u32>()]),
+            proptest::option::of(prop_oneof![Just("8370".to_string()), Just("x".to_string())]),
+            event(),
+            event(),
+            proptest::option::of(-1i32..5),
+        )
+            .prop_map(
+                |(stop_sequence, stop_id, arrival, departure, rel)| StopTimeUpdate {
+                    stop_sequence,
+                    stop_id,
+                    arrival,
+                    departure,
+                    schedule_relationship: rel,
+                },
+            );
+        (
+            proptest::sample::select(ids),
+            proptest::option::of(prop_oneof![
+                Just("20211102".to_string()),
+                Just("20991231".to_string()),
+                Just("garbage".to_string())
+            ]),
+            proptest::option::of(prop_oneof![
+                Just("17:03:35".to_string()),
+                Just("99:99:99".to_string())
+            ]),
+            proptest::option::of(-1i32..10),
+            proptest::option::of(Just("200".to_string())),
+            proptest::collection::vec(stu, 0..6),
+            proptest::option::of(any::<i32>()),
+        )
+            .prop_map(|(trip, date, start, rel, route, stu, delay)| FeedEntity {
+                id: Some("e".into()),
+                trip_update: Some(TripUpdate {
+                    trip: Some(TripDescriptor {
+                        trip_id: Some(trip),
+                        start_date: date,
+                        start_time: start,
+                        schedule_relationship: rel,
+                        route_id: route,
+                        direction_id: None,
+                    }),
+                    stop_time_update: stu,
+                    timestamp: None,
+                    delay,
+                }),
+                ..Default::default()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: cases() / 4,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = gethere::realtime::decode(&bytes);
+        }
+
+        #[test]
+        fn random_trip_updates_never_panic_and_keep_fifo(
+            entity in proptest::collection::vec(
+                update(vec!["11134627".into(), "11134628".into(), "no-such".into()]),
+                0..8,
+            )
+        ) {
+            let mut tt = tt();
+            let msg = FeedMessage {
+                header: Some(FeedHeader {
+                    gtfs_realtime_version: Some("2.0".into()),
+                    incrementality: None,
+                    timestamp: Some(1_635_897_600),
+                }),
+                entity,
+            };
+            let bytes = prost::Message::encode_to_vec(&msg);
+            let msg = gethere::realtime::decode(&bytes).map_err(TestCaseError::fail)?;
+            gethere::realtime::apply::apply(
+                &mut tt,
+                &[gethere::realtime::Decoded { source: "fuzz".into(), msg }],
+            );
+            for pat in &tt.patterns {
+                for pos in 0..pat.num_stops as usize {
+                    let d = tt.dep_column(pat, pos);
+                    prop_assert!(d.windows(2).all(|w| w[0] <= w[1]));
+                }
+            }
+            // And the router runs on it.
+            let q = gethere::router::Query {
+                kind: gethere::router::QueryKind::DepartAt,
+                time: 1_635_897_600,
+                window_secs: 0,
+                origins: vec![gethere::router::Access { stop: tt.find_stop_id("8370").unwrap(), secs: 0, metres: 0 }],
+                targets: vec![gethere::router::Access { stop: tt.find_stop_id("8376").unwrap(), secs: 0, metres: 0 }],
+                max_transfers: 3,
+                min_transfer_secs: 60,
+                walk_radius_m: 400,
+                walk_speed_mps: 1.2,
+                wheelchair: false,
+            };
+            let _ = plan(&tt, &q);
+        }
+    }
+}
