@@ -345,24 +345,44 @@ pub fn iso_utc(t: Instant) -> Option<String> {
     chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
+/// A small file of the static feed (a zip or a directory), read as it is now (at most 1 MB).
+fn feed_file(feed: &std::path::Path, file: &str) -> Option<Vec<u8>> {
+    if feed.is_dir() {
+        return std::fs::read(feed.join(file)).ok();
+    }
+    let f = std::fs::File::open(feed).ok()?;
+    let mut z = zip::ZipArchive::new(f).ok()?;
+    let name = (0..z.len()).find_map(|i| {
+        let n = z.name_for_index(i)?.to_string();
+        (n == file || n.ends_with(&format!("/{file}"))).then_some(n)
+    })?;
+    let e = z.by_name(&name).ok()?;
+    let mut v = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(e, 1 << 20), &mut v).ok()?;
+    Some(v)
+}
+
+/// feed_info.txt's `feed_lang`: the default language of alert translations.
+pub fn feed_lang(feed: &std::path::Path) -> Option<String> {
+    let text = feed_file(feed, "feed_info.txt")?;
+    let mut rd = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_slice());
+    let h = rd.headers().ok()?.clone();
+    let c = h
+        .iter()
+        .position(|x| x.trim_start_matches('\u{feff}') == "feed_lang")?;
+    let r = rd.records().next()?.ok()?;
+    r.get(c)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.eq_ignore_ascii_case("mul"))
+        .map(str::to_string)
+}
+
 /// URLs of GTFS-Realtime datasets listed in a feed's `linked_datasets.txt` (a zip or a
 /// directory), as (url, what it holds). Missing or unreadable: none.
 pub fn linked_datasets(feed: &std::path::Path) -> Vec<(String, String)> {
-    let text = if feed.is_dir() {
-        std::fs::read(feed.join("linked_datasets.txt")).ok()
-    } else {
-        std::fs::File::open(feed).ok().and_then(|f| {
-            let mut z = zip::ZipArchive::new(f).ok()?;
-            let name = (0..z.len()).find_map(|i| {
-                let n = z.name_for_index(i)?.to_string();
-                (n == "linked_datasets.txt" || n.ends_with("/linked_datasets.txt")).then_some(n)
-            })?;
-            let e = z.by_name(&name).ok()?;
-            let mut v = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::Read::take(e, 1 << 20), &mut v).ok()?;
-            Some(v)
-        })
-    };
+    let text = feed_file(feed, "linked_datasets.txt");
     let Some(text) = text else { return Vec::new() };
     let mut rd = csv::ReaderBuilder::new()
         .flexible(true)
@@ -453,7 +473,19 @@ pub fn load_and_apply(
         notes.push_str(w);
         notes.push('\n');
     }
-    let alerts = alerts::collect(tt, &loaded.messages, lang);
+    // Alert translations: --lang, else the static feed's language (only looked up when
+    // some message has alerts).
+    let feed_default = match lang {
+        None if loaded
+            .messages
+            .iter()
+            .any(|m| m.msg.entity.iter().any(|e| e.alert.is_some())) =>
+        {
+            feed.and_then(feed_lang)
+        }
+        _ => None,
+    };
+    let alerts = alerts::collect(tt, &loaded.messages, lang.or(feed_default.as_deref()));
     // The schedule-only timetable is kept (a copy) only when realtime takes options away, to
     // name them.
     if let Some(keep) = schedule

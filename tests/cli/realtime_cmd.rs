@@ -802,3 +802,55 @@ fn stops_departures_show_realtime_times() {
     );
     assert!(!out.contains("    17:03  MAX Green Line"), "{out}");
 }
+
+/// The translation is the one of --lang, else of the feed's feed_lang (TriMet: en).
+#[test]
+fn alert_translation_by_lang_then_feed_language() {
+    let e = FeedEntity {
+        id: Some("t".into()),
+        alert: Some(Alert {
+            informed_entity: vec![EntitySelector {
+                route_id: Some("200".into()),
+                ..Default::default()
+            }],
+            header_text: Some(TranslatedString {
+                translation: vec![
+                    Translation {
+                        text: Some("Retrasos en la Línea Verde".into()),
+                        language: Some("es".into()),
+                    },
+                    Translation {
+                        text: Some("Green Line delays".into()),
+                        language: Some("en".into()),
+                    },
+                ],
+            }),
+            effect: Some(3),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let (_d, f) = write(&message(NOW_TS, vec![e]));
+    let f = f.to_str().unwrap();
+    let (_, out, _) = plan(&[f], &[]);
+    assert!(
+        out.contains("! SIGNIFICANT DELAYS: Green Line delays"),
+        "{out}"
+    );
+    let mut c = gethere();
+    c.args(["--now", NOW, "--lang", "es", "--realtime", f]);
+    c.args([
+        "plan",
+        "--from",
+        GATEWAY,
+        "--to",
+        OCC,
+        "--depart-at",
+        "2021-11-02T17:00",
+    ]);
+    let (_, es, _) = run(c);
+    assert!(
+        es.contains("! SIGNIFICANT DELAYS: Retrasos en la Línea Verde"),
+        "{es}"
+    );
+}
