@@ -854,3 +854,70 @@ fn alert_translation_by_lang_then_feed_language() {
         "{es}"
     );
 }
+
+/// GETHERE_REALTIME takes several sources separated by commas; the venues file's
+/// `[realtime] sources` is used when neither it nor --realtime is given.
+#[test]
+fn sources_from_the_environment_and_the_venues_file() {
+    let (_d1, tu) = write(&message(
+        NOW_TS,
+        vec![trip_update("1", TRIP, 0, vec![at_stop(GATEWAY_STOP, 480)])],
+    ));
+    let green = EntitySelector {
+        route_id: Some("200".into()),
+        ..Default::default()
+    };
+    let (_d2, al) = write(&message(
+        NOW_TS,
+        vec![alert(
+            "a",
+            green,
+            None,
+            "Green Line note",
+            "https://trimet.org/x",
+        )],
+    ));
+    let args = [
+        "--now",
+        NOW,
+        "plan",
+        "--from",
+        GATEWAY,
+        "--to",
+        OCC,
+        "--depart-at",
+        "2021-11-02T17:00",
+    ];
+    let mut c = gethere();
+    c.env(
+        "GETHERE_REALTIME",
+        format!("{},{}", tu.display(), al.display()),
+    );
+    c.args(args);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(scheduled 17:03, +8 min)"), "{out}");
+    assert!(out.contains("! DETOUR: Green Line note"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let venues = dir.path().join("venues.toml");
+    std::fs::write(
+        &venues,
+        format!(
+            "[realtime]\nsources = [{:?}]\n\n[venues.x]\nname = \"X\"\nlat = 45.5\nlon = -122.6\n",
+            tu.display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut c = assert_cmd::Command::cargo_bin("gethere").unwrap();
+    c.env_remove("GETHERE_REALTIME")
+        .env("GETHERE_CACHE_DIR", cache_dir())
+        .arg("--feed")
+        .arg(trimet())
+        .arg("--venues")
+        .arg(&venues)
+        .args(args);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(scheduled 17:03, +8 min)"), "{out}");
+}
