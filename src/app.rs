@@ -50,6 +50,11 @@ pub struct Context {
     /// `--streets`/`GETHERE_STREETS`; else the venues file's `[streets] map`, else the bundled
     /// map for feeds in its area.
     pub streets: Option<String>,
+    /// `--realtime`/`GETHERE_REALTIME` (empty: the venues file's `[realtime]`, else none).
+    pub realtime: Vec<crate::realtime::Source>,
+    pub realtime_max_age_secs: i64,
+    pub realtime_timeout: std::time::Duration,
+    pub lang: Option<String>,
 }
 
 impl Context {
@@ -103,6 +108,23 @@ impl Context {
             venues: cli.global.venues.clone(),
             geocoder: cli.global.geocoder.clone().filter(|u| !u.trim().is_empty()),
             streets: cli.global.streets.clone().filter(|u| !u.trim().is_empty()),
+            realtime: cli
+                .global
+                .realtime
+                .iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| crate::realtime::Source::parse(s))
+                .collect(),
+            realtime_max_age_secs: crate::time::parse_duration(&cli.global.realtime_max_age)
+                .map_err(|_| {
+                    Error::bad_input(
+                        "--realtime-max-age",
+                        &cli.global.realtime_max_age,
+                        "expected a duration such as 10m or 2h",
+                    )
+                })? as i64,
+            realtime_timeout: std::time::Duration::from_secs(cli.global.realtime_timeout.max(1)),
+            lang: cli.global.lang.clone().filter(|l| !l.trim().is_empty()),
         })
     }
 }
@@ -426,6 +448,55 @@ pub fn open_feed(ctx: &Context, notes: &mut String) -> Result<(Timetable, LoadSt
     Ok((tt, stats))
 }
 
+/// Applies the run's realtime sources to `tt` (see `realtime::load_and_apply`); `None` when
+/// there are none. Failures are warnings in `notes`.
+fn live(
+    ctx: &Context,
+    tt: &mut Timetable,
+    sources: &[crate::realtime::Source],
+    notes: &mut String,
+    schedule: Option<&mut Option<Timetable>>,
+) -> Option<crate::realtime::RunReport> {
+    let feed = match &ctx.feed {
+        FeedSource::Path(p) => Some(p.clone()),
+        FeedSource::Url(_) => local_feed_path(ctx, &mut String::new()).ok(),
+    };
+    let opt = crate::realtime::ReadOptions {
+        max_age_secs: ctx.realtime_max_age_secs,
+        now: ctx.now,
+        timeout: ctx.realtime_timeout,
+        validators_dir: Some(ctx.cache_dir.join("realtime")),
+    };
+    crate::realtime::load_and_apply(
+        tt,
+        sources,
+        feed.as_deref(),
+        &opt,
+        ctx.lang.as_deref(),
+        notes,
+        schedule,
+    )
+}
+
+/// The run's realtime sources: --realtime/GETHERE_REALTIME, else the venues file's.
+fn realtime_sources(ctx: &Context) -> Vec<crate::realtime::Source> {
+    if ctx.realtime.is_empty() {
+        ctx.load_venues()
+            .ok()
+            .flatten()
+            .and_then(|v| v.realtime)
+            .map(|r| {
+                r.sources
+                    .iter()
+                    .map(|s| crate::realtime::Source::parse(s))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        ctx.realtime.clone()
+    }
+}
+
 /// The feed as a local path: a path as given, a URL downloaded (or revalidated) into the
 /// cache. A failed refresh with a previous copy is a note, not an error.
 fn local_feed_path(ctx: &Context, notes: &mut String) -> Result<PathBuf> {
@@ -470,12 +541,37 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 
 fn feed_info(ctx: &Context) -> Result<Outcome> {
     let mut out = Outcome::default();
-    let (tt, _) = open_feed(ctx, &mut out.stderr)?;
+    let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
     let today = crate::time::local_date(tt.tz(), ctx.now);
     let info = crate::feed::info::info(&tt, &ctx.feed.display(), today);
+    let linked = match &ctx.feed {
+        FeedSource::Path(p) => crate::realtime::linked_datasets(p),
+        FeedSource::Url(_) => local_feed_path(ctx, &mut String::new())
+            .map(|p| crate::realtime::linked_datasets(&p))
+            .unwrap_or_default(),
+    };
+    let rt = live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr, None);
     out.stdout = match ctx.format {
-        Format::Json => json(&info),
-        _ => info.render_text(),
+        Format::Json => {
+            let mut v = serde_json::to_value(&info).unwrap_or_default();
+            if !linked.is_empty() {
+                v["linked_realtime"] = serde_json::json!(
+                    linked
+                        .iter()
+                        .map(|(u, k)| serde_json::json!({"url": u, "holds": k}))
+                        .collect::<Vec<_>>()
+                );
+            }
+            if let Some(r) = &rt {
+                v["realtime"] = serde_json::json!(r);
+            }
+            json(&v)
+        }
+        _ => {
+            let mut s = info.render_text();
+            s.push_str(&crate::realtime::render_info(&linked, rt.as_ref()));
+            s
+        }
     };
     Ok(out)
 }
@@ -707,6 +803,17 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     let t_load = std::time::Instant::now();
     let (mut tt, load_stats) = open_feed(ctx, &mut out.stderr)?;
     let load_ms = t_load.elapsed().as_secs_f64() * 1000.0;
+    let t_rt = std::time::Instant::now();
+    // The schedule-only timetable, kept to name the options realtime took away.
+    let mut schedule = None;
+    let rt_report = live(
+        ctx,
+        &mut tt,
+        &realtime_sources(ctx),
+        &mut out.stderr,
+        Some(&mut schedule),
+    );
+    let realtime_ms = t_rt.elapsed().as_secs_f64() * 1000.0;
     let time = time_in_feed(&tt, &req.time)?;
     let rider = tt.fares.rider(args.rider.as_deref())?;
     let t_streets = std::time::Instant::now();
@@ -764,6 +871,11 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
             "patterns_scanned": result.counters.patterns_scanned,
             "stops_relaxed": result.counters.stops_relaxed,
         });
+        let mut stats = stats;
+        if let Some(r) = &rt_report {
+            stats["realtime_ms"] = serde_json::json!(round3(realtime_ms));
+            stats["realtime"] = serde_json::json!(r);
+        }
         out.stderr.push_str(&format!("{stats}\n"));
     }
     if req.wheelchair
@@ -780,6 +892,15 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         view.describe_walks(s, &from, &to, req.walk_speed_mps, req.wheelchair);
     }
     view.price(&tt, &result.journeys, &rider);
+    if let Some(sched) = &schedule
+        && tt
+            .realtime
+            .as_ref()
+            .is_some_and(|o| !o.cancelled.is_empty() || !o.trips.is_empty())
+    {
+        let planned = router::plan(sched, &q);
+        view.cancelled = crate::realtime::view::cancelled(sched, &tt, &planned.journeys);
+    }
     if result.journeys.is_empty() {
         out.code = 1;
         out.stderr
@@ -954,6 +1075,7 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
     }
     let mut out = Outcome::default();
     let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
+    live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr, None);
     let at = match &args.at {
         Some(t) => Some(time_in_feed(&tt, t)?),
         None => None,
@@ -1013,6 +1135,7 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
     }
     let mut out = Outcome::default();
     let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
+    live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr, None);
     let rider = tt.fares.rider(args.rider.as_deref())?;
     let tz = tt.tz();
     let start = crate::time::parse_user_time(&args.start, tz)?;

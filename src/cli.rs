@@ -59,6 +59,33 @@ pub struct GlobalArgs {
     /// markdown, text, html, json and ics.
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
+
+    /// GTFS-Realtime source (trip updates, alerts): a URL fetched on every run, a .pb file
+    /// snapshot, or `auto` (the URLs in the feed's linked_datasets.txt). Repeatable;
+    /// GETHERE_REALTIME takes several separated by commas; else the venues file's
+    /// `[realtime] sources`. A source that fails is skipped with a warning.
+    #[arg(
+        long,
+        global = true,
+        env = "GETHERE_REALTIME",
+        value_delimiter = ',',
+        value_name = "URL|FILE"
+    )]
+    pub realtime: Vec<String>,
+
+    /// Ignore realtime messages whose header time is older than this before --now (e.g. 10m,
+    /// 2h).
+    #[arg(long, global = true, value_name = "DURATION", default_value = "10m")]
+    pub realtime_max_age: String,
+
+    /// Give up on a realtime URL after this many seconds (then the schedule answers).
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 4)]
+    pub realtime_timeout: u64,
+
+    /// Language of alert texts when a feed offers translations (e.g. en, es) [default: the
+    /// untagged or first translation].
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -63,6 +63,9 @@ pub struct LegView {
     /// this trip: same block, or an in-seat transfer). Present only when true; not a transfer.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stay_on_board: bool,
+    /// Realtime: scheduled times, delay, alerts (absent without realtime input).
+    #[serde(flatten)]
+    pub live: crate::realtime::view::LegLive,
     #[serde(skip)]
     pub(crate) dep_t: Instant,
     #[serde(skip)]
@@ -107,6 +110,9 @@ pub struct QueryView {
 pub struct PlanView {
     pub query: QueryView,
     pub itineraries: Vec<Itinerary>,
+    /// Realtime: scheduled options that no longer run (cancelled trips, skipped stops).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cancelled: Vec<crate::realtime::view::CancelledView>,
 }
 
 fn stop_point(tt: &Timetable, s: StopIdx) -> Point {
@@ -175,6 +181,7 @@ pub fn view(
                         headway_s: None,
                         approximate: None,
                         stay_on_board: false,
+                        live: Default::default(),
                         dep_t: departure,
                         arr_t: arrival,
                     },
@@ -187,7 +194,7 @@ pub fn view(
                         departure,
                         arrival,
                         stay_on_board,
-                        ..
+                        day,
                     } => {
                         let t = tt.trip(trip);
                         let r = &tt.routes[t.route.ix()];
@@ -220,6 +227,9 @@ pub fn view(
                             headway_s: t.frequency.as_ref().map(|f| f.headway_secs),
                             approximate: t.frequency.as_ref().map(|f| !f.exact),
                             stay_on_board,
+                            live: crate::realtime::view::leg(
+                                tt, trip, day, a, b, board_pos, alight_pos, departure, arrival,
+                            ),
                             dep_t: departure,
                             arr_t: arrival,
                         }
@@ -255,6 +265,7 @@ pub fn view(
             wheelchair: q.wheelchair,
         },
         itineraries,
+        cancelled: Vec::new(),
     }
 }
 
@@ -307,6 +318,16 @@ impl PlanView {
             for l in legs {
                 s.push_str(&format!("   {l}\n"));
             }
+        }
+        for c in &self.cancelled {
+            s.push_str(&format!(
+                "\n{}: the {} {} from {} (scheduled option leaving {})\n",
+                c.reason,
+                when(tt, c.dep_t, qdate),
+                c.route,
+                c.from,
+                when(tt, c.leave_t, qdate),
+            ));
         }
         s
     }
@@ -420,10 +441,14 @@ impl Itinerary {
                 ));
             } else {
                 lines.push(format!(
-                    "{:>5}  board {route}{towards} at {}{freq}",
+                    "{:>5}{}  board {route}{towards} at {}{freq}",
                     when(l.dep_t),
+                    crate::realtime::view::note(tt.tz(), &l.live, l.dep_t, l.live.sched_dep_t),
                     l.from.name
                 ));
+            }
+            for a in &l.live.alerts {
+                lines.push(format!("       ! {}", a.line()));
             }
             if continues {
                 continue;
@@ -433,8 +458,9 @@ impl Itinerary {
                 n => format!("{n} stops"),
             };
             lines.push(format!(
-                "{:>5}  alight at {} ({stops})",
+                "{:>5}{}  alight at {} ({stops})",
                 when(l.arr_t),
+                crate::realtime::view::note(tt.tz(), &l.live, l.arr_t, l.live.sched_arr_t),
                 l.to.name
             ));
         }

@@ -26,6 +26,7 @@ pub mod meet;
 pub mod nearby;
 pub mod place;
 pub mod progress;
+pub mod realtime;
 pub mod router;
 pub mod service;
 pub mod stops;

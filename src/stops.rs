@@ -34,6 +34,9 @@ pub struct DepartureEntry {
     pub route: String,
     pub headsign: String,
     pub trip_id: String,
+    /// Realtime: the scheduled time and delay (absent without realtime input).
+    #[serde(flatten)]
+    pub live: crate::realtime::view::DepartureLive,
     #[serde(skip)]
     t: Instant,
 }
@@ -55,6 +58,10 @@ pub struct StopEntry {
     /// Only with `--at`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub departures: Option<Vec<DepartureEntry>>,
+    /// Realtime service alerts about this stop or its lines (active in the window when --at
+    /// is given).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<crate::realtime::AlertView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -193,6 +200,7 @@ fn entry(tt: &Timetable, s: StopIdx, d: u32, walk_s: u32, req: &StopsRequest) ->
                     route: r.display_name(),
                     headsign: d.line.headsign,
                     trip_id: tt.trip(d.trip).id.clone(),
+                    live: crate::realtime::view::departure(tt, d.trip, d.day, d.stop, d.time),
                     t: d.time,
                 }
             })
@@ -214,6 +222,7 @@ fn entry(tt: &Timetable, s: StopIdx, d: u32, walk_s: u32, req: &StopsRequest) ->
         }),
         lines,
         departures: deps,
+        alerts: crate::realtime::view::stop_alerts(tt, s, req.at, req.window_s),
     }
 }
 
@@ -304,6 +313,9 @@ impl StopsReport {
                         l.mode, l.headsign
                     ));
                 }
+                for a in &e.alerts {
+                    s.push_str(&format!("{indent}    ! {}\n", a.line()));
+                }
                 if let Some(deps) = &e.departures {
                     if deps.is_empty() {
                         s.push_str(&format!("{indent}    no departures in this window\n"));
@@ -315,8 +327,19 @@ impl StopsReport {
                         } else {
                             String::new()
                         };
+                        let live = &d.live;
+                        let note = match (live.realtime, live.sched_t) {
+                            (Some(true), Some(st)) if (d.t - st).abs() >= 60 => format!(
+                                " (scheduled {}, {}{} min)",
+                                format_hm(tz, st),
+                                if d.t > st { '+' } else { '-' },
+                                ((d.t - st).abs() + 30) / 60
+                            ),
+                            (Some(true), None) => " (added trip)".to_string(),
+                            _ => String::new(),
+                        };
                         s.push_str(&format!(
-                            "{indent}    {}{day}  {} towards {}\n",
+                            "{indent}    {}{day}{note}  {} towards {}\n",
                             format_hm(tz, d.t),
                             d.route,
                             d.headsign

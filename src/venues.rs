@@ -69,6 +69,15 @@ pub struct StreetsSection {
     pub map: String,
 }
 
+/// `[realtime] sources = ["https://…/trip-updates.pb", "alerts.pb"]`: GTFS-Realtime sources
+/// used when neither --realtime nor GETHERE_REALTIME is given.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RealtimeSection {
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
 /// A parsed and checked venues file.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
@@ -77,6 +86,7 @@ pub struct Venues {
     pub geocoder: Option<GeocoderSection>,
     #[serde(default)]
     pub streets: Option<StreetsSection>,
+    pub realtime: Option<RealtimeSection>,
     #[serde(default)]
     pub venues: BTreeMap<String, Venue>,
     /// Where it was read from, for messages.

@@ -31,6 +31,10 @@ mod meet_props;
 mod oracle;
 #[path = "cli/plan_cmd.rs"]
 mod plan_cmd;
+#[path = "cli/realtime_cmd.rs"]
+mod realtime_cmd;
+#[path = "cli/realtime_props.rs"]
+mod realtime_props;
 #[path = "cli/router_props.rs"]
 mod router_props;
 #[path = "cli/router_rules.rs"]

@@ -184,6 +184,31 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
         }
     }
 
+    if !a.alerts.is_empty() {
+        h.push_str(&format!(
+            "<h3 style=\"{H3}\">Service alerts</h3>\n<ul style=\"{UL}\">\n"
+        ));
+        for al in &a.alerts {
+            h.push_str(&format!(
+                "<li><strong>{}</strong>: {}",
+                esc(al.effect),
+                esc(&al.header)
+            ));
+            if let Some(d) = &al.description {
+                h.push_str(&format!(" — {}", esc(d)));
+            }
+            // Only http(s) URLs survive `realtime::alerts::safe_url`; escaped all the same.
+            if let Some(u) = &al.url {
+                h.push_str(&format!(
+                    " <a href=\"{}\" rel=\"nofollow noopener\">details</a>",
+                    esc(u)
+                ));
+            }
+            h.push_str("</li>\n");
+        }
+        h.push_str("</ul>\n");
+    }
+
     if !a.accessibility.is_empty() {
         h.push_str(&format!(
             "<h3 style=\"{H3}\">Accessibility</h3>\n<ul style=\"{UL}\">\n"

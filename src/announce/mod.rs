@@ -178,6 +178,10 @@ pub struct Announcement {
     /// What the suggested journeys cost, what to pay with, where to buy.
     pub fares: Option<crate::fares::announce::FaresSection>,
     pub attribution: Attribution,
+    /// Realtime service alerts about the nearby stops, their lines or the journeys, active
+    /// around the event (absent without realtime input).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<crate::realtime::AlertView>,
 }
 
 impl Announcement {
@@ -373,7 +377,9 @@ pub fn build(
         start_t: start,
         end_t: end,
     };
+    let alerts = crate::realtime::view::announce_alerts(tt, &stops, &lines, &journeys, start, end);
     Ok(Announcement {
+        alerts,
         venue: VenueView {
             key: req.venue.clone(),
             name: venue.name.clone(),

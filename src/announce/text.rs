@@ -192,6 +192,24 @@ pub fn render(a: &Announcement, tt: &Timetable, style: Style) -> String {
         }
     }
 
+    if !a.alerts.is_empty() {
+        w.h3("Service alerts");
+        for al in &a.alerts {
+            let mut line = format!("{}: {}", w.bold(al.effect), w.plain(&al.header));
+            if let Some(d) = &al.description {
+                line.push_str(&format!(" — {}", w.plain(d)));
+            }
+            if let Some(u) = &al.url {
+                line.push_str(&match style {
+                    Style::Markdown => format!(" (<{u}>)"),
+                    Style::Text => format!(" ({u})"),
+                });
+            }
+            w.item(&line);
+        }
+        w.end_list();
+    }
+
     if !a.accessibility.is_empty() {
         w.h3("Accessibility");
         for n in &a.accessibility {

@@ -833,6 +833,7 @@ pub fn compile(
         .collect();
     let (walk_start, walk) = walk_links(&stops, &served);
 
+    let stop_seqs = crate::realtime::seq::stop_sequences(&trips, &patterns, &order);
     let feed_info = optional(&raw.feed_info, feed)?.first();
     let counts = FeedCounts {
         agencies: raw_agencies.len(),
@@ -887,6 +888,8 @@ pub fn compile(
         rules: rules_c,
         street_links: None,
         fares: Default::default(),
+        stop_seqs,
+        realtime: None,
     })
 }
 

@@ -295,6 +295,12 @@ pub struct Timetable {
     pub street_links: Option<std::sync::Arc<crate::walk::links::Links>>,
     /// Fare tables (v1 and v2), compiled by [`crate::fares::compile_feed`].
     pub fares: crate::fares::Fares,
+
+    /// GTFS stop_sequence values per trip (for realtime updates keyed by sequence).
+    pub stop_seqs: crate::realtime::StopSeqs,
+    /// Realtime applied to this query's copy (never cached: it is per query).
+    #[serde(skip)]
+    pub realtime: Option<Box<crate::realtime::Overlay>>,
 }
 
 impl Timetable {

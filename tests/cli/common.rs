@@ -54,6 +54,7 @@ pub fn gethere_on(feed: impl AsRef<std::ffi::OsStr>) -> assert_cmd::Command {
         .env_remove("GETHERE_VENUES")
         .env_remove("GETHERE_GEOCODER")
         .env_remove("GETHERE_STREETS")
+        .env_remove("GETHERE_REALTIME")
         .env("GETHERE_CACHE_DIR", cache_dir())
         .arg("--feed")
         .arg(feed)

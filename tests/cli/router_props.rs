@@ -17,7 +17,7 @@ use proptest::prelude::*;
 /// longer hunt (`PROPTEST_CASES=20000 cargo test --test cli router_props`).
 const CASES: u32 = 500;
 
-fn cases() -> u32 {
+pub fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -33,7 +33,7 @@ const WINDOW_RULE: WindowRule = WindowRule::Unbeaten;
 /// Query parameters drawn independently of the spec; `ends` is a permutation of the stops
 /// from which origins and targets are taken (disjoint).
 #[derive(Clone, Debug)]
-struct Params {
+pub struct Params {
     ends: Vec<usize>,
     n_origins: usize,
     n_targets: usize,
@@ -119,7 +119,7 @@ fn params(n: usize) -> impl Strategy<Value = Params> {
 }
 
 /// A spec with query parameters fitting it.
-fn case() -> impl Strategy<Value = (Spec, Params)> {
+pub fn case() -> impl Strategy<Value = (Spec, Params)> {
     spec().prop_flat_map(|s| {
         let n = s.stops.len();
         (Just(s), params(n))
@@ -127,7 +127,7 @@ fn case() -> impl Strategy<Value = (Spec, Params)> {
 }
 
 /// The oracle query for `p` of `kind`, with a window or not.
-fn oquery(s: &Spec, p: &Params, kind: Kind, windowed: bool) -> OQuery {
+pub fn oquery(s: &Spec, p: &Params, kind: Kind, windowed: bool) -> OQuery {
     let mut q = OQuery {
         kind,
         time: 0,
@@ -232,7 +232,7 @@ fn spec_stop(tt: &Timetable, s: StopIdx) -> Result<usize, String> {
 }
 
 /// The same question for the router.
-fn rquery(tt: &Timetable, q: &OQuery) -> Query {
+pub fn rquery(tt: &Timetable, q: &OQuery) -> Query {
     let access = |&(s, secs): &(usize, u32)| Access {
         stop: stop_idx(tt, s),
         secs,
@@ -255,7 +255,7 @@ fn rquery(tt: &Timetable, q: &OQuery) -> Query {
     }
 }
 
-fn triples(js: &[Journey]) -> Vec<Triple> {
+pub fn triples(js: &[Journey]) -> Vec<Triple> {
     let mut v: Vec<Triple> = js
         .iter()
         .map(|j| (j.departure, j.arrival, j.transfers()))

@@ -1,0 +1,103 @@
+//! GTFS `stop_sequence` values per trip, kept in the compiled timetable so that a
+//! `StopTimeUpdate` keyed by `stop_sequence` finds its pattern position. Most feeds number a
+//! trip's stops consecutively (0.. or 1..): such a trip costs one `u32`; others keep a list.
+
+use crate::timetable::{Pattern, Trip, TripIdx};
+use serde::{Deserialize, Serialize};
+
+/// Marks a per-trip entry as an offset into [`StopSeqs::list`].
+const LISTED: u32 = 1 << 31;
+/// No sequence known for this trip (it then matches by stop_id only).
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StopSeqs {
+    /// Per trip: the first stop_sequence when they are consecutive; else `LISTED | offset`.
+    pub first: Vec<u32>,
+    pub list: Vec<u32>,
+}
+
+impl StopSeqs {
+    /// The pattern position of `seq` on trip `t` (whose pattern has `n` stops).
+    pub fn position(&self, t: TripIdx, n: usize, seq: u32) -> Option<usize> {
+        let f = *self.first.get(t.ix())?;
+        if f == NONE {
+            None
+        } else if f & LISTED == 0 {
+            let pos = seq.checked_sub(f)? as usize;
+            (pos < n).then_some(pos)
+        } else {
+            let o = (f & !LISTED) as usize;
+            self.list.get(o..o + n)?.binary_search(&seq).ok()
+        }
+    }
+
+    /// The stop_sequence of position `pos` on trip `t`.
+    pub fn seq_of(&self, t: TripIdx, n: usize, pos: usize) -> Option<u32> {
+        let f = *self.first.get(t.ix())?;
+        if f == NONE || pos >= n {
+            None
+        } else if f & LISTED == 0 {
+            Some(f + pos as u32)
+        } else {
+            self.list.get((f & !LISTED) as usize + pos).copied()
+        }
+    }
+}
+
+/// Built by the compiler from its `(trip row, stop_sequence, stop_times row)` list sorted by trip
+/// row and sequence. A trip whose rows do not match its pattern one to one gets no sequence.
+pub fn stop_sequences(trips: &[Trip], patterns: &[Pattern], order: &[(u32, u32, u32)]) -> StopSeqs {
+    let mut out = StopSeqs {
+        first: Vec::with_capacity(trips.len()),
+        list: Vec::new(),
+    };
+    let mut pi = 0usize;
+    for (i, t) in trips.iter().enumerate() {
+        while pi + 1 < patterns.len()
+            && patterns[pi].trips_start + patterns[pi].num_trips <= i as u32
+        {
+            pi += 1;
+        }
+        let n = patterns.get(pi).map_or(0, |p| p.num_stops as usize);
+        let a = order.partition_point(|&(k, _, _)| k < t.key);
+        let b = order.partition_point(|&(k, _, _)| k <= t.key);
+        let seqs: Vec<u32> = order[a..b].iter().map(|&(_, s, _)| s).collect();
+        if seqs.len() != n || n == 0 {
+            out.first.push(NONE);
+        } else if seqs[0] < LISTED
+            && seqs.windows(2).all(|w| w[1] == w[0] + 1)
+            && seqs[n - 1] < LISTED
+        {
+            out.first.push(seqs[0]);
+        } else if out.list.len() < LISTED as usize {
+            out.first.push(LISTED | out.list.len() as u32);
+            out.list.extend_from_slice(&seqs);
+        } else {
+            out.first.push(NONE);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consecutive_and_listed_sequences() {
+        let s = StopSeqs {
+            first: vec![1, LISTED, NONE],
+            list: vec![5, 10, 40],
+        };
+        assert_eq!(s.position(TripIdx(0), 3, 1), Some(0));
+        assert_eq!(s.position(TripIdx(0), 3, 3), Some(2));
+        assert_eq!(s.position(TripIdx(0), 3, 4), None);
+        assert_eq!(s.position(TripIdx(0), 3, 0), None);
+        assert_eq!(s.position(TripIdx(1), 3, 10), Some(1));
+        assert_eq!(s.position(TripIdx(1), 3, 11), None);
+        assert_eq!(s.seq_of(TripIdx(1), 3, 2), Some(40));
+        assert_eq!(s.position(TripIdx(2), 3, 1), None);
+        assert_eq!(s.position(TripIdx(9), 3, 1), None);
+    }
+}
