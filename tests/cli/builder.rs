@@ -134,6 +134,17 @@ pub struct Spec {
     pub transfers: Vec<TransferSpec>,
     /// Type 4 and 5 rows, written after `transfers`.
     pub in_seat: Vec<InSeatSpec>,
+    /// Walking links between platforms along a street map, when the test lays one over the
+    /// compiled timetable (not written to the feed): `(from, to) → metres`, all ways and
+    /// step-free ways.
+    pub street_links: Option<StreetLinks>,
+}
+
+/// See [`Spec::street_links`].
+#[derive(Clone, Debug, Default)]
+pub struct StreetLinks {
+    pub any: std::collections::BTreeMap<(usize, usize), u32>,
+    pub step_free: std::collections::BTreeMap<(usize, usize), u32>,
 }
 
 /// `HH:MM:SS`, hours may exceed 24.
@@ -352,6 +363,7 @@ impl Spec {
             services: Vec::new(),
             transfers: Vec::new(),
             in_seat: Vec::new(),
+            street_links: None,
         }
     }
 
@@ -923,6 +935,7 @@ fn assemble(
         services,
         transfers,
         in_seat: Vec::new(),
+        street_links: None,
     }
 }
 

@@ -385,6 +385,15 @@ pub fn change_secs(
         Rule::Forbidden => None,
         Rule::MinTime(x) => Some(x),
         Rule::Nothing if a == b => Some(q.min_transfer_secs),
+        // Along a street map: the links' street metres, walked without a detour factor.
+        Rule::Nothing if spec.street_links.is_some() => {
+            let l = spec.street_links.as_ref()?;
+            let m = *(if q.wheelchair { &l.step_free } else { &l.any }).get(&(a, b))?;
+            (q.walk_radius_m > 0 && m <= q.walk_radius_m).then(|| {
+                let walk = (m as f64 / q.walk_speed_mps).ceil() as u32;
+                walk.max(q.min_transfer_secs)
+            })
+        }
         Rule::Nothing => {
             let d = metres(spec, a, b);
             if q.walk_radius_m > 0 && d <= q.walk_radius_m && d <= 1000 {
