@@ -585,7 +585,31 @@ fn feed_check(ctx: &Context) -> Result<Outcome> {
         _ => report.render_text(),
     };
     out.code = if report.usable { 0 } else { 2 };
+    if report.usable {
+        check_venues_on_streets(ctx, &mut out.stderr)?;
+    }
     Ok(out)
+}
+
+/// The venues check of `feed check`: with a street map for this feed, every venue point (its
+/// entrances, else its coordinate) more than 50 m from any walkable way is a warning.
+fn check_venues_on_streets(ctx: &Context, notes: &mut String) -> Result<()> {
+    let Some(venues) = ctx.load_venues()? else {
+        return Ok(());
+    };
+    let (mut tt, _) = open_feed(ctx, notes)?;
+    let Some(streets) = open_streets(ctx, &mut tt, Some(&venues), notes)? else {
+        return Ok(());
+    };
+    for (key, v) in &venues.venues {
+        let points: Vec<(f64, f64)> = if v.entrances.is_empty() {
+            vec![(v.lat, v.lon)]
+        } else {
+            v.entrances.iter().map(|e| (e.lat, e.lon)).collect()
+        };
+        far_snap_notes(&streets, key, &points, notes);
+    }
+    Ok(())
 }
 
 /// The routing options of `plan` and `meet`, checked once: one definition, so a `meet` cell

@@ -645,3 +645,38 @@ fn changes_between_stops_walk_along_streets() {
         assert!(l["geometry"].as_array().unwrap().len() >= 2, "{l}");
     }
 }
+
+#[test]
+fn feed_check_warns_about_venues_far_from_walkable_ways() {
+    // The bundled venues are all on walkable ways (entrances moved there): no warning.
+    let (code, _, err) = crate::common::gethere_args(&["feed", "check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("from the nearest walkable way"), "{err}");
+    // A point inside the Convention Center hall (the old venue point) is 103 m from any way.
+    let dir = tempfile::tempdir().unwrap();
+    let venues = dir.path().join("venues.toml");
+    std::fs::write(
+        &venues,
+        "[venues.hall]\nname = \"Inside the hall\"\nlat = 45.52850\nlon = -122.66300\n",
+    )
+    .unwrap();
+    let mut c = assert_cmd::Command::cargo_bin("gethere").expect("binary built");
+    c.env_remove("GETHERE_FEED")
+        .env_remove("GETHERE_VENUES")
+        .env_remove("GETHERE_STREETS")
+        .env_remove("GETHERE_REALTIME")
+        .env("GETHERE_CACHE_DIR", crate::common::cache_dir())
+        .arg("--feed")
+        .arg(crate::common::trimet())
+        .arg("--venues")
+        .arg(&venues)
+        .args(["feed", "check"]);
+    let (code, _, err) = crate::common::run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "warning: venue 'hall' point 45.52850,-122.66300 is 103 m from the nearest walkable way"
+        ),
+        "{err}"
+    );
+}
