@@ -457,6 +457,9 @@ fn line_views(tt: &Timetable, near: &[StopIdx], start: Instant) -> Vec<LineView>
     out
 }
 
+/// The longest walk offered as a way to the venue on foot (as `plan`'s default `--max-walk`).
+const ANNOUNCE_MAX_WALK_SECS: u32 = 15 * 60;
+
 fn origin_view(
     tt: &Timetable,
     resolver: &Resolver,
@@ -495,26 +498,74 @@ fn origin_view(
         walk_speed_mps: req.walk_speed_mps,
         wheelchair: false,
     };
-    let plan = router::plan(tt, &q);
-    let mut view = crate::itinerary::view(tt, &q, &from, venue, &plan.journeys);
+    let mut journeys = router::plan(tt, &q).journeys;
+    // Walking the whole way, along the streets and within plan's default --max-walk, is one
+    // of the options like in `plan`.
+    if let Some(s) = &req.streets {
+        let speed = req.walk_speed_mps;
+        let limit = ANNOUNCE_MAX_WALK_SECS as f64 * speed;
+        let profile = crate::walk::Profile::default();
+        let walk = from
+            .points
+            .iter()
+            .filter_map(|&(la, lo)| {
+                let w = crate::walk::walk_from(Some(s.as_ref()), la, lo, limit, profile);
+                venue
+                    .points
+                    .iter()
+                    .filter_map(|&(tla, tlo)| w.to(tla, tlo, speed))
+                    .min_by_key(|w| (w.secs, w.metres))
+            })
+            .min_by_key(|w| (w.secs, w.metres));
+        if let Some(w) = walk.filter(|w| w.along_streets && w.secs <= ANNOUNCE_MAX_WALK_SECS) {
+            router::add_walk_only(&mut journeys, &q, from.stop, venue.stop, w.secs, w.metres);
+        }
+    }
+    let mut view = crate::itinerary::view(tt, &q, &from, venue, &journeys);
     if let Some(s) = &req.streets {
         view.describe_walks(s, &from, venue, req.walk_speed_mps, false);
     }
-    view.price(tt, &plan.journeys, &req.rider);
-    let mut its = view.itineraries.into_iter();
+    view.price(tt, &journeys, &req.rider);
+    let on_foot = |j: &router::Journey| {
+        !j.legs
+            .iter()
+            .any(|l| matches!(l, router::Leg::Transit { .. }))
+    };
+    let walk_only: Vec<bool> = journeys.iter().map(on_foot).collect();
+    let mut its: Vec<Option<Itinerary>> = view.itineraries.into_iter().map(Some).collect();
     let mut options = Vec::new();
-    if let Some(latest) = its.next() {
+    if let Some(latest) = its.first_mut().and_then(Option::take) {
         let fewest = its
-            .filter(|i| i.transfers < latest.transfers)
-            .min_by_key(|i| (i.transfers, -i.departure_t()));
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| it.as_ref().map(|it| (i, it)))
+            .filter(|(_, it)| it.transfers < latest.transfers)
+            .min_by_key(|(_, it)| (it.transfers, -it.departure_t()))
+            .map(|(i, _)| i);
+        let latest_on_foot = walk_only.first().copied().unwrap_or(false);
         options.push(JourneyOption {
-            label: "latest departure",
+            label: if latest_on_foot {
+                "on foot"
+            } else {
+                "latest departure"
+            },
             itinerary: latest,
         });
-        if let Some(f) = fewest {
+        if let Some(f) = fewest.and_then(|i| its[i].take()) {
             options.push(JourneyOption {
                 label: "fewest transfers",
                 itinerary: f,
+            });
+        }
+        // Walking the whole way when it rivals transit but is not already shown.
+        if let Some(w) = walk_only
+            .iter()
+            .position(|&w| w)
+            .and_then(|i| its.get_mut(i).and_then(Option::take))
+        {
+            options.push(JourneyOption {
+                label: "on foot",
+                itinerary: w,
             });
         }
     }
