@@ -869,7 +869,16 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     let mut result = router::plan(&tt, &q);
     // Walking the whole way is an itinerary like any other, when it is short enough.
     if streets.is_some()
-        && let Some(w) = whole_walk(&walk, &from, &to, req.walk_speed_mps)
+        && let Some(w) = crate::walk::whole_walk(
+            walk.streets,
+            &from.points,
+            &to.points,
+            walk.max_walk_secs,
+            req.walk_speed_mps,
+            crate::walk::Profile {
+                wheelchair: walk.wheelchair,
+            },
+        )
         && w.secs <= req.max_walk_secs
     {
         router::add_walk_only(
@@ -940,30 +949,6 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         _ => view.render_text(&tt, &q),
     };
     Ok(out)
-}
-
-/// The best walk between two places (any entrance to any entrance), or `None` when the street
-/// map does not connect them within the longest walk.
-fn whole_walk(
-    walk: &WalkOpts,
-    from: &place::Resolved,
-    to: &place::Resolved,
-    speed: f64,
-) -> Option<crate::walk::Walked> {
-    let limit = walk.max_walk_secs as f64 * speed;
-    let profile = crate::walk::Profile {
-        wheelchair: walk.wheelchair,
-    };
-    from.points
-        .iter()
-        .filter_map(|&(la, lo)| {
-            let w = crate::walk::walk_from(walk.streets, la, lo, limit, profile);
-            to.points
-                .iter()
-                .filter_map(|&(tla, tlo)| w.to(tla, tlo, speed))
-                .min_by_key(|w| (w.secs, w.metres))
-        })
-        .min_by_key(|w| (w.secs, w.metres))
 }
 
 fn round3(x: f64) -> f64 {

@@ -502,22 +502,15 @@ fn origin_view(
     // Walking the whole way, along the streets and within plan's default --max-walk, is one
     // of the options like in `plan`.
     if let Some(s) = &req.streets {
-        let speed = req.walk_speed_mps;
-        let limit = ANNOUNCE_MAX_WALK_SECS as f64 * speed;
-        let profile = crate::walk::Profile::default();
-        let walk = from
-            .points
-            .iter()
-            .filter_map(|&(la, lo)| {
-                let w = crate::walk::walk_from(Some(s.as_ref()), la, lo, limit, profile);
-                venue
-                    .points
-                    .iter()
-                    .filter_map(|&(tla, tlo)| w.to(tla, tlo, speed))
-                    .min_by_key(|w| (w.secs, w.metres))
-            })
-            .min_by_key(|w| (w.secs, w.metres));
-        if let Some(w) = walk.filter(|w| w.along_streets && w.secs <= ANNOUNCE_MAX_WALK_SECS) {
+        let walk = crate::walk::whole_walk(
+            Some(s.as_ref()),
+            &from.points,
+            &venue.points,
+            ANNOUNCE_MAX_WALK_SECS,
+            req.walk_speed_mps,
+            crate::walk::Profile::default(),
+        );
+        if let Some(w) = walk.filter(|w| w.along_streets) {
             router::add_walk_only(&mut journeys, &q, from.stop, venue.stop, w.secs, w.metres);
         }
     }

@@ -193,6 +193,29 @@ pub struct Walked {
     pub along_streets: bool,
 }
 
+/// The shortest walk the whole way from any of `from` to any of `to` (a place's points: its
+/// entrances, or itself), searched up to `max_secs` at `speed`; `None` when none is that short.
+/// `plan`, `meet` and `announce` offer it as walking the whole way.
+pub fn whole_walk(
+    streets: Option<&Streets>,
+    from: &[(f64, f64)],
+    to: &[(f64, f64)],
+    max_secs: u32,
+    speed: f64,
+    profile: Profile,
+) -> Option<Walked> {
+    let limit = max_secs as f64 * speed;
+    from.iter()
+        .filter_map(|&(la, lo)| {
+            let w = walk_from(streets, la, lo, limit, profile);
+            to.iter()
+                .filter_map(|&(tla, tlo)| w.to(tla, tlo, speed))
+                .min_by_key(|w| (w.secs, w.metres))
+        })
+        .min_by_key(|w| (w.secs, w.metres))
+        .filter(|w| w.secs <= max_secs)
+}
+
 /// A walk as riders follow it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreetWalk {
