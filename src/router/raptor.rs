@@ -695,8 +695,6 @@ impl<'a, D: Direction> Search<'a, D> {
         // (trip, day, scan board position)
         let mut cur: Option<(u32, u32, u32)> = None;
         for i in first..n {
-            // Boarding at the last scan stop to stay on board is not riding: the vehicle only
-            // changes trips there.
             let pos = D::real_pos(i, n);
             let s = stops[pos];
             let f = flags[pos];
@@ -718,6 +716,8 @@ impl<'a, D: Direction> Search<'a, D> {
             if f & D::BOARD != 0 {
                 let r = self.ready[(k - 1) * n_slots + D::board_slot(tt, p, pos) as usize];
                 if r < INF && self.stop_ok(s) {
+                    // Boarding at the last scan stop to stay on board is not riding: the
+                    // vehicle only changes trips there.
                     if self.has_cont && i + 1 < n {
                         boardable.push((i as u32, r));
                     }
