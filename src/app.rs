@@ -761,17 +761,7 @@ impl PlanRequest {
                 ));
             }
         };
-        let window_secs = match &a.window {
-            Some(w) => crate::time::parse_duration(w)?,
-            None => 0,
-        };
-        if window_secs > 24 * 3600 {
-            return Err(Error::bad_input(
-                "--window",
-                a.window.as_deref().unwrap_or(""),
-                "at most 24h",
-            ));
-        }
+        let window_secs = parse_window(a.window.as_deref(), 24)?;
         let routing = Routing::from_args(&a.routing)?;
         Ok(PlanRequest {
             from: Place::parse(&a.from)?,
@@ -804,6 +794,22 @@ impl PlanRequest {
             wheelchair: self.wheelchair,
         }
     }
+}
+
+/// `--window D` in seconds (0 when not given), at most `max_hours`.
+fn parse_window(w: Option<&str>, max_hours: u32) -> Result<u32> {
+    let secs = match w {
+        Some(w) => crate::time::parse_duration(w)?,
+        None => 0,
+    };
+    if secs > max_hours * 3600 {
+        return Err(Error::bad_input(
+            "--window",
+            w.unwrap_or(""),
+            format!("at most {max_hours}h"),
+        ));
+    }
+    Ok(secs)
 }
 
 /// `--walk-radius` when not given: generated walking links between stops up to this distance.
@@ -1290,17 +1296,7 @@ impl MeetRequest {
                 "nobody to plan for; give --from PLACE (repeatable) or --origins FILE",
             ));
         }
-        let window_secs = match &a.window {
-            Some(w) => crate::time::parse_duration(w)?,
-            None => 0,
-        };
-        if window_secs > 6 * 3600 {
-            return Err(Error::bad_input(
-                "--window",
-                a.window.as_deref().unwrap_or(""),
-                "at most 6h",
-            ));
-        }
+        let window_secs = parse_window(a.window.as_deref(), 6)?;
         let max_secs = crate::time::parse_duration(&a.max_duration)?;
         if max_secs == 0 || max_secs > 12 * 3600 {
             return Err(Error::bad_input(
@@ -1377,31 +1373,23 @@ fn meet(ctx: &Context, args: &MeetArgs) -> Result<Outcome> {
     // Walking the whole way is one of `plan`'s itineraries when a street map is in use: the
     // cell is then what `plan` lists first (or shortest, with a window) among both.
     if streets.is_some() {
-        let speed = req.routing.walk_speed_mps;
-        let limit = walk.max_walk_secs as f64 * speed;
         let profile = crate::walk::Profile {
             wheelchair: walk.wheelchair,
         };
         for (pi, person) in people_only.iter().enumerate() {
-            let walkers: Vec<_> = person
-                .points
-                .iter()
-                .map(|&(la, lo)| crate::walk::walk_from(walk.streets, la, lo, limit, profile))
-                .collect();
+            // One search from the person's points serves every venue.
+            let walks = crate::walk::WalksFrom::new(
+                walk.streets,
+                &person.points,
+                walk.max_walk_secs,
+                req.routing.walk_speed_mps,
+                profile,
+            );
             for (vi, venue) in venues.iter().enumerate() {
                 if table.cells[vi][pi] == meet::Cell::Here {
                     continue;
                 }
-                let best = walkers
-                    .iter()
-                    .flat_map(|w| {
-                        venue
-                            .points
-                            .iter()
-                            .filter_map(|&(la, lo)| w.to(la, lo, speed))
-                    })
-                    .min_by_key(|w| (w.secs, w.metres));
-                let Some(w) = best.filter(|w| w.secs <= walk.max_walk_secs) else {
+                let Some(w) = walks.to_any(&venue.points) else {
                     continue;
                 };
                 let Some(q) =

@@ -121,15 +121,8 @@ pub fn plan_cell(
         return Cell::Here;
     };
     let p = router::plan(tt, &q);
-    add(counters, &p.counters);
+    counters.add(&p.counters);
     cell_from_plan(o, &p.journeys)
-}
-
-fn add(total: &mut Counters, c: &Counters) {
-    total.iterations += c.iterations;
-    total.rounds += c.rounds;
-    total.patterns_scanned += c.patterns_scanned;
-    total.stops_relaxed += c.stops_relaxed;
 }
 
 /// `f(i)` for every `i < n`, spread over the available cores; results in index order, so
@@ -163,7 +156,7 @@ fn par_map<T: Send>(n: usize, f: impl Fn(usize, &mut Counters) -> T + Sync) -> (
     let mut counters = Counters::default();
     let mut all = Vec::with_capacity(n);
     for (done, c) in parts {
-        add(&mut counters, &c);
+        counters.add(&c);
         all.extend(done);
     }
     all.sort_by_key(|x| x.0);
@@ -244,7 +237,7 @@ pub fn table(
         };
         router::profile::earliest_arrivals(tt, &q, &dests, counters)
     });
-    add(&mut counters, &c2);
+    counters.add(&c2);
     // Each person's arrivals are for the venues with a latest departure, in venue order.
     let asked: Vec<Vec<bool>> = rows
         .iter()

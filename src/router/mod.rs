@@ -247,17 +247,9 @@ fn search<D: Direction>(
         limit: if D::FORWARD { hi + 1 } else { -lo + 1 },
         days,
     };
-    let mut add = |c: &raptor::Counters| {
-        counters.iterations += c.iterations;
-        counters.rounds += c.rounds;
-        counters.patterns_scanned += c.patterns_scanned;
-        counters.stops_relaxed += c.stops_relaxed;
-        counters.continuations_scanned += c.continuations_scanned;
-        counters.continuations_followed += c.continuations_followed;
-    };
     let mut s = Search::<D>::new(tt, sq);
     let found = s.run();
-    add(&s.counters);
+    counters.add(&s.counters);
     found
 }
 

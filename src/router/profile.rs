@@ -107,7 +107,7 @@ pub fn latest_departures(
     };
     let mut s = Search::<Backward>::new(tt, sq);
     s.run();
-    add(counters, &s.counters);
+    counters.add(&s.counters);
     for (person, slot) in people.iter().zip(out.iter_mut()) {
         // Labels are bounded at the boarding stop; the walk to it may start before the bound.
         let Some((arr, k, stop)) = best_over_rounds(person, rides, |k, s_| s.vehicle_label(k, s_))
@@ -189,7 +189,7 @@ pub fn earliest_arrivals(
         };
         let mut s = Search::<Forward>::new(tt, sq);
         s.run();
-        add(counters, &s.counters);
+        counters.add(&s.counters);
         for &i in &group {
             let (targets, l) = dests[i];
             let qv = with_targets(targets);
@@ -239,11 +239,4 @@ pub fn arrive_by_each(
             earliest_arrivals(tt, &qp, &[(&q.targets, &l)], counters).pop()
         })
         .collect()
-}
-
-fn add(total: &mut Counters, c: &Counters) {
-    total.iterations += c.iterations;
-    total.rounds += c.rounds;
-    total.patterns_scanned += c.patterns_scanned;
-    total.stops_relaxed += c.stops_relaxed;
 }

@@ -254,6 +254,18 @@ pub struct Counters {
     pub continuations_followed: u64,
 }
 
+impl Counters {
+    /// Adds another search's counters to these.
+    pub fn add(&mut self, c: &Counters) {
+        self.iterations += c.iterations;
+        self.rounds += c.rounds;
+        self.patterns_scanned += c.patterns_scanned;
+        self.stops_relaxed += c.stops_relaxed;
+        self.continuations_scanned += c.continuations_scanned;
+        self.continuations_followed += c.continuations_followed;
+    }
+}
+
 /// The search state, reusable across the departure times of a range query.
 pub(crate) struct Search<'a, D: Direction> {
     tt: &'a Timetable,

@@ -193,9 +193,45 @@ pub struct Walked {
     pub along_streets: bool,
 }
 
-/// The shortest walk the whole way from any of `from` to any of `to` (a place's points: its
-/// entrances, or itself), searched up to `max_secs` at `speed`; `None` when none is that short.
-/// `plan`, `meet` and `announce` offer it as walking the whole way.
+/// Walks from each of a place's points (its entrances, or itself), searched once up to
+/// `max_secs`: asked for the shortest walk the whole way to any point of another place.
+/// `plan`, `meet` and `announce` offer that walk as walking the whole way.
+pub struct WalksFrom<'a> {
+    walks: Vec<WalkFrom<'a>>,
+    max_secs: u32,
+    speed: f64,
+}
+
+impl<'a> WalksFrom<'a> {
+    pub fn new(
+        streets: Option<&'a Streets>,
+        from: &[(f64, f64)],
+        max_secs: u32,
+        speed: f64,
+        profile: Profile,
+    ) -> WalksFrom<'a> {
+        let limit = max_secs as f64 * speed;
+        WalksFrom {
+            walks: from
+                .iter()
+                .map(|&(la, lo)| walk_from(streets, la, lo, limit, profile))
+                .collect(),
+            max_secs,
+            speed,
+        }
+    }
+
+    /// The shortest walk to any of `to`, if one takes at most `max_secs`.
+    pub fn to_any(&self, to: &[(f64, f64)]) -> Option<Walked> {
+        self.walks
+            .iter()
+            .flat_map(|w| to.iter().filter_map(|&(la, lo)| w.to(la, lo, self.speed)))
+            .min_by_key(|w| (w.secs, w.metres))
+            .filter(|w| w.secs <= self.max_secs)
+    }
+}
+
+/// The shortest walk the whole way from any of `from` to any of `to` (see [`WalksFrom`]).
 pub fn whole_walk(
     streets: Option<&Streets>,
     from: &[(f64, f64)],
@@ -204,16 +240,7 @@ pub fn whole_walk(
     speed: f64,
     profile: Profile,
 ) -> Option<Walked> {
-    let limit = max_secs as f64 * speed;
-    from.iter()
-        .filter_map(|&(la, lo)| {
-            let w = walk_from(streets, la, lo, limit, profile);
-            to.iter()
-                .filter_map(|&(tla, tlo)| w.to(tla, tlo, speed))
-                .min_by_key(|w| (w.secs, w.metres))
-        })
-        .min_by_key(|w| (w.secs, w.metres))
-        .filter(|w| w.secs <= max_secs)
+    WalksFrom::new(streets, from, max_secs, speed, profile).to_any(to)
 }
 
 /// A walk as riders follow it.
