@@ -19,25 +19,6 @@ use std::time::Instant;
 
 const PAIRS: usize = 300;
 
-fn pairs(tt: &Timetable) -> Vec<(StopIdx, StopIdx)> {
-    let served: Vec<StopIdx> = (0..tt.stops.len() as u32)
-        .map(StopIdx)
-        .filter(|&s| !tt.patterns_at(s).is_empty())
-        .collect();
-    let mut rng = common::Rng::new(12);
-    let mut v = Vec::new();
-    while v.len() < PAIRS {
-        let (a, b) = (
-            served[rng.below(served.len())],
-            served[rng.below(served.len())],
-        );
-        if a != b {
-            v.push((a, b));
-        }
-    }
-    v
-}
-
 fn query(tt: &Timetable, when: &str, a: StopIdx, b: StopIdx) -> Query {
     let time = parse_user_time(when, tt.tz()).expect("valid time");
     let at = |s| {
@@ -93,7 +74,7 @@ fn bundled_with_v2(dir: &Path) -> Option<PathBuf> {
 }
 
 fn measure(label: &str, tt: &Timetable, when: &str) -> Option<(Timetable, Vec<Query>)> {
-    let ps = pairs(tt);
+    let ps = common::served_pairs(tt, PAIRS, 12);
     let queries: Vec<Query> = ps.iter().map(|&(a, b)| query(tt, when, a, b)).collect();
     // Warm-up: one pass of each.
     for q in &queries {

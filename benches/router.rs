@@ -17,25 +17,6 @@ use std::time::{Duration, Instant};
 const PAIRS: usize = 300;
 const DATE: &str = "2018-10-10";
 
-fn pairs(tt: &Timetable) -> Vec<(StopIdx, StopIdx)> {
-    let served: Vec<StopIdx> = (0..tt.stops.len() as u32)
-        .map(StopIdx)
-        .filter(|&s| !tt.patterns_at(s).is_empty())
-        .collect();
-    let mut rng = common::Rng::new(20181010);
-    let mut v = Vec::new();
-    while v.len() < PAIRS {
-        let (a, b) = (
-            served[rng.below(served.len())],
-            served[rng.below(served.len())],
-        );
-        if a != b {
-            v.push((a, b));
-        }
-    }
-    v
-}
-
 fn query(tt: &Timetable, kind: QueryKind, hm: &str, window: u32, a: StopIdx, b: StopIdx) -> Query {
     let time = parse_user_time(&format!("{DATE}T{hm}"), tt.tz()).expect("valid time");
     let at = |s| {
@@ -85,7 +66,7 @@ fn bench(c: &mut Criterion) {
     };
     let cache = tempfile::tempdir().expect("tempdir");
     let (tt, _) = load_or_compile(&path, cache.path()).expect("compiles");
-    let ps = pairs(&tt);
+    let ps = common::served_pairs(&tt, PAIRS, 20181010);
 
     println!(
         "Charlotte CATS, {} stop times, {PAIRS} random stop pairs, {DATE}, ≤5 transfers, 400 m walks:",

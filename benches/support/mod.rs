@@ -47,3 +47,28 @@ pub fn summary(mut v: Vec<f64>) -> String {
         v.len()
     )
 }
+
+/// `n` random (origin, destination) pairs of distinct served stops, reproducible from `seed`.
+pub fn served_pairs(
+    tt: &gethere::timetable::Timetable,
+    n: usize,
+    seed: u64,
+) -> Vec<(gethere::timetable::StopIdx, gethere::timetable::StopIdx)> {
+    use gethere::timetable::StopIdx;
+    let served: Vec<StopIdx> = (0..tt.stops.len() as u32)
+        .map(StopIdx)
+        .filter(|&s| !tt.patterns_at(s).is_empty())
+        .collect();
+    let mut rng = Rng::new(seed);
+    let mut v = Vec::new();
+    while v.len() < n {
+        let (a, b) = (
+            served[rng.below(served.len())],
+            served[rng.below(served.len())],
+        );
+        if a != b {
+            v.push((a, b));
+        }
+    }
+    v
+}
