@@ -177,6 +177,20 @@ pub fn route_label(short: Option<&str>, long: Option<&str>, id: &str) -> String 
     }
 }
 
+/// Is `h` a bare direction ("Inbound", "outbound", "Northbound") rather than a destination?
+pub fn is_direction_word(h: &str) -> bool {
+    const WORDS: [&str; 6] = [
+        "inbound",
+        "outbound",
+        "northbound",
+        "southbound",
+        "eastbound",
+        "westbound",
+    ];
+    let h = h.trim();
+    WORDS.iter().any(|w| h.eq_ignore_ascii_case(w))
+}
+
 /// How a frequency-based trip was expanded (frequencies.txt), kept for honest output.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Frequency {
@@ -438,13 +452,17 @@ impl Timetable {
     }
 
     /// What the vehicle shows when boarding trip `t` at position `pos` of its pattern: the
-    /// stop_headsign there, else the trip_headsign, else the name of the last stop.
+    /// stop_headsign there, else the trip_headsign, else the name of the last stop. A
+    /// trip_headsign that is only a direction ("Outbound", as Charlotte's feed writes) tells a
+    /// rider nothing: the last stop's name is shown instead.
     pub fn headsign(&self, t: TripIdx, pattern: &Pattern, pos: usize) -> &str {
         let h = self.pattern_headsigns[pattern.stops_start as usize + pos];
         if h != NO_HEADSIGN {
             return &self.headsigns[h as usize];
         }
-        if let Some(h) = &self.trips[t.ix()].headsign {
+        if let Some(h) = &self.trips[t.ix()].headsign
+            && !is_direction_word(h)
+        {
             return h;
         }
         let last = self.pattern_stops(pattern)[pattern.num_stops as usize - 1];
@@ -492,5 +510,19 @@ impl Timetable {
             .rev()
             .find(|&d| self.any_service_on(d))?;
         Some((self.date_of(first), self.date_of(last)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_direction_word;
+
+    #[test]
+    fn bare_directions_are_not_destinations() {
+        assert!(is_direction_word("Outbound"));
+        assert!(is_direction_word(" inbound "));
+        assert!(is_direction_word("Northbound"));
+        assert!(!is_direction_word("City Center/PSU"));
+        assert!(!is_direction_word("Outbound to UNC Charlotte"));
     }
 }
