@@ -1569,6 +1569,7 @@ fn walk(ctx: &Context, args: &WalkArgs) -> Result<Outcome> {
     };
     let point = |r: &place::Resolved| crate::itinerary::Point {
         stop_id: r.stop.map(|s| tt.stop(s).id.clone()),
+        feed: r.stop.and_then(|s| tt.feed_key_of_stop(s)),
         name: r.name.clone(),
         lat: Some(r.lat),
         lon: Some(r.lon),

@@ -12,6 +12,9 @@ use serde::Serialize;
 #[derive(Clone, Debug, Serialize)]
 pub struct Point {
     pub stop_id: Option<String>,
+    /// The stop's feed, when several feeds make the timetable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed: Option<String>,
     pub name: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -25,6 +28,9 @@ pub struct RouteInfo {
     #[serde(rename = "type")]
     pub route_type: i32,
     pub agency: String,
+    /// The route's feed, when several feeds make the timetable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -70,6 +76,11 @@ pub struct LegView {
     pub(crate) dep_t: Instant,
     #[serde(skip)]
     pub(crate) arr_t: Instant,
+    /// The zones of the places it leaves from and arrives at (times are shown in them).
+    #[serde(skip)]
+    pub(crate) dep_tz: chrono_tz::Tz,
+    #[serde(skip)]
+    pub(crate) arr_tz: chrono_tz::Tz,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -119,10 +130,19 @@ fn stop_point(tt: &Timetable, s: StopIdx) -> Point {
     let st = tt.stop(s);
     Point {
         stop_id: Some(st.id.clone()),
+        feed: tt.feed_key_of_stop(s),
         name: st.name.clone(),
         lat: st.lat.is_finite().then_some(st.lat),
         lon: st.lon.is_finite().then_some(st.lon),
     }
+}
+
+/// The time zone of a place: its stop's, else that of the nearest stop it can walk to, else
+/// the timetable's.
+pub fn place_tz(p: &Resolved, tt: &Timetable) -> chrono_tz::Tz {
+    p.stop
+        .or_else(|| p.access.iter().min_by_key(|a| a.secs).map(|a| a.stop))
+        .map_or_else(|| tt.tz(), |s| tt.stop_tz(s))
 }
 
 pub fn place_point(p: &Resolved, tt: &Timetable) -> Point {
@@ -130,6 +150,7 @@ pub fn place_point(p: &Resolved, tt: &Timetable) -> Point {
         Some(s) => stop_point(tt, s),
         None => Point {
             stop_id: None,
+            feed: None,
             name: p.name.clone(),
             lat: Some(p.lat),
             lon: Some(p.lon),
@@ -145,7 +166,11 @@ pub fn view(
     to: &Resolved,
     journeys: &[Journey],
 ) -> PlanView {
-    let tz = tt.tz();
+    let tz = match q.kind {
+        QueryKind::ArriveBy => place_tz(to, tt),
+        QueryKind::DepartAt => place_tz(from, tt),
+    };
+    let (from_tz, to_tz) = (place_tz(from, tt), place_tz(to, tt));
     let from_pt = place_point(from, tt);
     let to_pt = place_point(to, tt);
     let itineraries = journeys
@@ -169,8 +194,8 @@ pub fn view(
                         to: b
                             .map(|s| stop_point(tt, s))
                             .unwrap_or_else(|| to_pt.clone()),
-                        departure: format_iso(tz, departure),
-                        arrival: format_iso(tz, arrival),
+                        departure: format_iso(a.map_or(from_tz, |s| tt.stop_tz(s)), departure),
+                        arrival: format_iso(b.map_or(to_tz, |s| tt.stop_tz(s)), arrival),
                         distance_m: Some(metres),
                         streets: Vec::new(),
                         geometry: None,
@@ -184,6 +209,8 @@ pub fn view(
                         live: Default::default(),
                         dep_t: departure,
                         arr_t: arrival,
+                        dep_tz: a.map_or(from_tz, |s| tt.stop_tz(s)),
+                        arr_tz: b.map_or(to_tz, |s| tt.stop_tz(s)),
                     },
                     Leg::Transit {
                         trip,
@@ -205,8 +232,8 @@ pub fn view(
                             mode: "transit",
                             from: stop_point(tt, a),
                             to: stop_point(tt, b),
-                            departure: format_iso(tz, departure),
-                            arrival: format_iso(tz, arrival),
+                            departure: format_iso(tt.stop_tz(a), departure),
+                            arrival: format_iso(tt.stop_tz(b), arrival),
                             distance_m: None,
                             streets: Vec::new(),
                             geometry: None,
@@ -220,6 +247,7 @@ pub fn view(
                                     .get(r.agency as usize)
                                     .map(|a| a.name.clone())
                                     .unwrap_or_default(),
+                                feed: tt.feed_key_of_route(t.route),
                             }),
                             trip_id: Some(t.id.clone()),
                             headsign: Some(headsign),
@@ -232,13 +260,15 @@ pub fn view(
                             ),
                             dep_t: departure,
                             arr_t: arrival,
+                            dep_tz: tt.stop_tz(a),
+                            arr_tz: tt.stop_tz(b),
                         }
                     }
                 })
                 .collect();
             Itinerary {
-                departure: format_iso(tz, j.departure),
-                arrival: format_iso(tz, j.arrival),
+                departure: format_iso(from_tz, j.departure),
+                arrival: format_iso(to_tz, j.arrival),
                 duration_s: j.arrival - j.departure,
                 transfers: j.transfers(),
                 walk_s: j.walk_secs(),
@@ -254,7 +284,7 @@ pub fn view(
         query: QueryView {
             kind: q.kind,
             time: format_iso(tz, q.time),
-            timezone: tt.timezone.clone(),
+            timezone: tz.name().to_string(),
             from: from_pt,
             to: to_pt,
             window_s: q.window_secs,
@@ -289,7 +319,7 @@ impl PlanView {
 
     /// The plan as a meetup attendee reads it.
     pub fn render_text(&self, tt: &Timetable, q: &Query) -> String {
-        let tz = tt.tz();
+        let tz: chrono_tz::Tz = self.query.timezone.parse().unwrap_or_else(|_| tt.tz());
         let qdate = local_date(tz, q.time);
         let mut s = String::new();
         let verb = match q.kind {
@@ -298,13 +328,17 @@ impl PlanView {
         };
         s.push_str(&format!(
             "{verb} {} on {}",
-            format_hm(tz, q.time),
+            when_in(tt, q.time, tz, qdate),
             to_local(tz, q.time).format("%a %-d %b %Y")
         ));
         if q.window_secs > 0 {
             s.push_str(&format!(" (window {})", minutes(q.window_secs as i64)));
         }
-        s.push_str(&format!(" · times in {}\n", tt.timezone));
+        s.push_str(&format!(" · times in {}", tt.timezone));
+        if tt.zones.len() > 1 {
+            s.push_str(" unless marked");
+        }
+        s.push('\n');
         s.push_str(&format!(
             "from {}\nto   {}\n",
             self.query.from.name, self.query.to.name
@@ -357,6 +391,21 @@ pub fn when(tt: &Timetable, t: Instant, day: chrono::NaiveDate) -> String {
     }
 }
 
+/// `when` for a time at a place in zone `tz`: a zone other than the timetable's carries its
+/// abbreviation (`08:10 MST`), so a journey through two zones reads unambiguously.
+pub fn when_in(tt: &Timetable, t: Instant, tz: chrono_tz::Tz, day: chrono::NaiveDate) -> String {
+    if tz == tt.tz() {
+        return when(tt, t, day);
+    }
+    let local = to_local(tz, t);
+    let hm = format!("{} {}", format_hm(tz, t), local.format("%Z"));
+    if local.date_naive() == day {
+        hm
+    } else {
+        format!("{hm} ({})", local.format("%a %-d %b"))
+    }
+}
+
 impl Itinerary {
     pub fn departure_t(&self) -> Instant {
         self.dep_t
@@ -370,7 +419,11 @@ impl Itinerary {
     /// per step ("17:03  board MAX Green Line towards … at …"). Times carry their day when it
     /// is not `day`.
     pub fn text_lines(&self, tt: &Timetable, day: chrono::NaiveDate) -> (String, Vec<String>) {
-        let when = |t: Instant| when(tt, t, day);
+        let when = |t: Instant, tz: chrono_tz::Tz| when_in(tt, t, tz, day);
+        let (first_tz, last_tz) = (
+            self.legs.first().map_or(tt.tz(), |l| l.dep_tz),
+            self.legs.last().map_or(tt.tz(), |l| l.arr_tz),
+        );
         let on_foot = self.legs.iter().all(|l| l.mode == "walk");
         let transfers = match self.transfers {
             0 if on_foot => "on foot".to_string(),
@@ -380,8 +433,8 @@ impl Itinerary {
         };
         let mut head = format!(
             "leave {}, arrive {} · {} · {}",
-            when(self.dep_t),
-            when(self.arr_t),
+            when(self.dep_t, first_tz),
+            when(self.arr_t, last_tz),
             minutes(self.arr_t - self.dep_t),
             transfers
         );
@@ -395,7 +448,7 @@ impl Itinerary {
                 let along = crate::walk::along_text(&l.streets);
                 lines.push(format!(
                     "{:>5}  walk {} ({} m) to {}{}{along}",
-                    when(l.dep_t),
+                    when(l.dep_t, l.dep_tz),
                     minutes(l.arr_t - l.dep_t),
                     l.distance_m.unwrap_or(0),
                     l.to.name,
@@ -436,13 +489,13 @@ impl Itinerary {
                     .map_or("vehicle", |r| vehicle_word(r.route_type));
                 lines.push(format!(
                     "{:>5}  stay on board at {}: the {vehicle} continues as {route}{towards}{freq}",
-                    when(l.dep_t),
+                    when(l.dep_t, l.dep_tz),
                     l.from.name
                 ));
             } else {
                 lines.push(format!(
                     "{:>5}{}  board {route}{towards} at {}{freq}",
-                    when(l.dep_t),
+                    when(l.dep_t, l.dep_tz),
                     crate::realtime::view::note(tt.tz(), &l.live, l.dep_t, l.live.sched_dep_t),
                     l.from.name
                 ));
@@ -459,7 +512,7 @@ impl Itinerary {
             };
             lines.push(format!(
                 "{:>5}{}  alight at {} ({stops})",
-                when(l.arr_t),
+                when(l.arr_t, l.arr_tz),
                 crate::realtime::view::note(tt.tz(), &l.live, l.arr_t, l.live.sched_arr_t),
                 l.to.name
             ));

@@ -123,11 +123,22 @@ impl Resolver<'_> {
     /// Looks a place up.
     pub fn resolve(&self, place: &Place) -> Result<Resolved> {
         match place {
-            Place::StopId(id) => match self.tt.find_stop_id(id) {
-                Some(s) => Ok(self.at_stop(s)),
-                None => Err(Error::UnknownStop {
+            Place::StopId(id) => match self.tt.stops_with_id(id).as_slice() {
+                [s] => Ok(self.at_stop(*s)),
+                [] => Err(Error::UnknownStop {
                     id: id.clone(),
                     hint: self.stop_hint(id),
+                }),
+                several => Err(Error::UnknownStop {
+                    id: id.clone(),
+                    hint: format!(
+                        "; several feeds have a stop with this id: say which with {}",
+                        several
+                            .iter()
+                            .map(|&s| format!("stop:{}:{id}", self.tt.feed_of_stop(s).key))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
                 }),
             },
             Place::Coord { lat, lon } => self.at_points(
@@ -345,13 +356,13 @@ impl Resolver<'_> {
         match match_stop_name(self.tt, id) {
             StopMatch::One(s) => format!(
                 "; did you mean stop:{} ({})?",
-                self.tt.stop(s).id,
+                self.tt.stop_ref(s),
                 self.tt.stop(s).name
             ),
             StopMatch::Corner(list) => format!(
                 "; did you mean {}?",
                 list.iter()
-                    .map(|&s| format!("stop:{}", self.tt.stop(s).id))
+                    .map(|&s| format!("stop:{}", self.tt.stop_ref(s)))
                     .collect::<Vec<_>>()
                     .join(" or ")
             ),
@@ -359,7 +370,7 @@ impl Resolver<'_> {
                 "; did you mean {}?",
                 list.iter()
                     .take(5)
-                    .map(|&s| format!("stop:{} ({})", self.tt.stop(s).id, self.tt.stop(s).name))
+                    .map(|&s| format!("stop:{} ({})", self.tt.stop_ref(s), self.tt.stop(s).name))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

@@ -79,7 +79,7 @@ pub fn departures(
             }
             let col = tt.dep_column(pat, pos as usize);
             for d in days.clone() {
-                let base = tt.day_start[d];
+                let base = tt.day_base(pat.zone, d);
                 let from = col.partition_point(|&x| base + (x as i64) < lo);
                 for (k, &x) in col.iter().enumerate().skip(from) {
                     let t = base + x as i64;

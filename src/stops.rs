@@ -44,6 +44,9 @@ pub struct DepartureEntry {
 #[derive(Clone, Debug, Serialize)]
 pub struct StopEntry {
     pub stop_id: String,
+    /// The stop's feed, when several feeds make the timetable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed: Option<String>,
     pub name: String,
     pub code: Option<String>,
     pub platform_code: Option<String>,
@@ -208,6 +211,7 @@ fn entry(tt: &Timetable, s: StopIdx, d: u32, walk_s: u32, req: &StopsRequest) ->
     });
     StopEntry {
         stop_id: st.id.clone(),
+        feed: tt.feed_key_of_stop(s),
         name: st.name.clone(),
         code: st.code.clone(),
         platform_code: st.platform_code.clone(),

@@ -35,6 +35,8 @@ mod plan_cmd;
 mod realtime_cmd;
 #[path = "cli/realtime_props.rs"]
 mod realtime_props;
+#[path = "cli/region.rs"]
+mod region;
 #[path = "cli/router_props.rs"]
 mod router_props;
 #[path = "cli/router_rules.rs"]

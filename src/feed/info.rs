@@ -13,6 +13,20 @@ pub struct AgencyInfo {
     pub url: String,
 }
 
+/// One feed of several, in `feed info`.
+#[derive(Clone, Debug, Serialize)]
+pub struct FeedSummary {
+    pub key: String,
+    pub feed: String,
+    pub content_hash: String,
+    pub publisher: Option<String>,
+    pub version: Option<String>,
+    pub timezone: String,
+    pub service_start: Option<NaiveDate>,
+    pub service_end: Option<NaiveDate>,
+    pub counts: FeedCounts,
+}
+
 /// The `feed info` answer.
 #[derive(Clone, Debug, Serialize)]
 pub struct FeedInfo {
@@ -34,6 +48,14 @@ pub struct FeedInfo {
     pub fares: crate::fares::FareModel,
     /// The fare tables in words (and that v2 supersedes v1 when both are present).
     pub fares_detail: String,
+    /// With several feeds: each of them (the fields above are then the region's union).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub feeds: Vec<FeedSummary>,
+    /// With several feeds: the days on which every feed has service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_feeds_start: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_feeds_end: Option<NaiveDate>,
 }
 
 /// Builds the report. `today` is the date the user runs gethere on (never read from the clock
@@ -76,6 +98,44 @@ pub fn info(tt: &Timetable, feed: &str, today: NaiveDate) -> FeedInfo {
             }
         ));
     }
+    let feeds: Vec<FeedSummary> = if tt.feeds.len() > 1 {
+        tt.feeds
+            .iter()
+            .map(|f| {
+                let r = tt.feed_service_range(f);
+                FeedSummary {
+                    key: f.key.clone(),
+                    feed: f.name.clone(),
+                    content_hash: f.meta.content_hash.clone(),
+                    publisher: f.meta.publisher.clone(),
+                    version: f.meta.version.clone(),
+                    timezone: f.timezone.clone(),
+                    service_start: r.map(|r| r.0),
+                    service_end: r.map(|r| r.1),
+                    counts: f.meta.counts.clone(),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let all = feeds
+        .iter()
+        .map(|f| f.service_start.zip(f.service_end))
+        .collect::<Option<Vec<_>>>()
+        .and_then(|v| {
+            let a = v.iter().map(|r| r.0).max()?;
+            let b = v.iter().map(|r| r.1).min()?;
+            (a <= b).then_some((a, b))
+        });
+    if !feeds.is_empty() {
+        if all.is_none() {
+            warnings.push(
+                "no day on which every feed has service: journeys that need two feeds cannot be found".into(),
+            );
+        }
+        warnings.extend(tt.feed_date_warnings(today));
+    }
     warnings.extend(tt.meta.warnings.iter().cloned());
     FeedInfo {
         feed: feed.to_string(),
@@ -100,6 +160,9 @@ pub fn info(tt: &Timetable, feed: &str, today: NaiveDate) -> FeedInfo {
         warnings,
         fares: tt.fares.model(),
         fares_detail: tt.fares.describe(),
+        feeds,
+        all_feeds_start: all.map(|r| r.0),
+        all_feeds_end: all.map(|r| r.1),
     }
 }
 
@@ -113,6 +176,28 @@ impl FeedInfo {
                 s.push_str(&format!(" (version {v})"));
             }
             s.push('\n');
+        }
+        if !self.feeds.is_empty() {
+            s.push_str(&format!("feeds: {}\n", self.feeds.len()));
+            for f in &self.feeds {
+                let range = match (f.service_start, f.service_end) {
+                    (Some(a), Some(b)) => format!("{a} to {b}"),
+                    _ => "no service".into(),
+                };
+                s.push_str(&format!(
+                    "  {}: {} ({}; {}; {} stops, {} trips, {} stop times)\n",
+                    f.key,
+                    f.feed,
+                    f.timezone,
+                    range,
+                    f.counts.stops,
+                    f.counts.trips,
+                    f.counts.stop_times
+                ));
+            }
+            if let (Some(a), Some(b)) = (self.all_feeds_start, self.all_feeds_end) {
+                s.push_str(&format!("all feeds run: {a} to {b}\n"));
+            }
         }
         s.push_str(&format!("time zone: {}\n", self.timezone));
         s.push_str("agencies:\n");

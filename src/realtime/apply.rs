@@ -254,7 +254,7 @@ fn match_trip(
                 [p.times_start as usize + (p.num_stops as usize - 1) * p.num_trips as usize + k]
                 as i64;
             let dist = |d: usize| {
-                let s = tt.day_start[d];
+                let s = tt.day_base(p.zone, d);
                 if ts < s + a {
                     s + a - ts
                 } else if ts > s + b {
@@ -324,7 +324,7 @@ fn scheduled_instance(
     let sched_arr: Vec<u32> = (0..n).map(|i| at(&tt.arr, i)).collect();
     let sched_dep: Vec<u32> = (0..n).map(|i| at(&tt.dep, i)).collect();
     let stops = tt.pattern_stops(&p).to_vec();
-    let base = tt.day_start[day];
+    let base = tt.day_base(p.zone, day);
     // Updates by position, in order.
     let mut ups: Vec<(usize, &proto::StopTimeUpdate)> = Vec::new();
     let mut from = 0usize;
@@ -464,7 +464,7 @@ fn added_instance(
             .date_naive(),
     };
     let day = tt.day_index(date)?;
-    let base = tt.day_start[day];
+    let base = tt.day_base(tt.feed_of_route(route).zone, day);
     let mut stops = Vec::new();
     let mut arr = Vec::new();
     let mut dep = Vec::new();
@@ -616,6 +616,7 @@ fn add_overlay_patterns(tt: &mut Timetable, all: Vec<Instance>, overlay: &mut Ov
                     .map(|i| *i.arr.last().unwrap_or(&0))
                     .max()
                     .unwrap_or(0),
+                zone: tt.feed_of_route(r0.route).zone,
             };
             tt.max_time = tt.max_time.max(p.max_time);
             tt.pattern_stops.extend_from_slice(&r0.stops);

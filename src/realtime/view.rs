@@ -53,7 +53,7 @@ pub fn leg(
         .collect();
     match o.trip(t) {
         Some(rt) => {
-            let base = tt.day_start[day as usize];
+            let base = tt.day_base(tt.pattern_of(t).zone, day as usize);
             let sd = base + rt.sched_dep[board as usize] as i64;
             let sa = base + rt.sched_arr[alight as usize] as i64;
             let added = rt.original.is_none();
@@ -275,7 +275,7 @@ pub fn departure(
         };
     };
     let p = tt.pattern_of(t);
-    let base = tt.day_start[day as usize];
+    let base = tt.day_base(p.zone, day as usize);
     let k = (t.0 - p.trips_start) as usize;
     let pos = tt.pattern_stops(p).iter().enumerate().position(|(i, &s)| {
         s == stop

@@ -254,17 +254,25 @@ fn search<D: Direction>(
 }
 
 /// The service days whose trips can have events in `[lo, hi]`: a trip of day d runs between
-/// `day_start[d]` and `day_start[d] + max_time`.
+/// `day_base(zone, d)` and `day_base(zone, d) + max_time`, in any of the timetable's zones.
 pub fn day_range(
     tt: &Timetable,
     lo: Instant,
     hi: Instant,
 ) -> Option<std::ops::RangeInclusive<usize>> {
-    let first = tt
-        .day_start
-        .partition_point(|&s| s + (tt.max_time as i64) < lo);
-    let last = tt.day_start.partition_point(|&s| s <= hi);
-    (first < last).then(|| first..=last - 1)
+    let mut range: Option<(usize, usize)> = None;
+    for z in 0..tt.zones.len().max(1) as u32 {
+        let starts = tt.day_starts(z);
+        let first = starts.partition_point(|&s| s + (tt.max_time as i64) < lo);
+        let last = starts.partition_point(|&s| s <= hi);
+        if first < last {
+            range = Some(match range {
+                None => (first, last - 1),
+                Some((a, b)) => (a.min(first), b.max(last - 1)),
+            });
+        }
+    }
+    range.map(|(a, b)| a..=b)
 }
 
 /// Turns a journey found in scan space into real legs and times.
@@ -323,7 +331,7 @@ fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
             ScanLeg::Access { stop } => pending_access = Some(access(&q.origins, stop)),
             ScanLeg::Ride { ride: r, stay } => {
                 let p = &tt.patterns[r.pattern.ix()];
-                let base = tt.day_start[r.day as usize];
+                let base = tt.day_base(p.zone, r.day as usize);
                 let nt = p.num_trips as usize;
                 let at = |pos: u32| p.times_start as usize + pos as usize * nt + r.trip as usize;
                 let departure = base + tt.dep[at(r.board)] as i64;

@@ -414,7 +414,7 @@ impl<'a, D: Direction> Search<'a, D> {
     #[inline]
     fn event_time(&self, p: &Pattern, trip: usize, day: usize, i: usize, board: bool) -> i64 {
         let pos = D::real_pos(i, p.num_stops as usize);
-        let base = self.tt.day_start[day];
+        let base = self.tt.day_base(p.zone, day);
         let k = p.times_start as usize + pos * p.num_trips as usize + trip;
         let departure = board == D::FORWARD;
         let t = base
@@ -448,7 +448,7 @@ impl<'a, D: Direction> Search<'a, D> {
         if D::FORWARD {
             let col = &self.tt.dep[col_start..col_start + nt];
             for d in days {
-                let base = self.tt.day_start[d];
+                let base = self.tt.day_base(p.zone, d);
                 if base + col[nt - 1] as i64 >= t {
                     if let Some((_, _, b)) = best
                         && base + col[0] as i64 >= b
@@ -473,7 +473,7 @@ impl<'a, D: Direction> Search<'a, D> {
             let col = &self.tt.arr[col_start..col_start + nt];
             let real = -t;
             for d in days.rev() {
-                let base = self.tt.day_start[d];
+                let base = self.tt.day_base(p.zone, d);
                 if base + (col[0] as i64) <= real {
                     if let Some((_, _, b)) = best
                         && -(base + col[nt - 1] as i64) >= b
@@ -797,7 +797,7 @@ impl<'a, D: Direction> Search<'a, D> {
             let mut from = nt;
             for &(i, r) in boardable {
                 let pos = D::real_pos(i as usize, n);
-                let base = tt.day_start[d];
+                let base = tt.day_base(p.zone, d);
                 let rank = if D::FORWARD {
                     let col = tt.dep_column(p, pos);
                     col.partition_point(|&x| base + (x as i64) < r)

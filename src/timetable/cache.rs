@@ -26,7 +26,7 @@ use std::time::Instant;
 
 const MAGIC: &[u8; 8] = b"GETHERE\0";
 /// Bump when the layout of [`Timetable`] or its meaning changes.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32 + 64;
 
 /// Where the time of a load went, for `--stats` and benchmarks.
@@ -105,6 +105,123 @@ pub fn load_or_compile(feed_path: &Path, cache_dir: &Path) -> Result<(Timetable,
     let tt = tt?;
     stats.compile_ms = ms(t2);
     if let Err(e) = write_cache(&path, &tt) {
+        stats.cache_rejected = Some(e.to_string());
+    }
+    Ok((tt, stats))
+}
+
+/// One feed of a region to load: its key and where it is on disk.
+#[derive(Clone, Debug)]
+pub struct RegionFeed {
+    pub key: String,
+    pub path: PathBuf,
+}
+
+/// Loads the compiled timetable of several feeds as one region (see
+/// [`super::compile::compile_region`]), cached under the hash of all their content hashes
+/// with their keys, in any order. One feed is exactly [`load_or_compile`]. A region compiled
+/// with a feed left out (`skip_broken`) is not cached: the next run tries that feed again.
+pub fn load_or_compile_region(
+    feeds: &[RegionFeed],
+    cache_dir: &Path,
+    skip_broken: bool,
+) -> Result<(Timetable, LoadStats)> {
+    if let [one] = feeds {
+        let (mut tt, stats) = load_or_compile(&one.path, cache_dir)?;
+        if let Some(f) = tt.feeds.first_mut() {
+            f.key = one.key.clone();
+        }
+        return Ok((tt, stats));
+    }
+    let mut stats = LoadStats::default();
+    let t0 = Instant::now();
+    let mut hashes: Vec<Option<String>> = Vec::with_capacity(feeds.len());
+    let mut notes: Vec<String> = Vec::new();
+    for f in feeds {
+        let h = if f.path.exists() {
+            content_hash(&f.path)
+        } else {
+            Err(Error::FeedUnusable {
+                feed: f.path.display().to_string(),
+                reason: "no such file or directory".into(),
+            })
+        };
+        match h {
+            Ok(h) => hashes.push(Some(h)),
+            Err(e) if skip_broken => {
+                notes.push(format!(
+                    "feed {} left out (--skip-broken-feeds): {e}",
+                    f.key
+                ));
+                hashes.push(None);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    stats.hash_ms = ms(t0);
+    let all_ok = hashes.iter().all(Option::is_some);
+    let key = super::compile::region_hash(
+        feeds
+            .iter()
+            .zip(&hashes)
+            .filter_map(|(f, h)| Some((f.key.as_str(), h.as_deref()?))),
+    );
+    let path = cache_path(cache_dir, &key);
+    stats.cache_path = path.clone();
+    let t1 = Instant::now();
+    if all_ok {
+        match read_cache(&path, &key) {
+            Ok(mut tt) => {
+                stats.from_cache = true;
+                stats.read_ms = ms(t1);
+                tt.meta.warnings.extend(notes);
+                return Ok((tt, stats));
+            }
+            Err(CacheMiss::Absent) => {}
+            Err(CacheMiss::Invalid(why)) => stats.cache_rejected = Some(why),
+        }
+    }
+    let t2 = Instant::now();
+    let names: Vec<String> = feeds.iter().map(|f| f.path.display().to_string()).collect();
+    let spinner = crate::progress::Spinner::start(format!("compiling {} feeds", feeds.len()));
+    let mut raws = Vec::with_capacity(feeds.len());
+    for ((f, h), name) in feeds.iter().zip(&hashes).zip(&names) {
+        let Some(h) = h else { continue };
+        match read_raw(&f.path) {
+            Ok(raw) => raws.push((f, h.clone(), name, raw)),
+            Err(e) if skip_broken => notes.push(format!(
+                "feed {} left out (--skip-broken-feeds): {e}",
+                f.key
+            )),
+            Err(e) => {
+                spinner.finish();
+                return Err(e);
+            }
+        }
+    }
+    let inputs: Vec<super::compile::FeedInput> = raws
+        .iter()
+        .map(|(f, h, name, raw)| super::compile::FeedInput {
+            key: f.key.clone(),
+            name: (*name).clone(),
+            raw,
+            content_hash: h.clone(),
+        })
+        .collect();
+    let tt = if inputs.is_empty() {
+        Err(Error::FeedUnusable {
+            feed: names.join(", "),
+            reason: format!("no feed could be used: {}", notes.join("; ")),
+        })
+    } else {
+        super::compile::compile_region(&inputs, skip_broken)
+    };
+    spinner.finish();
+    let mut tt = tt?;
+    let complete = all_ok && notes.is_empty() && tt.feeds.len() == feeds.len();
+    tt.meta.warnings.extend(notes);
+    stats.compile_ms = ms(t2);
+    if complete && let Err(e) = write_cache(&path, &tt) {
         stats.cache_rejected = Some(e.to_string());
     }
     Ok((tt, stats))

@@ -151,8 +151,264 @@ fn valid_coord(lat: Option<f64>, lon: Option<f64>) -> Option<(f64, f64)> {
     ok.then_some((lat, lon))
 }
 
+/// One feed of a region, as [`compile_region`] takes it.
+pub struct FeedInput<'a> {
+    /// The feed's short key (`trimet`, `durham`): ids are unique within a key.
+    pub key: String,
+    /// How messages name the feed (its path or URL).
+    pub name: String,
+    pub raw: &'a crate::feed::load::RawFeed,
+    /// blake3 of the feed (see [`crate::feed::load::content_hash`]).
+    pub content_hash: String,
+}
+
+/// The key a feed gets from its file name when none is given: the name without `.zip` /
+/// `.gtfs`, lowercased, with anything but letters, digits, `-` and `_` turned into `-`
+/// (`data/trimet-2021-max-green-streetcar.gtfs.zip` → `trimet-2021-max-green-streetcar`).
+pub fn feed_key_from_name(name: &str) -> String {
+    let base = name
+        .trim_end_matches(['/', '\\'])
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name);
+    let base = base.split(['?', '#']).next().unwrap_or(base);
+    let mut stem = base.to_ascii_lowercase();
+    for ext in [".zip", ".gtfs"] {
+        if let Some(s) = stem.strip_suffix(ext) {
+            stem = s.to_string();
+        }
+    }
+    let key: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let key = key.trim_matches('-').to_string();
+    if key.is_empty() { "feed".into() } else { key }
+}
+
+/// Compiles one feed: [`compile_region`] with that feed alone, keyed by its file name.
+pub fn compile(
+    raw: &crate::feed::load::RawFeed,
+    feed: &str,
+    content_hash: String,
+) -> Result<Timetable> {
+    compile_region(
+        &[FeedInput {
+            key: feed_key_from_name(feed),
+            name: feed.to_string(),
+            raw,
+            content_hash,
+        }],
+        false,
+    )
+}
+
+/// Compiles the feeds of a region into one timetable, as a pipeline of stages:
+///
+/// 1. per feed ([`compile_feed`]): agencies → stops → routes → trips → calendar → transfers.txt
+///    → stop times (interpolated, frequencies expanded), each in the feed's own ids;
+/// 2. [`merge`]: one index space for all feeds (ids stay per feed), one range of service days,
+///    a day start per time zone;
+/// 3. [`patterns`]: trips into FIFO patterns, the stop-major time columns;
+/// 4. [`stop_patterns`], [`transfer_rules`] (stop rules, specific rules' label slots,
+///    continuations), [`walk_links`] (between stops of any feed), stop sequences for realtime.
+///
+/// With one feed the result is exactly that feed's timetable, keyed by its content hash.
+///
+/// A feed that cannot be used fails the whole region, naming the feed — unless `skip_broken`,
+/// when it is left out with a warning (at least one feed must remain).
+pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetable> {
+    for (i, f) in feeds.iter().enumerate() {
+        if let Some(g) = feeds[..i].iter().find(|g| g.key == f.key) {
+            return Err(Error::bad_input(
+                "feed key",
+                &f.key,
+                format!(
+                    "two feeds have this key ({} and {}); give one another key with --feed KEY=PATH",
+                    g.name, f.name
+                ),
+            ));
+        }
+    }
+    let mut headsigns = Interner::default();
+    let mut parts = Vec::with_capacity(feeds.len());
+    let mut skipped = Vec::new();
+    for f in feeds {
+        match compile_feed(f, &mut headsigns) {
+            Ok(p) => parts.push(p),
+            Err(e) if skip_broken && feeds.len() > 1 => skipped.push(format!(
+                "feed {} left out (--skip-broken-feeds): {e}",
+                f.key
+            )),
+            Err(e) => return Err(e),
+        }
+    }
+    if parts.is_empty() {
+        return Err(Error::FeedUnusable {
+            feed: feeds
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            reason: format!("no feed could be used: {}", skipped.join("; ")),
+        });
+    }
+    let mut region = merge(parts);
+    let built = patterns(&region)?;
+    let (stop_patterns_start, stop_patterns) =
+        stop_patterns(region.stops.len(), &built.patterns, &built.pattern_stops);
+    let mut warn = Warnings::default();
+    let rules_c = transfer_rules(&mut region, &built, &mut |k, m| warn.add(k, m));
+    let served: Vec<bool> = (0..region.stops.len())
+        .map(|s| stop_patterns_start[s] < stop_patterns_start[s + 1])
+        .collect();
+    let (walk_start, walk) = walk_links(&region.stops, &served);
+    let stop_seqs =
+        crate::realtime::seq::stop_sequences(&built.trips, &built.patterns, &region.order);
+
+    // Per-feed and region facts.
+    let mut feeds_out = region.feeds;
+    for f in &mut feeds_out {
+        let routes = f.routes.clone();
+        let in_feed = |r: RouteIdx| routes.contains(&r.0);
+        f.meta.counts.trips_expanded = built.trips.iter().filter(|t| in_feed(t.route)).count();
+        f.meta.counts.patterns = built.patterns.iter().filter(|p| in_feed(p.route)).count();
+    }
+    let single = feeds_out.len() == 1;
+    let mut meta = if single {
+        feeds_out[0].meta.clone()
+    } else {
+        region_meta(&feeds_out)
+    };
+    let region_warnings = warn.finish();
+    meta.warnings.extend(skipped);
+    for f in &mut feeds_out {
+        f.meta.warnings.extend(region_warnings.iter().cloned());
+    }
+    meta.warnings.extend(region_warnings);
+    meta.counts.trips_expanded = built.trips.len();
+    meta.counts.patterns = built.patterns.len();
+    let timezone = region.zones[0].clone();
+    Ok(Timetable {
+        meta,
+        timezone,
+        agencies: region.agencies,
+        first_day: region.calendar.first_day,
+        day_start: region.day_start,
+        service_ids: region.service_ids,
+        service_bits: region.calendar.bits,
+        words_per_service: region.calendar.words as u32,
+        stops: region.stops,
+        routes: region.routes,
+        trips: built.trips,
+        patterns: built.patterns,
+        pattern_stops: built.pattern_stops,
+        pattern_flags: built.pattern_flags,
+        pattern_headsigns: built.pattern_headsigns,
+        headsigns: headsigns.list,
+        arr: built.arr,
+        dep: built.dep,
+        stop_patterns_start,
+        stop_patterns,
+        transfers_start: rules_c.1,
+        transfers: rules_c.2,
+        transfers_to_start: rules_c.3,
+        transfers_to: rules_c.4,
+        walk_start,
+        walk,
+        max_time: built.max_time,
+        rules: rules_c.0,
+        street_links: None,
+        fares: Default::default(),
+        stop_seqs,
+        realtime: None,
+        zones: region.zones,
+        feeds: feeds_out,
+    })
+}
+
+/// The facts of a region of several feeds: counts summed, warnings named by feed, the content
+/// hash of all the feeds' hashes (sorted, so the order feeds are given in does not matter).
+fn region_meta(feeds: &[FeedPart]) -> FeedMeta {
+    let mut c = FeedCounts::default();
+    let mut warnings = Vec::new();
+    for f in feeds {
+        let x = &f.meta.counts;
+        c.agencies += x.agencies;
+        c.stops += x.stops;
+        c.routes += x.routes;
+        c.trips += x.trips;
+        c.stop_times += x.stop_times;
+        c.frequency_trips += x.frequency_trips;
+        c.transfers += x.transfers;
+        c.services += x.services;
+        c.interpolated_stop_times += x.interpolated_stop_times;
+        warnings.extend(f.meta.warnings.iter().map(|w| format!("{}: {w}", f.key)));
+    }
+    FeedMeta {
+        content_hash: region_hash(
+            feeds
+                .iter()
+                .map(|f| (f.key.as_str(), f.meta.content_hash.as_str())),
+        ),
+        publisher: None,
+        publisher_url: None,
+        version: None,
+        declared_start: None,
+        declared_end: None,
+        counts: c,
+        warnings,
+    }
+}
+
+/// The cache key of a region: blake3 over the sorted (key, content hash) pairs. A single feed's
+/// key is its own content hash, so `--feed X` alone shares its cache with earlier versions.
+pub fn region_hash<'a>(feeds: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut v: Vec<(&str, &str)> = feeds.collect();
+    if v.len() == 1 {
+        return v[0].1.to_string();
+    }
+    v.sort_unstable();
+    let mut h = blake3::Hasher::new();
+    h.update(b"gethere region\0");
+    for (k, c) in v {
+        h.update(k.as_bytes());
+        h.update(b"\0");
+        h.update(c.as_bytes());
+        h.update(b"\0");
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// Strings kept once (stop_headsign values), shared by all feeds of a region.
+#[derive(Default)]
+struct Interner {
+    list: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn get(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.list.len() as u32;
+        self.list.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+}
+
 /// One trip's resolved stop times, before patterns are formed.
 struct TripRec {
+    /// The trip's [`Trip::key`]: its trips.txt row (after merging: plus the rows of the feeds
+    /// before its own).
     trip: usize,
     stops: Vec<StopIdx>,
     flags: Vec<u8>,
@@ -162,19 +418,146 @@ struct TripRec {
     frequency: Option<Frequency>,
 }
 
-/// Compiles a raw feed. `feed` names it in messages; `content_hash` keys the cache.
-pub fn compile(
+/// What later stages need of a trips.txt row that can be used.
+#[derive(Clone)]
+struct TripMeta {
+    id: String,
+    route: RouteIdx,
+    service: u32,
+    headsign: Option<String>,
+    short_name: Option<String>,
+    direction: Option<u8>,
+    wheelchair: Wheelchair,
+    /// block_id, qualified by the feed (blocks never span feeds).
+    block: Option<String>,
+}
+
+/// Service days as bitsets over a dense range of dates.
+struct Calendar {
+    first_day: NaiveDate,
+    num_days: usize,
+    /// `num_days.div_ceil(64)`.
+    words: usize,
+    /// `bits[service * words + day / 64]` bit `day % 64`.
+    bits: Vec<u64>,
+}
+
+impl Calendar {
+    fn active(&self, service: usize, day: usize) -> bool {
+        self.bits[service * self.words + day / 64] >> (day % 64) & 1 == 1
+    }
+}
+
+/// Everything compiled from one feed, in its own index space.
+struct FeedCompiled {
+    part: FeedPart,
+    tz: chrono_tz::Tz,
+    agencies: Vec<Agency>,
+    stops: Vec<Stop>,
+    routes: Vec<Route>,
+    /// By trips.txt row; `None` for rows that cannot be used.
+    trips: Vec<Option<TripMeta>>,
+    service_ids: Vec<String>,
+    calendar: Calendar,
+    transfers: rules::ParsedTransfers,
+    recs: Vec<TripRec>,
+    /// (trip row, stop_sequence, stop_times row) of every usable stop time, sorted.
+    order: Vec<(u32, u32, u32)>,
+}
+
+/// Stage 1: one feed, from its raw tables to trips with resolved stop times.
+fn compile_feed(f: &FeedInput, headsigns: &mut Interner) -> Result<FeedCompiled> {
+    let (raw, feed) = (f.raw, f.name.as_str());
+    let mut warn = Warnings::default();
+    let (agencies, timezone, tz) = agencies(raw, feed, &mut warn)?;
+    let (stops, stop_index) = stops(raw, feed, &mut warn)?;
+    let (routes, route_index) = routes(raw, feed, &agencies, &mut warn)?;
+    let trips = trips(raw, feed, &route_index, &mut warn)?;
+    let calendar = calendar(raw, feed, &trips, &mut warn)?;
+    let transfer_rows = match &raw.transfers {
+        None => &[][..],
+        Some(Ok(rows)) => rows.as_slice(),
+        Some(Err(why)) => {
+            return Err(Error::FeedUnusable {
+                feed: feed.to_string(),
+                reason: format!("transfers.txt cannot be read: {why}"),
+            });
+        }
+    };
+    let transfers = rules::parse_transfers(
+        transfer_rows,
+        &stops,
+        &stop_index,
+        &route_index,
+        &trips.index,
+        &mut |k, m| warn.add(k, m),
+    );
+    let times = stop_times(raw, feed, &stop_index, &stops, &trips, headsigns, &mut warn)?;
+
+    let feed_info = optional(&raw.feed_info, feed)?.first();
+    let counts = FeedCounts {
+        agencies: agencies.len(),
+        stops: required(&raw.stops, feed)?.len(),
+        routes: required(&raw.routes, feed)?.len(),
+        trips: trips.meta.len(),
+        stop_times: required(&raw.stop_times, feed)?.len(),
+        frequency_trips: times.frequency_trips,
+        transfers: transfers.rows,
+        services: trips.service_ids.len(),
+        trips_expanded: times.recs.len(),
+        patterns: 0,
+        interpolated_stop_times: times.interpolated,
+    };
+    let last_day = calendar.first_day + chrono::Days::new(calendar.num_days as u64 - 1);
+    let part = FeedPart {
+        key: f.key.clone(),
+        name: f.name.clone(),
+        timezone: timezone.clone(),
+        zone: 0,
+        agencies: 0..0,
+        stops: 0..0,
+        routes: 0..0,
+        trip_keys: 0..0,
+        services: 0..0,
+        first_day: calendar.first_day,
+        last_day,
+        meta: FeedMeta {
+            content_hash: f.content_hash.clone(),
+            publisher: feed_info.map(|f| f.name.clone()),
+            publisher_url: feed_info.map(|f| f.url.clone()),
+            version: feed_info.and_then(|f| f.version.clone()),
+            declared_start: feed_info.and_then(|f| f.start_date).map(naive),
+            declared_end: feed_info.and_then(|f| f.end_date).map(naive),
+            counts,
+            warnings: warn.finish(),
+        },
+    };
+    Ok(FeedCompiled {
+        part,
+        tz,
+        agencies,
+        stops,
+        routes,
+        trips: trips.meta,
+        service_ids: trips.service_ids,
+        calendar,
+        transfers,
+        recs: times.recs,
+        order: times.order,
+    })
+}
+
+/// Stage "agencies": the agencies and the feed's time zone (the first agency's; GTFS requires
+/// one zone per feed).
+fn agencies(
     raw: &crate::feed::load::RawFeed,
     feed: &str,
-    content_hash: String,
-) -> Result<Timetable> {
-    let mut warn = Warnings::default();
+    warn: &mut Warnings,
+) -> Result<(Vec<Agency>, String, chrono_tz::Tz)> {
     let unusable = |reason: String| Error::FeedUnusable {
         feed: feed.to_string(),
         reason,
     };
-
-    // --- agencies and the time zone -----------------------------------------------------------
     let raw_agencies = required(&raw.agencies, feed)?;
     if raw_agencies.is_empty() {
         return Err(unusable("agency.txt has no agencies".into()));
@@ -197,7 +580,7 @@ pub fn compile(
             );
         }
     }
-    let agencies: Vec<Agency> = raw_agencies
+    let agencies = raw_agencies
         .iter()
         .map(|a| Agency {
             id: a.id.clone(),
@@ -206,8 +589,16 @@ pub fn compile(
             timezone: a.timezone.clone(),
         })
         .collect();
+    Ok((agencies, timezone, tz))
+}
 
-    // --- stops ---------------------------------------------------------------------------------
+/// Stage "stops": stops with usable coordinates, parent stations resolved, wheelchair boarding
+/// inherited from the station.
+fn stops<'a>(
+    raw: &'a crate::feed::load::RawFeed,
+    feed: &str,
+    warn: &mut Warnings,
+) -> Result<(Vec<Stop>, HashMap<&'a str, StopIdx>)> {
     let raw_stops = required(&raw.stops, feed)?;
     let mut stop_index: HashMap<&str, StopIdx> = HashMap::with_capacity(raw_stops.len());
     let mut stops: Vec<Stop> = Vec::with_capacity(raw_stops.len());
@@ -278,8 +669,16 @@ pub fn compile(
             stops[i].wheelchair = stops[p.ix()].wheelchair;
         }
     }
+    Ok((stops, stop_index))
+}
 
-    // --- routes --------------------------------------------------------------------------------
+/// Stage "routes": routes with their agency.
+fn routes<'a>(
+    raw: &'a crate::feed::load::RawFeed,
+    feed: &str,
+    agencies: &[Agency],
+    warn: &mut Warnings,
+) -> Result<(Vec<Route>, HashMap<&'a str, RouteIdx>)> {
     let raw_routes = required(&raw.routes, feed)?;
     let mut route_index: HashMap<&str, RouteIdx> = HashMap::with_capacity(raw_routes.len());
     let mut routes = Vec::with_capacity(raw_routes.len());
@@ -323,8 +722,27 @@ pub fn compile(
             text_color: rgb_hex(r.text_color),
         });
     }
+    Ok((routes, route_index))
+}
 
-    // --- service calendars -----------------------------------------------------------------------
+/// What stage "trips" resolves.
+struct Trips<'a> {
+    /// trips.txt row of each trip_id (first occurrence).
+    index: HashMap<&'a str, usize>,
+    /// By trips.txt row.
+    meta: Vec<Option<TripMeta>>,
+    service_ids: Vec<String>,
+    service_index: HashMap<&'a str, u32>,
+}
+
+/// Stage "trips": trips with a known route and a service that some calendar file names; the
+/// services in order of first use.
+fn trips<'a>(
+    raw: &'a crate::feed::load::RawFeed,
+    feed: &str,
+    route_index: &HashMap<&str, RouteIdx>,
+    warn: &mut Warnings,
+) -> Result<Trips<'a>> {
     let calendar = optional(&raw.calendar, feed)?;
     let calendar_dates = optional(&raw.calendar_dates, feed)?;
     let known_services: std::collections::HashSet<&str> = calendar
@@ -332,23 +750,22 @@ pub fn compile(
         .map(|c| c.id.as_str())
         .chain(calendar_dates.iter().map(|c| c.service_id.as_str()))
         .collect();
-
-    // --- trips -----------------------------------------------------------------------------------
     let raw_trips = required(&raw.trips, feed)?;
-    let mut service_index: HashMap<&str, u32> = HashMap::new();
-    let mut service_ids: Vec<String> = Vec::new();
-    let mut trip_index: HashMap<&str, usize> = HashMap::with_capacity(raw_trips.len());
-    // (route, service) of each usable raw trip; None when skipped.
-    let mut trip_info: Vec<Option<(RouteIdx, u32)>> = vec![None; raw_trips.len()];
+    let mut out = Trips {
+        index: HashMap::with_capacity(raw_trips.len()),
+        meta: vec![None; raw_trips.len()],
+        service_ids: Vec::new(),
+        service_index: HashMap::new(),
+    };
     for (row, t) in raw_trips.iter().enumerate() {
-        if trip_index.contains_key(t.id.as_str()) {
+        if out.index.contains_key(t.id.as_str()) {
             warn.add(
                 "duplicate trip_id",
                 format!("trips.txt:{}: duplicate trip_id {} ignored", row + 2, t.id),
             );
             continue;
         }
-        trip_index.insert(t.id.as_str(), row);
+        out.index.insert(t.id.as_str(), row);
         let Some(&route) = route_index.get(t.route_id.as_str()) else {
             warn.add(
                 "trip with unknown route",
@@ -373,17 +790,47 @@ pub fn compile(
             );
             continue;
         }
-        let next = service_ids.len() as u32;
-        let service = *service_index
+        let next = out.service_ids.len() as u32;
+        let service_ids = &mut out.service_ids;
+        let service = *out
+            .service_index
             .entry(t.service_id.as_str())
             .or_insert_with(|| {
                 service_ids.push(t.service_id.clone());
                 next
             });
-        trip_info[row] = Some((route, service));
+        out.meta[row] = Some(TripMeta {
+            id: t.id.clone(),
+            route,
+            service,
+            headsign: t.trip_headsign.clone().filter(|h| !h.is_empty()),
+            short_name: t.trip_short_name.clone().filter(|h| !h.is_empty()),
+            direction: t.direction_id.map(|d| match d {
+                gtfs::DirectionType::Outbound => 0,
+                gtfs::DirectionType::Inbound => 1,
+            }),
+            wheelchair: wheelchair(t.wheelchair_accessible),
+            block: t.block_id.clone().filter(|b| !b.is_empty()),
+        });
     }
+    Ok(out)
+}
 
-    // --- service days ----------------------------------------------------------------------------
+/// Stage "calendar": calendar.txt and calendar_dates.txt as day bitsets per service, over the
+/// feed's range of service dates (clamped to [`MAX_DAYS`]).
+fn calendar(
+    raw: &crate::feed::load::RawFeed,
+    feed: &str,
+    trips: &Trips,
+    warn: &mut Warnings,
+) -> Result<Calendar> {
+    let unusable = |reason: String| Error::FeedUnusable {
+        feed: feed.to_string(),
+        reason,
+    };
+    let calendar = optional(&raw.calendar, feed)?;
+    let calendar_dates = optional(&raw.calendar_dates, feed)?;
+    let service_index = &trips.service_index;
     let mut first: Option<NaiveDate> = None;
     let mut last: Option<NaiveDate> = None;
     let mut widen = |d: NaiveDate| {
@@ -425,7 +872,7 @@ pub fn compile(
     }
     let num_days = (last_day - first_day).num_days() as usize + 1;
     let words = num_days.div_ceil(64);
-    let mut service_bits = vec![0u64; words * service_ids.len()];
+    let mut service_bits = vec![0u64; words * trips.service_ids.len()];
     let day_of = |d: NaiveDate| -> Option<usize> {
         let i = (d - first_day).num_days();
         (i >= 0 && (i as usize) < num_days).then_some(i as usize)
@@ -487,33 +934,38 @@ pub fn compile(
             "no trip runs on any day: calendar.txt switches on no weekday and calendar_dates.txt adds no date for the trips' services".into(),
         ));
     }
-    let day_start: Vec<Instant> = (0..num_days)
-        .map(|i| service_day_start(tz, first_day + chrono::Days::new(i as u64)))
-        .collect();
+    Ok(Calendar {
+        first_day,
+        num_days,
+        words,
+        bits: service_bits,
+    })
+}
 
-    // --- transfers.txt (all columns) -------------------------------------------------------------
-    let transfer_rows = match &raw.transfers {
-        None => &[][..],
-        Some(Ok(rows)) => rows.as_slice(),
-        Some(Err(why)) => {
-            return Err(unusable(format!("transfers.txt cannot be read: {why}")));
-        }
-    };
-    let parsed = rules::parse_transfers(
-        transfer_rows,
-        &stops,
-        &stop_index,
-        &route_index,
-        &trip_index,
-        &mut |k, m| warn.add(k, m),
-    );
+/// What stage "stop times" produces.
+struct StopTimes {
+    recs: Vec<TripRec>,
+    order: Vec<(u32, u32, u32)>,
+    interpolated: usize,
+    frequency_trips: usize,
+}
 
-    // --- stop times --------------------------------------------------------------------------------
+/// Stage "stop times": each usable trip's stop times resolved (stops, boarding flags, empty
+/// times interpolated) and frequency-based trips expanded into runs.
+fn stop_times(
+    raw: &crate::feed::load::RawFeed,
+    feed: &str,
+    stop_index: &HashMap<&str, StopIdx>,
+    stops: &[Stop],
+    trips: &Trips,
+    headsigns: &mut Interner,
+    warn: &mut Warnings,
+) -> Result<StopTimes> {
     let raw_st = required(&raw.stop_times, feed)?;
     let mut order: Vec<(u32, u32, u32)> = Vec::with_capacity(raw_st.len());
     let mut st_unknown_trip = 0usize;
     for (i, st) in raw_st.iter().enumerate() {
-        match trip_index.get(st.trip_id.as_str()) {
+        match trips.index.get(st.trip_id.as_str()) {
             Some(&t) => order.push((t as u32, st.stop_sequence, i as u32)),
             None => {
                 st_unknown_trip += 1;
@@ -538,9 +990,7 @@ pub fn compile(
         freq_of.entry(f.trip_id.as_str()).or_default().push(f);
     }
 
-    let mut recs: Vec<TripRec> = Vec::with_capacity(raw_trips.len());
-    let mut headsigns: Vec<String> = Vec::new();
-    let mut headsign_index: HashMap<String, u32> = HashMap::new();
+    let mut recs: Vec<TripRec> = Vec::with_capacity(trips.meta.len());
     let mut interpolated = 0usize;
     let mut frequency_trips = 0usize;
     let mut i = 0;
@@ -556,23 +1006,17 @@ pub fn compile(
             .collect();
         let first_row = order[i].2 as usize + 2;
         i = j;
-        if trip_info[t].is_none() {
+        let Some(meta) = &trips.meta[t] else {
             continue;
-        }
-        let trip_id = &raw_trips[t].id;
-        match resolve_trip(&rows, &stop_index, &stops) {
+        };
+        let trip_id = &meta.id;
+        match resolve_trip(&rows, stop_index, stops) {
             Ok((stops_v, flags, arr, dep, n_interp)) => {
                 interpolated += n_interp;
                 let hs: Vec<u32> = rows
                     .iter()
                     .map(|r| match r.stop_headsign.as_deref().map(str::trim) {
-                        Some(h) if !h.is_empty() => {
-                            let next = headsigns.len() as u32;
-                            *headsign_index.entry(h.to_string()).or_insert_with(|| {
-                                headsigns.push(h.to_string());
-                                next
-                            })
-                        }
+                        Some(h) if !h.is_empty() => headsigns.get(h),
                         _ => NO_HEADSIGN,
                     })
                     .collect();
@@ -652,27 +1096,215 @@ pub fn compile(
         );
     }
     if recs.is_empty() {
-        return Err(unusable(
-            "no trip has usable stop times (see `gethere feed check`)".into(),
-        ));
+        return Err(Error::FeedUnusable {
+            feed: feed.to_string(),
+            reason: "no trip has usable stop times (see `gethere feed check`)".into(),
+        });
     }
+    Ok(StopTimes {
+        recs,
+        order,
+        interpolated,
+        frequency_trips,
+    })
+}
 
-    // --- patterns --------------------------------------------------------------------------------
-    // Group by (route, stops, flags) in order of first appearance, so the result is deterministic.
-    // A trip named by a route/trip-specific transfer rule gets a pattern of its own, so that every
-    // pattern stop has one label slot (see `rules`).
+/// The feeds in one index space.
+struct Region {
+    feeds: Vec<FeedPart>,
+    zones: Vec<String>,
+    /// Zone index of each route.
+    route_zone: Vec<u32>,
+    agencies: Vec<Agency>,
+    stops: Vec<Stop>,
+    routes: Vec<Route>,
+    /// By trip key.
+    trips: Vec<Option<TripMeta>>,
+    service_ids: Vec<String>,
+    calendar: Calendar,
+    /// `day_start[zone * num_days + day]`.
+    day_start: Vec<Instant>,
+    transfers: rules::ParsedTransfers,
+    recs: Vec<TripRec>,
+    order: Vec<(u32, u32, u32)>,
+}
+
+/// Stage 2, "merge": the feeds' stops, routes, trips and services one after the other (each
+/// feed's indices shifted by the sizes of the feeds before it), one calendar over the union of
+/// their dates, and each service day's start in every time zone the feeds use. Nothing is
+/// merged by name: equal ids in two feeds stay two things.
+fn merge(parts: Vec<FeedCompiled>) -> Region {
+    let first_day = parts
+        .iter()
+        .map(|p| p.calendar.first_day)
+        .min()
+        .expect("a region has at least one feed");
+    let last_day = parts
+        .iter()
+        .map(|p| p.calendar.first_day + chrono::Days::new(p.calendar.num_days as u64 - 1))
+        .max()
+        .expect("a region has at least one feed");
+    let num_days = (last_day - first_day).num_days() as usize + 1;
+    let words = num_days.div_ceil(64);
+    let services: usize = parts.iter().map(|p| p.service_ids.len()).sum();
+    let mut r = Region {
+        feeds: Vec::with_capacity(parts.len()),
+        zones: Vec::new(),
+        route_zone: Vec::new(),
+        agencies: Vec::new(),
+        stops: Vec::new(),
+        routes: Vec::new(),
+        trips: Vec::new(),
+        service_ids: Vec::new(),
+        calendar: Calendar {
+            first_day,
+            num_days,
+            words,
+            bits: vec![0; words * services],
+        },
+        day_start: Vec::new(),
+        transfers: rules::ParsedTransfers::default(),
+        recs: Vec::new(),
+        order: Vec::new(),
+    };
+    let mut tzs: Vec<chrono_tz::Tz> = Vec::new();
+    for (fi, p) in parts.into_iter().enumerate() {
+        let so = r.stops.len() as u32;
+        let ro = r.routes.len() as u32;
+        let ao = r.agencies.len() as u32;
+        let to = r.trips.len() as u32;
+        let vo = r.service_ids.len() as u32;
+        let zone = match r.zones.iter().position(|z| *z == p.part.timezone) {
+            Some(z) => z as u32,
+            None => {
+                r.zones.push(p.part.timezone.clone());
+                tzs.push(p.tz);
+                r.zones.len() as u32 - 1
+            }
+        };
+        let mut part = p.part;
+        part.zone = zone;
+        part.agencies = ao..ao + p.agencies.len() as u32;
+        part.stops = so..so + p.stops.len() as u32;
+        part.routes = ro..ro + p.routes.len() as u32;
+        part.trip_keys = to..to + p.trips.len() as u32;
+        part.services = vo..vo + p.service_ids.len() as u32;
+        r.feeds.push(part);
+
+        r.agencies.extend(p.agencies);
+        r.stops.extend(p.stops.into_iter().map(|mut s| {
+            s.parent = s.parent.map(|x| StopIdx(x.0 + so));
+            s
+        }));
+        r.route_zone.extend(p.routes.iter().map(|_| zone));
+        r.routes.extend(p.routes.into_iter().map(|mut x| {
+            x.agency += ao;
+            x
+        }));
+        r.trips.extend(p.trips.into_iter().map(|m| {
+            m.map(|mut m| {
+                m.route = RouteIdx(m.route.0 + ro);
+                m.service += vo;
+                m.block = m.block.map(|b| format!("{fi}\u{1f}{b}"));
+                m
+            })
+        }));
+        // The feed's services on the region's days.
+        let shift = (p.calendar.first_day - first_day).num_days() as usize;
+        for s in 0..p.service_ids.len() {
+            for d in 0..p.calendar.num_days {
+                if p.calendar.active(s, d) {
+                    let (gs, gd) = (vo as usize + s, shift + d);
+                    r.calendar.bits[gs * words + gd / 64] |= 1 << (gd % 64);
+                }
+            }
+        }
+        r.service_ids.extend(p.service_ids);
+
+        let t = p.transfers;
+        let st = |x: StopIdx| StopIdx(x.0 + so);
+        let sel = |x: rules::Sel| match x {
+            rules::Sel::Any => rules::Sel::Any,
+            rules::Sel::Route(q) => rules::Sel::Route(RouteIdx(q.0 + ro)),
+            rules::Sel::Trip(k) => rules::Sel::Trip(k + to),
+        };
+        r.transfers.stop_rules.extend(
+            t.stop_rules
+                .into_iter()
+                .map(|((a, b), x)| ((st(a), st(b)), x)),
+        );
+        r.transfers
+            .specific
+            .extend(t.specific.into_iter().map(|x| rules::SpecificRule {
+                from_stop: st(x.from_stop),
+                to_stop: st(x.to_stop),
+                from: sel(x.from),
+                to: sel(x.to),
+                rule: x.rule,
+            }));
+        r.transfers
+            .in_seat
+            .extend(t.in_seat.into_iter().map(|(a, b, ok)| (a + to, b + to, ok)));
+        r.transfers
+            .named_trips
+            .extend(t.named_trips.into_iter().map(|k| k + to));
+        r.transfers.rows += t.rows;
+
+        r.recs.extend(p.recs.into_iter().map(|mut x| {
+            x.trip += to as usize;
+            for s in &mut x.stops {
+                *s = st(*s);
+            }
+            x
+        }));
+        r.order
+            .extend(p.order.into_iter().map(|(k, q, row)| (k + to, q, row)));
+    }
+    r.transfers
+        .specific
+        .sort_by_key(|x| (x.from_stop, x.to_stop, x.from, x.to));
+    r.day_start = tzs
+        .iter()
+        .flat_map(|&tz| {
+            (0..num_days)
+                .map(move |i| service_day_start(tz, first_day + chrono::Days::new(i as u64)))
+        })
+        .collect();
+    r
+}
+
+/// What stage "patterns" builds.
+struct Built {
+    patterns: Vec<Pattern>,
+    pattern_stops: Vec<StopIdx>,
+    pattern_flags: Vec<u8>,
+    pattern_headsigns: Vec<u32>,
+    arr: Vec<u32>,
+    dep: Vec<u32>,
+    trips: Vec<Trip>,
+    trip_ends: Vec<Option<rules::TripEnds>>,
+    max_time: u32,
+}
+
+/// Stage 3, "patterns": trips grouped by (route, stops, flags, stop headsigns) in order of first
+/// appearance (deterministic), sorted by first departure and split so that no trip overtakes
+/// another; times stored stop-major. A trip named by a route/trip-specific transfer rule gets a
+/// pattern of its own, so that every pattern stop has one label slot (see `rules`).
+fn patterns(region: &Region) -> Result<Built> {
+    let recs = &region.recs;
+    let meta = |k: usize| region.trips[k].as_ref().expect("recs are of usable trips");
     type Key<'a> = (RouteIdx, &'a [StopIdx], &'a [u8], &'a [u32], Option<usize>);
     let mut group_of: HashMap<Key, usize> = HashMap::new();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (k, r) in recs.iter().enumerate() {
-        let route = trip_info[r.trip].map(|x| x.0).unwrap_or(RouteIdx(0));
         let g = *group_of
             .entry((
-                route,
+                meta(r.trip).route,
                 r.stops.as_slice(),
                 r.flags.as_slice(),
                 r.headsigns.as_slice(),
-                parsed
+                region
+                    .transfers
                     .named_trips
                     .contains(&(r.trip as u32))
                     .then_some(r.trip),
@@ -683,15 +1315,18 @@ pub fn compile(
             });
         groups[g].push(k);
     }
-    let mut patterns = Vec::new();
-    let mut pattern_stops = Vec::new();
-    let mut pattern_flags = Vec::new();
-    let mut pattern_headsigns = Vec::new();
-    let mut arr_all = Vec::with_capacity(raw_st.len());
-    let mut dep_all = Vec::with_capacity(raw_st.len());
-    let mut trips: Vec<Trip> = Vec::with_capacity(recs.len());
-    let mut trip_ends: Vec<Option<rules::TripEnds>> = Vec::with_capacity(recs.len());
-    let mut max_time = 0u32;
+    let stop_times: usize = recs.iter().map(|r| r.stops.len()).sum();
+    let mut b = Built {
+        patterns: Vec::new(),
+        pattern_stops: Vec::new(),
+        pattern_flags: Vec::new(),
+        pattern_headsigns: Vec::new(),
+        arr: Vec::with_capacity(stop_times),
+        dep: Vec::with_capacity(stop_times),
+        trips: Vec::with_capacity(recs.len()),
+        trip_ends: Vec::with_capacity(recs.len()),
+        max_time: 0,
+    };
     for mut g in groups {
         g.sort_by(|&a, &b| {
             let (ra, rb) = (&recs[a], &recs[b]);
@@ -700,7 +1335,7 @@ pub fn compile(
                 .then_with(|| ra.arr.last().cmp(&rb.arr.last()))
                 .then_with(|| ra.dep.cmp(&rb.dep))
                 .then_with(|| ra.arr.cmp(&rb.arr))
-                .then_with(|| raw_trips[ra.trip].id.cmp(&raw_trips[rb.trip].id))
+                .then_with(|| meta(ra.trip).id.cmp(&meta(rb.trip).id))
         });
         // Split into sub-patterns in which no trip overtakes the one before it.
         let mut subs: Vec<Vec<usize>> = Vec::new();
@@ -719,68 +1354,79 @@ pub fn compile(
         for sub in subs {
             let r0 = &recs[sub[0]];
             let n = r0.stops.len();
-            let route = trip_info[r0.trip].map(|x| x.0).unwrap_or(RouteIdx(0));
+            let route = meta(r0.trip).route;
             let p = Pattern {
                 route,
-                stops_start: pattern_stops.len() as u32,
+                stops_start: b.pattern_stops.len() as u32,
                 num_stops: n as u32,
-                trips_start: trips.len() as u32,
+                trips_start: b.trips.len() as u32,
                 num_trips: sub.len() as u32,
-                times_start: arr_all.len() as u32,
+                times_start: b.arr.len() as u32,
                 max_time: sub
                     .iter()
                     .map(|&k| *recs[k].arr.last().unwrap_or(&0))
                     .max()
                     .unwrap_or(0),
+                zone: region.route_zone[route.ix()],
             };
-            max_time = max_time.max(p.max_time);
-            pattern_stops.extend_from_slice(&r0.stops);
-            pattern_flags.extend_from_slice(&r0.flags);
-            pattern_headsigns.extend_from_slice(&r0.headsigns);
+            b.max_time = b.max_time.max(p.max_time);
+            b.pattern_stops.extend_from_slice(&r0.stops);
+            b.pattern_flags.extend_from_slice(&r0.flags);
+            b.pattern_headsigns.extend_from_slice(&r0.headsigns);
             for pos in 0..n {
                 for &k in &sub {
-                    arr_all.push(recs[k].arr[pos]);
-                    dep_all.push(recs[k].dep[pos]);
+                    b.arr.push(recs[k].arr[pos]);
+                    b.dep.push(recs[k].dep[pos]);
                 }
             }
             for &k in &sub {
                 let r = &recs[k];
-                let rt = &raw_trips[r.trip];
-                let (route, service) = trip_info[r.trip].unwrap_or((RouteIdx(0), 0));
-                trip_ends.push(r.frequency.is_none().then(|| rules::TripEnds {
-                    block: rt.block_id.clone().filter(|b| !b.is_empty()),
-                    first_stop: r.stops[0],
-                    last_stop: r.stops[r.stops.len() - 1],
-                    first_dep: r.dep[0],
-                    last_arr: r.arr[r.arr.len() - 1],
-                }));
-                trips.push(Trip {
+                let m = meta(r.trip);
+                b.trip_ends
+                    .push(r.frequency.is_none().then(|| rules::TripEnds {
+                        block: m.block.clone(),
+                        first_stop: r.stops[0],
+                        last_stop: r.stops[r.stops.len() - 1],
+                        first_dep: r.dep[0],
+                        last_arr: r.arr[r.arr.len() - 1],
+                    }));
+                b.trips.push(Trip {
                     key: r.trip as u32,
-                    id: rt.id.clone(),
-                    route,
-                    service,
-                    headsign: rt.trip_headsign.clone().filter(|h| !h.is_empty()),
-                    short_name: rt.trip_short_name.clone().filter(|h| !h.is_empty()),
-                    direction: rt.direction_id.map(|d| match d {
-                        gtfs::DirectionType::Outbound => 0,
-                        gtfs::DirectionType::Inbound => 1,
-                    }),
-                    wheelchair: wheelchair(rt.wheelchair_accessible),
+                    id: m.id.clone(),
+                    route: m.route,
+                    service: m.service,
+                    headsign: m.headsign.clone(),
+                    short_name: m.short_name.clone(),
+                    direction: m.direction,
+                    wheelchair: m.wheelchair,
                     frequency: r.frequency.clone(),
                 });
             }
-            patterns.push(p);
+            b.patterns.push(p);
         }
     }
-    if arr_all.len() > u32::MAX as usize {
-        return Err(unusable(
-            "more than 4 billion stop times after expanding frequencies".into(),
-        ));
+    if b.arr.len() > u32::MAX as usize {
+        return Err(Error::FeedUnusable {
+            feed: region
+                .feeds
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            reason: "more than 4 billion stop times after expanding frequencies".into(),
+        });
     }
+    Ok(b)
+}
 
-    // --- stop → patterns ---------------------------------------------------------------------------
-    let (stop_patterns_start, stop_patterns) = csr(
-        stops.len(),
+/// Stage "stop → patterns": the (pattern, position) pairs serving each stop, CSR.
+fn stop_patterns(
+    num_stops: usize,
+    patterns: &[Pattern],
+    pattern_stops: &[StopIdx],
+) -> (Vec<u32>, Vec<(PatternIdx, u32)>) {
+    csr(
+        num_stops,
         patterns.iter().enumerate().flat_map(|(pi, p)| {
             let s = p.stops_start as usize;
             pattern_stops[s..s + p.num_stops as usize]
@@ -788,17 +1434,35 @@ pub fn compile(
                 .enumerate()
                 .map(move |(pos, &st)| (st, (PatternIdx(pi as u32), pos as u32)))
         }),
-    );
+    )
+}
 
-    // --- transfers: stop rules, specific rules and their label slots, continuations ----------------
+type StopRuleCsr = (Vec<u32>, Vec<(StopIdx, TransferRule)>);
+
+/// Stage "transfers": in-seat continuations, specific rules with their label slots, and the
+/// stop-only rules from each stop and into each stop (CSR).
+#[allow(clippy::type_complexity)]
+fn transfer_rules(
+    region: &mut Region,
+    built: &Built,
+    warn: &mut dyn FnMut(&'static str, String),
+) -> (
+    Rules,
+    Vec<u32>,
+    Vec<(StopIdx, TransferRule)>,
+    Vec<u32>,
+    Vec<(StopIdx, TransferRule)>,
+) {
+    let stops = &region.stops;
+    let parsed = &mut region.transfers;
     let mut rules_c = Rules::default();
     rules::continuations(
         &mut rules_c,
-        &trips,
-        &trip_ends,
-        &stops,
+        &built.trips,
+        &built.trip_ends,
+        stops,
         &parsed.in_seat,
-        &mut |k, m| warn.add(k, m),
+        warn,
     );
     if !parsed.specific.is_empty() {
         let (start, list) = csr(
@@ -813,84 +1477,26 @@ pub fn compile(
         rules_c.specific_into_start = start;
         rules_c.specific_into = list;
     }
-    rules::slots(&mut rules_c, stops.len(), &patterns, &pattern_stops, &trips);
+    rules::slots(
+        &mut rules_c,
+        stops.len(),
+        &built.patterns,
+        &built.pattern_stops,
+        &built.trips,
+    );
     let mut rule_list: Vec<((StopIdx, StopIdx), TransferRule)> =
-        parsed.stop_rules.into_iter().collect();
+        std::mem::take(&mut parsed.stop_rules).into_iter().collect();
     rule_list.sort_unstable_by_key(|&(k, _)| k);
-    let (transfers_start, transfers) = csr(
+    let from: StopRuleCsr = csr(
         stops.len(),
         rule_list.iter().map(|&((a, b), r)| (a, (b, r))),
     );
     rule_list.sort_unstable_by_key(|&((a, b), _)| (b, a));
-    let (transfers_to_start, transfers_to) = csr(
+    let into: StopRuleCsr = csr(
         stops.len(),
         rule_list.iter().map(|&((a, b), r)| (b, (a, r))),
     );
-
-    // --- generated walking links ---------------------------------------------------------------------
-    let served: Vec<bool> = (0..stops.len())
-        .map(|s| stop_patterns_start[s] < stop_patterns_start[s + 1])
-        .collect();
-    let (walk_start, walk) = walk_links(&stops, &served);
-
-    let stop_seqs = crate::realtime::seq::stop_sequences(&trips, &patterns, &order);
-    let feed_info = optional(&raw.feed_info, feed)?.first();
-    let counts = FeedCounts {
-        agencies: raw_agencies.len(),
-        stops: raw_stops.len(),
-        routes: raw_routes.len(),
-        trips: raw_trips.len(),
-        stop_times: raw_st.len(),
-        frequency_trips,
-        transfers: parsed.rows,
-        services: service_ids.len(),
-        trips_expanded: trips.len(),
-        patterns: patterns.len(),
-        interpolated_stop_times: interpolated,
-    };
-    Ok(Timetable {
-        meta: FeedMeta {
-            content_hash,
-            publisher: feed_info.map(|f| f.name.clone()),
-            publisher_url: feed_info.map(|f| f.url.clone()),
-            version: feed_info.and_then(|f| f.version.clone()),
-            declared_start: feed_info.and_then(|f| f.start_date).map(naive),
-            declared_end: feed_info.and_then(|f| f.end_date).map(naive),
-            counts,
-            warnings: warn.finish(),
-        },
-        timezone,
-        agencies,
-        first_day,
-        day_start,
-        service_ids,
-        service_bits,
-        words_per_service: words as u32,
-        stops,
-        routes,
-        trips,
-        patterns,
-        pattern_stops,
-        pattern_flags,
-        pattern_headsigns,
-        headsigns,
-        arr: arr_all,
-        dep: dep_all,
-        stop_patterns_start,
-        stop_patterns,
-        transfers_start,
-        transfers,
-        transfers_to_start,
-        transfers_to,
-        walk_start,
-        walk,
-        max_time,
-        rules: rules_c,
-        street_links: None,
-        fares: Default::default(),
-        stop_seqs,
-        realtime: None,
-    })
+    (rules_c, from.0, from.1, into.0, into.1)
 }
 
 /// Builds a compressed-sparse-row index: `start[k]..start[k+1]` are the items of key `k`.

@@ -230,6 +230,9 @@ pub struct Pattern {
     pub times_start: u32,
     /// The latest arrival time of any trip at any stop, to bound the service days searched.
     pub max_time: u32,
+    /// The time zone of its feed, into [`Timetable::zones`]: its trips' times count from that
+    /// zone's service-day starts.
+    pub zone: u32,
 }
 
 /// Bit flags per pattern stop.
@@ -253,15 +256,42 @@ pub enum TransferRule {
     Recommended,
 }
 
+/// One feed of a region: its key, facts, time zone and the index ranges its stops, routes,
+/// agencies and trips occupy in the merged timetable (feeds are laid out one after another).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FeedPart {
+    /// Short key (`trimet`, `durham`): `stop:<key>:<id>` names a stop of this feed.
+    pub key: String,
+    /// The path or URL it was read from, for messages.
+    pub name: String,
+    pub timezone: String,
+    /// Into [`Timetable::zones`].
+    pub zone: u32,
+    pub agencies: std::ops::Range<u32>,
+    pub stops: std::ops::Range<u32>,
+    pub routes: std::ops::Range<u32>,
+    /// [`Trip::key`]s of its trips.txt rows.
+    pub trip_keys: std::ops::Range<u32>,
+    /// Its services, into [`Timetable::service_ids`].
+    pub services: std::ops::Range<u32>,
+    /// Its calendar's first and last service date.
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub meta: FeedMeta,
+}
+
 /// The whole compiled timetable.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Timetable {
     pub meta: FeedMeta,
-    /// The IANA zone of the agencies: all GTFS times are in it.
+    /// The IANA zone of the (first) feed's agencies: the zone times are read and shown in unless
+    /// a place has its own (see [`Timetable::zones`]).
     pub timezone: String,
     pub agencies: Vec<Agency>,
-    /// The first service day; `day_start[0]` is its "noon minus 12h".
+    /// The first service day; `day_start[0]` is its "noon minus 12h" in the first zone.
     pub first_day: NaiveDate,
+    /// `day_start[zone * num_days + day]`: the "noon minus 12h" of each service day in each of
+    /// [`Timetable::zones`] (read through [`Timetable::day_base`]).
     pub day_start: Vec<Instant>,
     /// The service_id of each service, for display and validation.
     pub service_ids: Vec<String>,
@@ -315,6 +345,10 @@ pub struct Timetable {
     /// Realtime applied to this query's copy (never cached: it is per query).
     #[serde(skip)]
     pub realtime: Option<Box<crate::realtime::Overlay>>,
+    /// The IANA zones of the feeds, first feed's first; patterns name theirs.
+    pub zones: Vec<String>,
+    /// The feeds this timetable was compiled from, in the order given.
+    pub feeds: Vec<FeedPart>,
 }
 
 impl Timetable {
@@ -326,7 +360,76 @@ impl Timetable {
     }
 
     pub fn num_days(&self) -> usize {
-        self.day_start.len()
+        self.day_start.len() / self.zones.len().max(1)
+    }
+
+    /// The instant service day `day` starts ("noon minus 12h") in zone `zone`: a trip of a
+    /// pattern with that zone runs at `day_base(p.zone, day) + seconds`.
+    #[inline]
+    pub fn day_base(&self, zone: u32, day: usize) -> Instant {
+        self.day_start[zone as usize * self.num_days() + day]
+    }
+
+    /// The service-day starts in zone `zone`, one per day.
+    pub fn day_starts(&self, zone: u32) -> &[Instant] {
+        let n = self.num_days();
+        &self.day_start[zone as usize * n..(zone as usize + 1) * n]
+    }
+
+    /// The feed a stop belongs to.
+    pub fn feed_of_stop(&self, s: StopIdx) -> &FeedPart {
+        self.feeds
+            .iter()
+            .find(|f| f.stops.contains(&s.0))
+            .unwrap_or(&self.feeds[0])
+    }
+
+    /// The key of stop `s`'s feed when the timetable has several feeds (for JSON), else `None`.
+    pub fn feed_key_of_stop(&self, s: StopIdx) -> Option<String> {
+        (self.feeds.len() > 1).then(|| self.feed_of_stop(s).key.clone())
+    }
+
+    /// The key of route `r`'s feed when the timetable has several feeds, else `None`.
+    pub fn feed_key_of_route(&self, r: RouteIdx) -> Option<String> {
+        (self.feeds.len() > 1).then(|| self.feed_of_route(r).key.clone())
+    }
+
+    /// The time zone times at stop `s` are shown in: its stop_timezone (or its station's), else
+    /// its feed's agency zone.
+    pub fn stop_tz(&self, s: StopIdx) -> Tz {
+        let st = &self.stops[s.ix()];
+        st.timezone
+            .as_deref()
+            .or_else(|| {
+                st.parent
+                    .and_then(|p| self.stops[p.ix()].timezone.as_deref())
+            })
+            .and_then(|z| z.parse().ok())
+            .or_else(|| {
+                self.feed_of_stop_opt(s)
+                    .and_then(|f| f.timezone.parse().ok())
+            })
+            .unwrap_or_else(|| self.tz())
+    }
+
+    fn feed_of_stop_opt(&self, s: StopIdx) -> Option<&FeedPart> {
+        self.feeds.iter().find(|f| f.stops.contains(&s.0))
+    }
+
+    /// The feed a route belongs to.
+    pub fn feed_of_route(&self, r: RouteIdx) -> &FeedPart {
+        self.feeds
+            .iter()
+            .find(|f| f.routes.contains(&r.0))
+            .unwrap_or(&self.feeds[0])
+    }
+
+    /// The time zone of a pattern's trips.
+    pub fn pattern_tz(&self, p: &Pattern) -> Tz {
+        self.zones
+            .get(p.zone as usize)
+            .and_then(|z| z.parse().ok())
+            .unwrap_or_else(|| self.tz())
     }
 
     /// The last service day of the feed.
@@ -482,12 +585,48 @@ impl Timetable {
         PatternIdx(i.min(self.patterns.len() - 1) as u32)
     }
 
-    /// Looks a stop up by its GTFS stop_id (linear; used when resolving user input only).
+    /// Looks a stop up by its GTFS stop_id, or `<feed key>:<stop_id>` (linear; used when
+    /// resolving user input only). `None` when there is no such stop, or when the bare id is in
+    /// several feeds (see [`Timetable::stops_with_id`]).
     pub fn find_stop_id(&self, id: &str) -> Option<StopIdx> {
-        self.stops
-            .iter()
-            .position(|s| s.id == id)
-            .map(|i| StopIdx(i as u32))
+        match self.stops_with_id(id).as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// Every stop a user's stop id can mean: the stops with exactly this stop_id (one per feed
+    /// that has it), else — for `<feed key>:<stop_id>` — that feed's stop.
+    pub fn stops_with_id(&self, id: &str) -> Vec<StopIdx> {
+        let exact: Vec<StopIdx> = (0..self.stops.len() as u32)
+            .map(StopIdx)
+            .filter(|&s| self.stops[s.ix()].id == id)
+            .collect();
+        if !exact.is_empty() {
+            return exact;
+        }
+        let Some((key, rest)) = id.split_once(':') else {
+            return exact;
+        };
+        let Some(f) = self.feeds.iter().find(|f| f.key == key) else {
+            return exact;
+        };
+        f.stops
+            .clone()
+            .map(StopIdx)
+            .filter(|&s| self.stops[s.ix()].id == rest)
+            .collect()
+    }
+
+    /// How a user names stop `s` unambiguously: its stop_id, prefixed with its feed's key when
+    /// another feed has a stop with the same id.
+    pub fn stop_ref(&self, s: StopIdx) -> String {
+        let id = &self.stops[s.ix()].id;
+        if self.feeds.len() > 1 && self.stops_with_id(id).len() > 1 {
+            format!("{}:{id}", self.feed_of_stop(s).key)
+        } else {
+            id.clone()
+        }
     }
 
     /// Trip `t`.
@@ -500,6 +639,44 @@ impl Timetable {
         (0..self.num_days())
             .filter(|&d| !self.any_service_on(d))
             .map(|d| self.date_of(d))
+            .collect()
+    }
+
+    /// The first and last day on which a trip of feed `f` runs.
+    pub fn feed_service_range(&self, f: &FeedPart) -> Option<(NaiveDate, NaiveDate)> {
+        let on = |d: usize| f.services.clone().any(|s| self.service_active(s, d));
+        let first = (0..self.num_days()).find(|&d| on(d))?;
+        let last = (0..self.num_days()).rev().find(|&d| on(d))?;
+        Some((self.date_of(first), self.date_of(last)))
+    }
+
+    /// With several feeds: a warning for each feed whose service range does not include `date`
+    /// while another's does (its trips cannot be in the answer).
+    pub fn feed_date_warnings(&self, date: NaiveDate) -> Vec<String> {
+        if self.feeds.len() < 2 {
+            return Vec::new();
+        }
+        let ranges: Vec<_> = self
+            .feeds
+            .iter()
+            .map(|f| self.feed_service_range(f))
+            .collect();
+        let inside =
+            |r: &Option<(NaiveDate, NaiveDate)>| r.is_some_and(|(a, b)| a <= date && date <= b);
+        if !ranges.iter().any(inside) {
+            return Vec::new();
+        }
+        self.feeds
+            .iter()
+            .zip(&ranges)
+            .filter(|(_, r)| !inside(r))
+            .map(|(f, r)| match r {
+                Some((a, b)) => format!(
+                    "feed {} has no service on {date} (it runs {a} to {b}): the answer uses the other feeds only",
+                    f.key
+                ),
+                None => format!("feed {} has no service at all", f.key),
+            })
             .collect()
     }
 
