@@ -243,8 +243,13 @@ fn far_point_note(
 /// 25:10 is the next calendar day) and, on a spring-forward day, the first service day's
 /// early trips run the evening before. Within that, the search decides.
 fn time_in_feed(tt: &Timetable, input: &str) -> Result<Instant> {
-    let t = crate::time::parse_user_time(input, tt.tz())?;
-    let date = crate::time::local_date(tt.tz(), t);
+    time_in_zone(tt, input, tt.tz())
+}
+
+/// [`time_in_feed`] with the time read in `tz` (a place's zone in a region of several zones).
+fn time_in_zone(tt: &Timetable, input: &str, tz: chrono_tz::Tz) -> Result<Instant> {
+    let t = crate::time::parse_user_time(input, tz)?;
+    let date = crate::time::local_date(tz, t);
     match tt.service_range() {
         Some((first, last))
             if date < first - chrono::Days::new(1) || date > last + chrono::Days::new(1) =>
@@ -844,7 +849,9 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         Some(&mut schedule),
     );
     let realtime_ms = t_rt.elapsed().as_secs_f64() * 1000.0;
-    let time = time_in_feed(&tt, &req.time)?;
+    // Checked early (a date far outside the feed is an error before any place is looked up);
+    // read again below in the zone of the place it is about.
+    time_in_feed(&tt, &req.time)?;
     let rider = tt.fares.rider(args.rider.as_deref())?;
     let t_streets = std::time::Instant::now();
     let venues = ctx.load_venues()?;
@@ -864,6 +871,20 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     )?;
     let to = places.pop().expect("two places resolved");
     let from = places.pop().expect("two places resolved");
+    // The time is read in the zone of the place it is about: the destination's for arrive-by,
+    // the origin's for depart-at.
+    let zone = crate::itinerary::place_tz(
+        if req.kind == QueryKind::ArriveBy {
+            &to
+        } else {
+            &from
+        },
+        &tt,
+    );
+    let time = time_in_zone(&tt, &req.time, zone)?;
+    for w in tt.feed_date_warnings(crate::time::local_date(zone, time)) {
+        out.stderr.push_str(&format!("warning: {w}\n"));
+    }
     let Some(q) = routing.query(req.kind, time, req.window_secs, &from, &to) else {
         return Err(Error::bad_input(
             "--to",

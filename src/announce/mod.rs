@@ -706,15 +706,17 @@ fn accessibility(tt: &Timetable, near: &[StopIdx]) -> Vec<String> {
     notes
 }
 
+/// Every agency of every feed, once each (a region may hold two feeds of one agency).
 fn attribution(tt: &Timetable, first: NaiveDate, last: NaiveDate) -> Attribution {
-    let agencies: Vec<AgencyView> = tt
-        .agencies
-        .iter()
-        .map(|a| AgencyView {
-            name: a.name.clone(),
-            url: a.url.clone(),
-        })
-        .collect();
+    let mut agencies: Vec<AgencyView> = Vec::new();
+    for a in &tt.agencies {
+        if !agencies.iter().any(|x| x.name == a.name && x.url == a.url) {
+            agencies.push(AgencyView {
+                name: a.name.clone(),
+                url: a.url.clone(),
+            });
+        }
+    }
     let names: Vec<&str> = agencies.iter().map(|a| a.name.as_str()).collect();
     let text = format!(
         "Transit data: {}. Timetable valid {} to {}{}. Directions by gethere; check the agency's website before you travel.",
