@@ -171,6 +171,49 @@ impl Ids {
         )
     }
 
+    /// The ids of one feed of a region: the other feeds' stops and routes get ids no fare table
+    /// can name, so a fare rule of this feed never matches another feed's stop or route.
+    pub fn from_feed(tt: &Timetable, f: &crate::timetable::FeedPart) -> Ids {
+        let foreign = |id: &str| format!("\u{1}{id}");
+        Ids::new(
+            tt.stops
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    if f.stops.contains(&(i as u32)) {
+                        s.id.clone()
+                    } else {
+                        foreign(&s.id)
+                    }
+                })
+                .collect(),
+            tt.stops.iter().map(|s| s.parent.map(|p| p.0)).collect(),
+            tt.routes
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    if f.routes.contains(&(i as u32)) {
+                        r.id.clone()
+                    } else {
+                        foreign(&r.id)
+                    }
+                })
+                .collect(),
+            tt.routes.iter().map(|r| r.agency).collect(),
+            tt.agencies
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    if f.agencies.contains(&(i as u32)) {
+                        a.id.clone()
+                    } else {
+                        Some(foreign(a.id.as_deref().unwrap_or("")))
+                    }
+                })
+                .collect(),
+        )
+    }
+
     /// The ids of a raw feed, first occurrence of each id winning as the compiler does. For
     /// pricing on feeds that cannot be compiled into a timetable (fare tables published
     /// without stop_times).
@@ -284,6 +327,34 @@ pub fn compile_feed(
     );
     tt.meta.warnings.extend(warn);
     Ok(tt)
+}
+
+/// The fare tables of a region: those of the first feed that has any, read against that
+/// feed's ids only (legs on the other feeds' routes then have no fare, and say so). A second
+/// feed with fare tables is named in a warning: one journey is priced by one set of tables.
+pub fn compile_region_fares(tt: &mut Timetable, feeds: &[(&crate::feed::load::RawFeed, &Path)]) {
+    let mut warn = Vec::new();
+    let mut chosen: Option<String> = None;
+    for (f, (raw, path)) in tt.feeds.clone().iter().zip(feeds) {
+        let v2files = load::read_v2(path);
+        let mut w = Vec::new();
+        let fares = compile(raw, &v2files, &Ids::from_feed(tt, f), &f.timezone, &mut w);
+        if fares.model() == FareModel::None {
+            continue;
+        }
+        match &chosen {
+            None => {
+                tt.fares = fares;
+                warn.extend(w.into_iter().map(|x| format!("{}: {x}", f.key)));
+                chosen = Some(f.key.clone());
+            }
+            Some(c) => warn.push(format!(
+                "{}: its fare tables are not used: journeys are priced with those of {c} (one set of fare tables per region)",
+                f.key
+            )),
+        }
+    }
+    tt.meta.warnings.extend(warn);
 }
 
 impl Fares {

@@ -214,7 +214,19 @@ pub fn load_or_compile_region(
             reason: format!("no feed could be used: {}", notes.join("; ")),
         })
     } else {
-        super::compile::compile_region(&inputs, skip_broken)
+        super::compile::compile_region(&inputs, skip_broken).map(|mut tt| {
+            let used: Vec<(&crate::feed::load::RawFeed, &Path)> = tt
+                .feeds
+                .iter()
+                .filter_map(|f| {
+                    raws.iter()
+                        .find(|(g, ..)| g.key == f.key)
+                        .map(|(g, _, _, raw)| (raw, g.path.as_path()))
+                })
+                .collect();
+            crate::fares::compile_region_fares(&mut tt, &used);
+            tt
+        })
     };
     spinner.finish();
     let mut tt = tt?;
