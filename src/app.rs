@@ -35,16 +35,21 @@ pub struct Outcome {
 /// Resolved global options.
 #[derive(Clone, Debug)]
 pub struct Context {
+    /// The feed opened: the first of `feeds`.
     pub feed: FeedSource,
+    /// Every feed named (`--feed`/`GETHERE_FEED`, else the config file's `[[feeds]]`, else
+    /// the bundled feed); never empty.
+    pub feeds: Vec<crate::config::FeedSpec>,
+    /// The region config file as read (the built-in one when none is found).
+    pub config: Arc<Venues>,
+    /// Where each configured value came from (`gethere config`).
+    pub provenance: crate::config::Provenance,
     pub cache_dir: PathBuf,
     /// "Now", from `--now` or the caller's clock.
     pub now: Instant,
     /// Whether `--now` was given (announcements use it as their timestamp only then).
     pub now_given: bool,
     pub format: Format,
-    /// `--venues`/`GETHERE_VENUES` when given (an unreadable file is then an error); else the
-    /// bundled file if present.
-    pub venues: Option<PathBuf>,
     /// `--geocoder`/`GETHERE_GEOCODER`; else the venues file's `[geocoder] url`.
     pub geocoder: Option<String>,
     /// `--streets`/`GETHERE_STREETS`; else the venues file's `[streets] map`, else the bundled
@@ -65,10 +70,11 @@ impl Context {
             .cache_dir
             .clone()
             .unwrap_or_else(default_cache_dir);
-        let feed = match &cli.global.feed {
-            Some(f) if !f.trim().is_empty() => FeedSource::parse(f.trim()),
-            _ => FeedSource::Path(embedded_feed(&cache_dir)?),
-        };
+        let region =
+            crate::config::resolve(&cli.global, crate::config::platform_config_file(), || {
+                embedded_feed(&cache_dir)
+            })?;
+        let feed = region.feeds[0].feed_source();
         let now = match &cli.global.now {
             None => clock_now,
             // --now is read in UTC when it has no offset and the feed is not open yet; a date
@@ -101,11 +107,13 @@ impl Context {
         }
         Ok(Context {
             feed,
+            feeds: region.feeds,
+            config: Arc::new(region.file),
+            provenance: region.provenance,
             cache_dir,
             now,
             now_given: cli.global.now.is_some(),
             format,
-            venues: cli.global.venues.clone(),
             geocoder: cli.global.geocoder.clone().filter(|u| !u.trim().is_empty()),
             streets: cli.global.streets.clone().filter(|u| !u.trim().is_empty()),
             realtime: cli
@@ -193,19 +201,9 @@ impl Context {
         })
     }
 
-    /// The venues file: the one named (must be readable), else the bundled one (in the
-    /// binary).
+    /// The venues of the region config (read once, by [`Context::resolve`]).
     pub fn load_venues(&self) -> Result<Option<Venues>> {
-        match &self.venues {
-            Some(p) => Venues::load(p).map(Some),
-            None => Venues::parse(crate::venues::BUNDLED_VENUES_TEXT)
-                .map(Some)
-                .map_err(|why| Error::BadInput {
-                    what: "venues file",
-                    input: "(bundled)".into(),
-                    why,
-                }),
-        }
+        Ok(Some((*self.config).clone()))
     }
 }
 
@@ -501,6 +499,22 @@ fn realtime_sources(ctx: &Context) -> Vec<crate::realtime::Source> {
 /// cache. A failed refresh with a previous copy is a note, not an error.
 fn local_feed_path(ctx: &Context, notes: &mut String) -> Result<PathBuf> {
     use crate::feed::fetch::{FetchOptions, FetchStatus, fetch};
+    if ctx.feeds.len() > 1 {
+        // Until several feeds compile into one timetable.
+        let names: Vec<String> = ctx
+            .feeds
+            .iter()
+            .map(|f| f.key.clone().unwrap_or_else(|| f.source.clone()))
+            .collect();
+        return Err(Error::ConfigFile {
+            what: "feeds from",
+            location: ctx.provenance.feeds.to_string(),
+            why: format!(
+                "several feeds ({}): not yet supported; give one --feed",
+                names.join(", ")
+            ),
+        });
+    }
     match &ctx.feed {
         FeedSource::Path(p) => Ok(p.clone()),
         FeedSource::Url(u) => {
@@ -529,7 +543,36 @@ pub fn run(cli: Cli, clock_now: Instant) -> Result<Outcome> {
         Command::Announce(args) => announce(&ctx, args),
         Command::Meet(args) => meet(&ctx, args),
         Command::Walk(args) => walk(&ctx, args),
+        Command::Config => config(&ctx, &cli.global),
     }
+}
+
+/// `gethere config`: the effective configuration and where each value came from.
+fn config(ctx: &Context, g: &crate::cli::GlobalArgs) -> Result<Outcome> {
+    let region = crate::config::Region {
+        file: (*ctx.config).clone(),
+        feeds: ctx.feeds.clone(),
+        provenance: ctx.provenance.clone(),
+    };
+    let report = crate::config::report(
+        &region,
+        ctx.geocoder.as_deref(),
+        ctx.streets.as_deref(),
+        &g.realtime,
+        &ctx.cache_dir,
+    );
+    let mut out = Outcome::default();
+    for f in report.feeds.iter().filter(|f| f.exists == Some(false)) {
+        out.stderr.push_str(&format!(
+            "warning: feed {} does not exist; commands that open it will fail\n",
+            f.source
+        ));
+    }
+    out.stdout = match ctx.format {
+        Format::Json => json(&report),
+        _ => crate::config::render_text(&report),
+    };
+    Ok(out)
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {

@@ -453,7 +453,9 @@ fn line_views(tt: &Timetable, near: &[StopIdx], start: Instant) -> Vec<LineView>
     for l in &mut out {
         l.directions.sort_by(|a, b| a.headsign.cmp(&b.headsign));
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.route_id.cmp(&b.route_id)));
+    out.sort_by(|a, b| {
+        crate::service::line_name_cmp(&a.name, &b.name).then(a.route_id.cmp(&b.route_id))
+    });
     out
 }
 
@@ -635,7 +637,9 @@ fn last_departures(
             }
         })
         .collect();
-    out.sort_by(|a, b| a.line.cmp(&b.line).then(a.headsign.cmp(&b.headsign)));
+    out.sort_by(|a, b| {
+        crate::service::line_name_cmp(&a.line, &b.line).then(a.headsign.cmp(&b.headsign))
+    });
     out
 }
 
