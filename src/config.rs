@@ -113,7 +113,8 @@ impl std::fmt::Display for Origin {
             Origin::Flag { name } => write!(f, "{name}"),
             Origin::Env { name } => write!(f, "${name}"),
             Origin::ConfigFile { path } => write!(f, "config file {path}"),
-            Origin::PlatformDefault { path } => write!(f, "platform default {path}"),
+            // The path is the value shown beside it (JSON keeps it here too).
+            Origin::PlatformDefault { .. } => write!(f, "platform default"),
             Origin::BuiltIn => write!(f, "built-in default"),
         }
     }

@@ -315,6 +315,9 @@ fn the_config_names_the_feed_and_feed_replaces_it() {
     assert_eq!(out2, out);
 }
 
+/// Arguments, environment, and the start of the expected error line.
+type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, String);
+
 #[test]
 fn config_errors_are_one_line_naming_the_problem() {
     let platform = tempfile::tempdir().unwrap();
@@ -338,7 +341,7 @@ fn config_errors_are_one_line_naming_the_problem() {
     );
     let typo = write("typo.toml", "[geocodr]\nurl = \"https://x\"\n");
     let missing = dir.path().join("missing.toml").display().to_string();
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, String)> = vec![
+    let cases: Vec<Case> = vec![
         (
             vec!["--config", &unknown],
             vec![],
