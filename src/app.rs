@@ -551,6 +551,7 @@ pub fn run(cli: Cli, clock_now: Instant) -> Result<Outcome> {
 fn config(ctx: &Context, g: &crate::cli::GlobalArgs) -> Result<Outcome> {
     let region = crate::config::Region {
         file: (*ctx.config).clone(),
+        platform_file: crate::config::platform_config_file(),
         feeds: ctx.feeds.clone(),
         provenance: ctx.provenance.clone(),
     };

@@ -12,7 +12,9 @@ const AFTER_HELP: &str = "Examples:
   gethere feed check --feed path/to/gtfs.zip
   gethere --feed https://example.org/gtfs.zip feed info
 
-With no --feed, gethere uses $GETHERE_FEED, else the TriMet feed bundled in data/.";
+With no --feed, gethere uses $GETHERE_FEED, else the config file's [[feeds]], else the TriMet
+feed bundled in data/. `gethere config` shows which config file, feeds and settings are in
+effect, and where each came from.";
 
 #[derive(Debug, Parser)]
 #[command(name = "gethere", version, about = ABOUT, after_help = AFTER_HELP)]

@@ -138,6 +138,8 @@ pub struct Provenance {
 pub struct Region {
     /// The config file as read; `path` is `None` for the built-in one.
     pub file: Venues,
+    /// Where the platform config file is looked for (whether or not it exists).
+    pub platform_file: Option<PathBuf>,
     /// The feeds, in the order given (never empty). Relative paths of a config file are
     /// already joined to its directory.
     pub feeds: Vec<FeedSpec>,
@@ -177,6 +179,7 @@ pub fn resolve(
     let venues_flag =
         given(&g.venues).map(|p| (p, origin_of(g, "venues", "--venues", "GETHERE_VENUES")));
     let is_flag = |o: &Origin| matches!(o, Origin::Flag { .. });
+    let platform_file_looked_at = platform_file.clone();
     let chosen = match (config_flag, venues_flag) {
         (Some((c, co)), Some((v, vo))) if is_flag(&co) && is_flag(&vo) && c != v => {
             return Err(Error::bad_input(
@@ -299,13 +302,14 @@ pub fn resolve(
     };
     Ok(Region {
         file,
+        platform_file: platform_file_looked_at,
         feeds,
         provenance,
     })
 }
 
 /// Reads a config file named by a flag, the environment or the platform directory. Relative
-/// feed paths are joined to the file's directory here, once.
+/// feed and realtime file paths are joined to the file's directory here, once.
 fn load_file(path: &Path, what: &'static str) -> Result<Venues> {
     let action = if what == "venues file" {
         "reading venues file"
@@ -337,6 +341,14 @@ fn load_file(path: &Path, what: &'static str) -> Result<Venues> {
             f.source = dir.join(p).display().to_string();
         }
     }
+    // Realtime snapshot files too, like the street map (which `app::open_streets` joins).
+    for s in v.realtime.iter_mut().flat_map(|r| r.sources.iter_mut()) {
+        if let crate::realtime::Source::File(p) = crate::realtime::Source::parse(s)
+            && p.is_relative()
+        {
+            *s = dir.join(p).display().to_string();
+        }
+    }
     v.path = Some(path.to_path_buf());
     Ok(v)
 }
@@ -346,6 +358,8 @@ fn load_file(path: &Path, what: &'static str) -> Result<Venues> {
 pub struct Report {
     pub config_file: Option<String>,
     pub config_from: Origin,
+    /// Where a config file in the platform directory would be found.
+    pub platform_config_file: Option<String>,
     pub feeds: Vec<FeedReport>,
     pub feeds_from: Origin,
     pub venues: Vec<String>,
@@ -408,6 +422,10 @@ pub fn report(
     Report {
         config_file: f.path.as_ref().map(|p| p.display().to_string()),
         config_from: p.config.clone(),
+        platform_config_file: region
+            .platform_file
+            .as_ref()
+            .map(|p| p.display().to_string()),
         feeds: region
             .feeds
             .iter()
@@ -442,12 +460,14 @@ pub fn render_text(r: &Report) -> String {
     let line = |o: &mut String, name: &str, value: &str, from: &Origin| {
         o.push_str(&format!("{name:<10} {value}  [{from}]\n"));
     };
+    let built_in = match &r.platform_config_file {
+        Some(p) => format!("(built-in: data/venues.toml; no {p})"),
+        None => "(built-in: data/venues.toml)".into(),
+    };
     line(
         &mut o,
         "config",
-        r.config_file
-            .as_deref()
-            .unwrap_or("(built-in: data/venues.toml)"),
+        r.config_file.as_deref().unwrap_or(&built_in),
         &r.config_from,
     );
     for f in &r.feeds {

@@ -172,7 +172,9 @@ fn gethere_config_says_where_each_value_came_from() {
     c.args(["config", "--format", "json"]);
     let (code, out, err) = run(c);
     assert_eq!((code, err.as_str()), (0, ""));
-    let out = out.replace(&cache_dir().display().to_string(), "<cache>");
+    let out = out
+        .replace(&cache_dir().display().to_string(), "<cache>")
+        .replace(&platform.path().display().to_string(), "<config home>");
     insta::assert_snapshot!("config_built_in_json", out);
 }
 
@@ -253,7 +255,11 @@ fn flags_beat_the_environment_which_beats_the_file_which_beats_the_default() {
         assert_eq!(kind(&v, what), format!("config_file {file_s}"), "{what}");
     }
     assert_eq!(v["geocoder"], "https://geo.example/search");
-    assert_eq!(v["realtime"], serde_json::json!(["rt.pb"]));
+    // Relative files are relative to the config file, as feeds and the street map.
+    assert_eq!(
+        v["realtime"],
+        serde_json::json!([dir.path().join("rt.pb").display().to_string()])
+    );
     let env = [
         ("GETHERE_FEED", "env=env.zip"),
         ("GETHERE_STREETS", "env.osm"),
