@@ -76,6 +76,16 @@ pub struct StaleNote {
     pub message: String,
 }
 
+/// The announcement's headline when no transit reaches the venue that day: with no stop
+/// within walking distance, "the stops near this venue" would name stops there are not.
+pub fn unreachable_text(a: &Announcement) -> &'static str {
+    if a.stops.is_empty() {
+        "No transit reaches this venue."
+    } else {
+        "No transit serves the stops near this venue on this day."
+    }
+}
+
 /// A nearby station (its platforms together) or a stop without a station.
 #[derive(Clone, Debug, Serialize)]
 pub struct StopView {

@@ -97,7 +97,7 @@ pub fn render(a: &Announcement, tt: &Timetable, style: Style) -> String {
         w.para(&m);
     }
     if !a.reachable {
-        let m = w.bold("No transit serves the stops near this venue on this day.");
+        let m = w.bold(super::unreachable_text(a));
         w.para(&m);
     }
 

@@ -136,6 +136,21 @@ fn the_triangle_venues_are_served_by_the_feed() {
         err.contains("warning: venue 'goraleigh-station' is 19.9 km from the nearest stop"),
         "{err}"
     );
+    // Its announcement says so without naming stops that are not there.
+    let mut c = bare(platform.path());
+    c.args([
+        "--config",
+        "data/triangle.toml",
+        "announce",
+        "--venue",
+        "goraleigh-station",
+        "--start",
+        "2024-03-12T18:00",
+    ]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(out.contains("**No transit reaches this venue.**"), "{out}");
+    assert!(!out.contains("serves the stops near"), "{out}");
     // Raleigh (Brier Creek) to downtown Durham is one ride of route 2.
     let mut c = bare(platform.path());
     c.args([
