@@ -285,6 +285,48 @@ mod tests {
 }
 
 #[cfg(test)]
+mod feeds_tests {
+    use super::*;
+
+    #[test]
+    fn feeds_are_read_in_order() {
+        let v = Venues::parse(
+            "[[feeds]]\nkey = \"durham\"\nsource = \"godurham.zip\"\n\n[[feeds]]\nsource = \"https://h.example/gtfs.zip\"\n",
+        )
+        .unwrap();
+        assert_eq!(v.feeds.len(), 2);
+        assert_eq!(v.feeds[0].key.as_deref(), Some("durham"));
+        assert_eq!(v.feeds[1].key, None);
+        assert_eq!(v.feeds[1].source, "https://h.example/gtfs.zip");
+    }
+
+    #[test]
+    fn feed_problems_name_their_line() {
+        let text = "[[feeds]]\nkey = \"a\"\nsource = \"a.zip\"\n[[feeds]]\nkey = \"a\"\nsource = \"b.zip\"\n";
+        let (line, why) = Venues::parse_located(text).unwrap_err();
+        assert_eq!(line, Some(5));
+        assert!(why.contains("two feeds have the key 'a'"), "{why}");
+        let (line, why) = Venues::parse_located("[[feeds]]\nkey = \"x\"\n").unwrap_err();
+        assert!(why.contains("missing field `source`"), "{why}");
+        assert_eq!(line, Some(1));
+        let (_, why) = Venues::parse_located("[[feeds]]\nsource = \" \"\n").unwrap_err();
+        assert_eq!(why, "feed 1 has an empty source");
+    }
+
+    #[test]
+    fn the_region_configs_are_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let portland = Venues::load(&dir.join("venues.toml")).unwrap();
+        assert_eq!(portland.feeds[0].key.as_deref(), Some("trimet"));
+        assert!(dir.join(&portland.feeds[0].source).is_file());
+        let triangle = Venues::load(&dir.join("triangle.toml")).unwrap();
+        assert_eq!(triangle.feeds[0].key.as_deref(), Some("godurham"));
+        assert!(dir.join(&triangle.feeds[0].source).is_file());
+        assert!(triangle.get("american-underground").is_some());
+    }
+}
+
+#[cfg(test)]
 mod similar_tests {
     use super::*;
 
