@@ -14,7 +14,7 @@ use crate::place::{self, Place, Resolver};
 use crate::router::{self, Access, Query, QueryKind};
 use crate::time::Instant;
 use crate::timetable::Timetable;
-use crate::timetable::cache::{LoadStats, default_cache_dir, load_or_compile};
+use crate::timetable::cache::{LoadStats, default_cache_dir};
 use crate::venues::Venues;
 use crate::walk::{MapSource, Streets};
 use std::path::{Path, PathBuf};
@@ -35,16 +35,21 @@ pub struct Outcome {
 /// Resolved global options.
 #[derive(Clone, Debug)]
 pub struct Context {
+    /// The feed opened: the first of `feeds`.
     pub feed: FeedSource,
+    /// Every feed named (`--feed`/`GETHERE_FEED`, else the config file's `[[feeds]]`, else
+    /// the bundled feed); never empty.
+    pub feeds: Vec<crate::config::FeedSpec>,
+    /// The region config file as read (the built-in one when none is found).
+    pub config: Arc<Venues>,
+    /// Where each configured value came from (`gethere config`).
+    pub provenance: crate::config::Provenance,
     pub cache_dir: PathBuf,
     /// "Now", from `--now` or the caller's clock.
     pub now: Instant,
     /// Whether `--now` was given (announcements use it as their timestamp only then).
     pub now_given: bool,
     pub format: Format,
-    /// `--venues`/`GETHERE_VENUES` when given (an unreadable file is then an error); else the
-    /// bundled file if present.
-    pub venues: Option<PathBuf>,
     /// `--geocoder`/`GETHERE_GEOCODER`; else the venues file's `[geocoder] url`.
     pub geocoder: Option<String>,
     /// `--streets`/`GETHERE_STREETS`; else the venues file's `[streets] map`, else the bundled
@@ -55,6 +60,8 @@ pub struct Context {
     pub realtime_max_age_secs: i64,
     pub realtime_timeout: std::time::Duration,
     pub lang: Option<String>,
+    /// `--skip-broken-feeds`.
+    pub skip_broken_feeds: bool,
 }
 
 impl Context {
@@ -65,10 +72,11 @@ impl Context {
             .cache_dir
             .clone()
             .unwrap_or_else(default_cache_dir);
-        let feed = match &cli.global.feed {
-            Some(f) if !f.trim().is_empty() => FeedSource::parse(f.trim()),
-            _ => FeedSource::Path(embedded_feed(&cache_dir)?),
-        };
+        let region =
+            crate::config::resolve(&cli.global, crate::config::platform_config_file(), || {
+                embedded_feed(&cache_dir)
+            })?;
+        let feed = region.feeds[0].feed_source();
         let now = match &cli.global.now {
             None => clock_now,
             // --now is read in UTC when it has no offset and the feed is not open yet; a date
@@ -101,11 +109,13 @@ impl Context {
         }
         Ok(Context {
             feed,
+            feeds: region.feeds,
+            config: Arc::new(region.file),
+            provenance: region.provenance,
             cache_dir,
             now,
             now_given: cli.global.now.is_some(),
             format,
-            venues: cli.global.venues.clone(),
             geocoder: cli.global.geocoder.clone().filter(|u| !u.trim().is_empty()),
             streets: cli.global.streets.clone().filter(|u| !u.trim().is_empty()),
             realtime: cli
@@ -125,6 +135,7 @@ impl Context {
                 })? as i64,
             realtime_timeout: std::time::Duration::from_secs(cli.global.realtime_timeout.max(1)),
             lang: cli.global.lang.clone().filter(|l| !l.trim().is_empty()),
+            skip_broken_feeds: cli.global.skip_broken_feeds,
         })
     }
 }
@@ -193,19 +204,9 @@ impl Context {
         })
     }
 
-    /// The venues file: the one named (must be readable), else the bundled one (in the
-    /// binary).
+    /// The venues of the region config (read once, by [`Context::resolve`]).
     pub fn load_venues(&self) -> Result<Option<Venues>> {
-        match &self.venues {
-            Some(p) => Venues::load(p).map(Some),
-            None => Venues::parse(crate::venues::BUNDLED_VENUES_TEXT)
-                .map(Some)
-                .map_err(|why| Error::BadInput {
-                    what: "venues file",
-                    input: "(bundled)".into(),
-                    why,
-                }),
-        }
+        Ok(Some((*self.config).clone()))
     }
 }
 
@@ -445,8 +446,22 @@ fn geocoder_fn<'a>(
 /// Resolves the feed to a local path (downloading a URL into the cache) and loads its compiled
 /// timetable.
 pub fn open_feed(ctx: &Context, notes: &mut String) -> Result<(Timetable, LoadStats)> {
-    let path = local_feed_path(ctx, notes)?;
-    let (tt, stats) = load_or_compile(&path, &ctx.cache_dir)?;
+    let feeds = local_feeds(ctx, notes)?;
+    let (tt, stats) = crate::timetable::cache::load_or_compile_region(
+        &feeds,
+        &ctx.cache_dir,
+        ctx.skip_broken_feeds,
+    )?;
+    if feeds.len() > 1 {
+        for w in tt
+            .meta
+            .warnings
+            .iter()
+            .filter(|w| w.contains("left out (--skip-broken-feeds)"))
+        {
+            notes.push_str(&format!("warning: {w}\n"));
+        }
+    }
     if let Some(why) = &stats.cache_rejected {
         notes.push_str(&format!("note: compiled timetable cache not used: {why}\n"));
     }
@@ -505,8 +520,61 @@ fn realtime_sources(ctx: &Context) -> Vec<crate::realtime::Source> {
 /// The feed as a local path: a path as given, a URL downloaded (or revalidated) into the
 /// cache. A failed refresh with a previous copy is a note, not an error.
 fn local_feed_path(ctx: &Context, notes: &mut String) -> Result<PathBuf> {
+    fetch_source(&ctx.feed, ctx, notes)
+}
+
+/// Every feed of the run (`--feed`, repeatable, or the config's `[[feeds]]`) as a local path with
+/// its key: the key given, else one made from the file name. A feed that cannot be fetched fails
+/// the run, or with `--skip-broken-feeds` (and others left) is left out with a warning.
+fn local_feeds(
+    ctx: &Context,
+    notes: &mut String,
+) -> Result<Vec<crate::timetable::cache::RegionFeed>> {
+    let mut out: Vec<crate::timetable::cache::RegionFeed> = Vec::new();
+    for spec in &ctx.feeds {
+        let key = spec.key.clone().unwrap_or_else(|| {
+            let mut k = crate::timetable::compile::feed_key_from_name(&spec.source);
+            k.truncate(32);
+            k
+        });
+        if let Some(other) = out.iter().find(|f| f.key == key) {
+            return Err(Error::bad_input(
+                "--feed",
+                &spec.source,
+                format!(
+                    "its key '{key}' is also {}'s; name one with --feed KEY={}",
+                    other.path.display(),
+                    spec.source
+                ),
+            ));
+        }
+        match fetch_source(&spec.feed_source(), ctx, notes) {
+            Ok(path) => out.push(crate::timetable::cache::RegionFeed { key, path }),
+            Err(e) if ctx.skip_broken_feeds && ctx.feeds.len() > 1 => notes.push_str(&format!(
+                "warning: feed {key} left out (--skip-broken-feeds): {e}\n"
+            )),
+            Err(e) => return Err(e),
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::FeedUnusable {
+            feed: ctx
+                .feeds
+                .iter()
+                .map(|f| f.source.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            reason: "no feed could be read".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// A feed source as a local path: a path as given, a URL downloaded (or revalidated) into the
+/// cache.
+fn fetch_source(source: &FeedSource, ctx: &Context, notes: &mut String) -> Result<PathBuf> {
     use crate::feed::fetch::{FetchOptions, FetchStatus, fetch};
-    match &ctx.feed {
+    match source {
         FeedSource::Path(p) => Ok(p.clone()),
         FeedSource::Url(u) => {
             let f = fetch(u, &ctx.cache_dir, &FetchOptions::default(), ctx.now)?;
@@ -534,7 +602,37 @@ pub fn run(cli: Cli, clock_now: Instant) -> Result<Outcome> {
         Command::Announce(args) => announce(&ctx, args),
         Command::Meet(args) => meet(&ctx, args),
         Command::Walk(args) => walk(&ctx, args),
+        Command::Config => config(&ctx, &cli.global),
     }
+}
+
+/// `gethere config`: the effective configuration and where each value came from.
+fn config(ctx: &Context, g: &crate::cli::GlobalArgs) -> Result<Outcome> {
+    let region = crate::config::Region {
+        file: (*ctx.config).clone(),
+        platform_file: crate::config::platform_config_file(),
+        feeds: ctx.feeds.clone(),
+        provenance: ctx.provenance.clone(),
+    };
+    let report = crate::config::report(
+        &region,
+        ctx.geocoder.as_deref(),
+        ctx.streets.as_deref(),
+        &g.realtime,
+        &ctx.cache_dir,
+    );
+    let mut out = Outcome::default();
+    for f in report.feeds.iter().filter(|f| f.exists == Some(false)) {
+        out.stderr.push_str(&format!(
+            "warning: feed {} does not exist; commands that open it will fail\n",
+            f.source
+        ));
+    }
+    out.stdout = match ctx.format {
+        Format::Json => json(&report),
+        _ => crate::config::render_text(&report),
+    };
+    Ok(out)
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -548,7 +646,18 @@ fn feed_info(ctx: &Context) -> Result<Outcome> {
     let mut out = Outcome::default();
     let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
     let today = crate::time::local_date(tt.tz(), ctx.now);
-    let info = crate::feed::info::info(&tt, &ctx.feed.display(), today);
+    let name = ctx
+        .feeds
+        .iter()
+        .map(|f| f.source.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let name = if ctx.feeds.len() > 1 {
+        name
+    } else {
+        ctx.feed.display()
+    };
+    let info = crate::feed::info::info(&tt, &name, today);
     let linked = match &ctx.feed {
         FeedSource::Path(p) => crate::realtime::linked_datasets(p),
         FeedSource::Url(_) => local_feed_path(ctx, &mut String::new())
@@ -583,6 +692,42 @@ fn feed_info(ctx: &Context) -> Result<Outcome> {
 
 fn feed_check(ctx: &Context) -> Result<Outcome> {
     let mut out = Outcome::default();
+    if ctx.feeds.len() > 1 {
+        // Each feed on its own: a problem is always about one feed's files.
+        let feeds = local_feeds(ctx, &mut out.stderr)?;
+        let mut usable = true;
+        let mut reports = Vec::new();
+        for f in &feeds {
+            let report = crate::feed::validate::check(&f.path)?;
+            usable &= report.usable;
+            reports.push((f, report));
+        }
+        out.stdout = match ctx.format {
+            Format::Json => json(&serde_json::json!({
+                "feeds": reports
+                    .iter()
+                    .map(|(f, r)| serde_json::json!({"key": f.key, "report": r}))
+                    .collect::<Vec<_>>()
+            })),
+            _ => reports
+                .iter()
+                .map(|(f, r)| {
+                    format!(
+                        "== feed {} ({})\n{}",
+                        f.key,
+                        f.path.display(),
+                        r.render_text()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        out.code = if usable { 0 } else { 2 };
+        if usable {
+            check_venues_on_streets(ctx, &mut out.stderr)?;
+        }
+        return Ok(out);
+    }
     let path = local_feed_path(ctx, &mut out.stderr)?;
     let report = crate::feed::validate::check(&path)?;
     out.stdout = match ctx.format {
@@ -989,7 +1134,14 @@ fn no_journey_message(
     from: &place::Resolved,
     to: &place::Resolved,
 ) -> String {
-    let tz = tt.tz();
+    let tz = crate::itinerary::place_tz(
+        if q.kind == QueryKind::ArriveBy {
+            to
+        } else {
+            from
+        },
+        tt,
+    );
     let date = crate::time::local_date(tz, q.time);
     let when = crate::time::format_iso(tz, q.time);
     let end = crate::time::format_iso(

@@ -12,7 +12,9 @@ const AFTER_HELP: &str = "Examples:
   gethere feed check --feed path/to/gtfs.zip
   gethere --feed https://example.org/gtfs.zip feed info
 
-With no --feed, gethere uses $GETHERE_FEED, else the TriMet feed bundled in data/.";
+With no --feed, gethere uses $GETHERE_FEED, else the config file's [[feeds]], else the TriMet
+feed bundled in data/. `gethere config` shows which config file, feeds and settings are in
+effect, and where each came from.";
 
 #[derive(Debug, Parser)]
 #[command(name = "gethere", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -25,9 +27,28 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// GTFS feed: a .zip, a directory of .txt files, or an http(s) URL (downloaded and cached).
-    #[arg(long, global = true, env = "GETHERE_FEED", value_name = "PATH|URL")]
-    pub feed: Option<String>,
+    /// GTFS feed: a .zip, a directory of .txt files, or an http(s) URL (downloaded and cached);
+    /// KEY=SOURCE names it (KEY: a-z, 0-9, _ and -). Repeatable; GETHERE_FEED takes several
+    /// separated by commas. Replaces the config file's [[feeds]] [default: the bundled feed].
+    #[arg(
+        long,
+        global = true,
+        env = "GETHERE_FEED",
+        value_delimiter = ',',
+        value_name = "[KEY=]PATH|URL"
+    )]
+    pub feed: Vec<String>,
+
+    /// With several feeds, answer from the others (with a warning) when one cannot be read or
+    /// used, instead of failing.
+    #[arg(long, global = true)]
+    pub skip_broken_feeds: bool,
+
+    /// The region config file (TOML: feeds, venues, geocoder, street map, realtime) [default:
+    /// --venues, else ~/.config/gethere/config.toml when it exists, else the bundled
+    /// data/venues.toml]. `gethere config` shows what is in effect.
+    #[arg(long, global = true, env = "GETHERE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Where downloaded feeds and compiled timetables are kept [default: the platform cache
     /// directory, e.g. ~/.cache/gethere].
@@ -44,7 +65,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "GETHERE_GEOCODER", value_name = "URL")]
     pub geocoder: Option<String>,
 
-    /// Venues file (TOML) naming places like `new-relic` [default: data/venues.toml].
+    /// Venues file (TOML) naming places like `new-relic`: the older name of --config (the same
+    /// file format) [default: data/venues.toml].
     #[arg(long, global = true, env = "GETHERE_VENUES", value_name = "FILE")]
     pub venues: Option<PathBuf>,
 
@@ -86,6 +108,47 @@ pub struct GlobalArgs {
     /// untagged or first translation].
     #[arg(long, global = true, value_name = "LANG")]
     pub lang: Option<String>,
+
+    /// The ids of the values above that came from their environment variable (filled by
+    /// [`Cli::parse_with_origins`], for `gethere config`).
+    #[arg(skip)]
+    pub from_env: Vec<String>,
+}
+
+/// The global arguments that have an environment variable.
+const ENV_ARGS: [&str; 7] = [
+    "feed",
+    "config",
+    "cache_dir",
+    "geocoder",
+    "venues",
+    "streets",
+    "realtime",
+];
+
+impl Cli {
+    /// Like `Cli::parse`, and records which global values came from the environment.
+    pub fn parse_with_origins() -> Cli {
+        Cli::try_parse_with_origins(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// Like `Cli::try_parse_from`, and records which global values came from the environment.
+    pub fn try_parse_with_origins<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
+        let mut cmd = Cli::command();
+        let m = cmd.try_get_matches_from_mut(args)?;
+        let mut cli = Cli::from_arg_matches(&m).map_err(|e| e.format(&mut cmd))?;
+        cli.global.from_env = ENV_ARGS
+            .iter()
+            .filter(|id| m.value_source(id) == Some(ValueSource::EnvVariable))
+            .map(|id| id.to_string())
+            .collect();
+        Ok(cli)
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -121,7 +184,21 @@ pub enum Command {
     /// with the streets to follow. Exit 1 when the map does not connect them.
     #[command(after_help = WALK_EXAMPLES)]
     Walk(WalkArgs),
+    /// The effective configuration (feeds, venues, geocoder, street map, realtime, cache) and
+    /// where each value came from: a flag, the environment, the config file or a default.
+    #[command(after_help = CONFIG_EXAMPLES)]
+    Config,
 }
+
+const CONFIG_EXAMPLES: &str = "Examples:
+  gethere config
+  gethere --config data/triangle.toml config --format json
+  GETHERE_CONFIG=data/triangle.toml gethere announce --venue american-underground \\
+      --start 2024-03-12T18:00
+
+Order: --config (or --venues) > GETHERE_CONFIG (or GETHERE_VENUES) >
+~/.config/gethere/config.toml > the bundled data/venues.toml. Flags and environment variables
+override the file's values one by one (--feed its [[feeds]], --streets its [streets], ...).";
 
 const MEET_EXAMPLES: &str = "Examples (bundled TriMet feed and data/venues.toml):
   gethere meet --arrive-by 2021-11-02T17:30 --venue new-relic --venue oregon-convention-center \\

@@ -53,6 +53,15 @@ pub enum Error {
     #[error("unknown stop '{id}' in this feed{hint}")]
     UnknownStop { id: String, hint: String },
 
+    /// The region config (or venues) file cannot be used: `location` is `path:line` when the
+    /// TOML parser gives the line.
+    #[error("{what} {location}: {why}")]
+    ConfigFile {
+        what: &'static str,
+        location: String,
+        why: String,
+    },
+
     /// A row of a `meet --origins` file cannot be used.
     #[error("{path}, line {line}, column {column}: {why}")]
     OriginsFile {

@@ -15,6 +15,7 @@
 pub mod announce;
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod fares;
 pub mod feed;

@@ -1,12 +1,11 @@
 //! The `gethere` binary: parse arguments, call the library, print, map errors to exit codes
 //! (0 answer, 1 valid question without an answer, 2 error). Nothing else lives here.
 
-use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = gethere::cli::Cli::parse();
+    let cli = gethere::cli::Cli::parse_with_origins();
     let now = chrono::Utc::now().timestamp();
     match gethere::app::run(cli, now) {
         Ok(out) => {

@@ -394,7 +394,7 @@ pub enum StopMatch {
 }
 
 /// Same name, all within 250 m of each other: the stops of one corner or platform pair.
-fn is_corner(tt: &Timetable, list: &[StopIdx]) -> bool {
+pub(crate) fn is_corner(tt: &Timetable, list: &[StopIdx]) -> bool {
     let name = |s: StopIdx| normalize(&tt.stop(s).name);
     list.iter().all(|&a| name(a) == name(list[0]))
         && list.iter().all(|&a| {

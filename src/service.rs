@@ -47,13 +47,56 @@ pub fn lines_at(tt: &Timetable, stop: StopIdx) -> Vec<Line> {
         })
         .collect();
     v.sort_by(|a, b| {
-        tt.routes[a.route.ix()]
-            .display_name()
-            .cmp(&tt.routes[b.route.ix()].display_name())
-            .then_with(|| a.headsign.cmp(&b.headsign))
+        line_name_cmp(
+            &tt.routes[a.route.ix()].display_name(),
+            &tt.routes[b.route.ix()].display_name(),
+        )
+        .then_with(|| a.headsign.cmp(&b.headsign))
     });
     v.dedup();
     v
+}
+
+/// The order lines are listed in: numbers by their value, so GoDurham's 2 comes before 10 and
+/// 3B after 3 ("1, 2, 3, 3B, …, 10, 10B"), the rest as text; ties by the plain text.
+pub fn line_name_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn runs(s: &str) -> impl Iterator<Item = &str> {
+        let mut rest = s;
+        std::iter::from_fn(move || {
+            let first = rest.chars().next()?;
+            let digit = first.is_ascii_digit();
+            let end = rest
+                .find(|c: char| c.is_ascii_digit() != digit)
+                .unwrap_or(rest.len());
+            let (run, tail) = rest.split_at(end);
+            rest = tail;
+            Some(run)
+        })
+    }
+    let key = |run: &str| {
+        let digits = run.trim_start_matches('0');
+        // Numbers: shorter (after leading zeros) is smaller, then digit by digit.
+        (digits.len(), digits.to_string())
+    };
+    let (mut x, mut y) = (runs(a), runs(b));
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some(p), Some(q)) => {
+                let pd = p.starts_with(|c: char| c.is_ascii_digit());
+                let qd = q.starts_with(|c: char| c.is_ascii_digit());
+                let o = match (pd, qd) {
+                    (true, true) => key(p).cmp(&key(q)),
+                    _ => p.cmp(q),
+                };
+                if o != std::cmp::Ordering::Equal {
+                    return o;
+                }
+            }
+        }
+    }
 }
 
 /// Departures from any of `stops` in `[lo, hi]`, sorted by time, then line.
@@ -115,4 +158,39 @@ pub fn departures(
             .then_with(|| a.trip.cmp(&b.trip))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_name_cmp;
+
+    #[test]
+    fn lines_are_in_number_order() {
+        let mut v = vec![
+            "10B Chapel Hill Rd",
+            "2 E. Main St",
+            "1 Northgate",
+            "10 Chapel Hill Rd",
+            "3B Holloway St",
+            "3 Holloway St",
+            "NHS Northern High School",
+            "MAX Green Line",
+            "12 E. Main St",
+        ];
+        v.sort_by(|a, b| line_name_cmp(a, b));
+        assert_eq!(
+            v,
+            [
+                "1 Northgate",
+                "2 E. Main St",
+                "3 Holloway St",
+                "3B Holloway St",
+                "10 Chapel Hill Rd",
+                "10B Chapel Hill Rd",
+                "12 E. Main St",
+                "MAX Green Line",
+                "NHS Northern High School",
+            ]
+        );
+    }
 }

@@ -10,6 +10,10 @@
 //! [streets]                       # optional: the street map for walking
 //! map = "portland.osm.pbf"        # relative to this file, or an http(s) URL
 //!
+//! [[feeds]]                       # optional: the region's feeds (--feed overrides them)
+//! key = "trimet"                  # optional short name, [a-z0-9_-]+
+//! source = "trimet.gtfs.zip"      # relative to this file, or an http(s) URL
+//!
 //! [venues.new-relic]
 //! name = "New Relic (US Bank Tower)"
 //! address = "111 SW 5th Ave, Portland, OR 97204"
@@ -78,10 +82,14 @@ pub struct RealtimeSection {
     pub sources: Vec<String>,
 }
 
-/// A parsed and checked venues file.
+/// A parsed and checked venues file (the region config: see [`crate::config`]).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Venues {
+    /// `[[feeds]]`: the region's feeds, in order. Paths are relative to the file until
+    /// [`crate::config`] joins them.
+    #[serde(default)]
+    pub feeds: Vec<crate::config::FeedSpec>,
     #[serde(default)]
     pub geocoder: Option<GeocoderSection>,
     #[serde(default)]
@@ -120,8 +128,33 @@ impl Venues {
 
     /// Parses and validates venues TOML; the error says where and what.
     pub fn parse(text: &str) -> std::result::Result<Venues, String> {
-        let v: Venues =
-            toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+        Venues::parse_located(text).map_err(|(line, why)| match line {
+            Some(l) => format!("line {l}: {why}"),
+            None => why,
+        })
+    }
+
+    /// Parses and validates venues TOML; the error is (line, if known, and what is wrong).
+    pub fn parse_located(text: &str) -> std::result::Result<Venues, (Option<usize>, String)> {
+        let line_at = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let v: Venues = toml::from_str(text).map_err(|e| {
+            (
+                e.span().map(|s| line_at(s.start)),
+                e.message().trim().replace('\n', " "),
+            )
+        })?;
+        if let Err(why) = crate::config::check_keys(&v.feeds) {
+            return Err((feed_key_line(text, &v.feeds).map(line_at), why));
+        }
+        if let Some(i) = v.feeds.iter().position(|f| f.source.trim().is_empty()) {
+            return Err((None, format!("feed {} has an empty source", i + 1)));
+        }
+        v.check_venues().map_err(|why| (None, why))?;
+        Ok(v)
+    }
+
+    fn check_venues(&self) -> std::result::Result<(), String> {
+        let v = self;
         for (key, venue) in &v.venues {
             let ok = |lat: f64, lon: f64| {
                 lat.is_finite()
@@ -152,7 +185,7 @@ impl Venues {
                 }
             }
         }
-        Ok(v)
+        Ok(())
     }
 
     pub fn get(&self, key: &str) -> Option<&Venue> {
@@ -172,6 +205,31 @@ impl Venues {
             .map(String::as_str)
             .collect()
     }
+}
+
+/// The byte offset of the feed key that [`crate::config::check_keys`] rejects (the invalid
+/// one, or the second of two equal ones), read again with spans.
+fn feed_key_line(text: &str, feeds: &[crate::config::FeedSpec]) -> Option<usize> {
+    #[derive(Deserialize)]
+    struct Spans {
+        #[serde(default)]
+        feeds: Vec<SpannedFeed>,
+    }
+    #[derive(Deserialize)]
+    struct SpannedFeed {
+        key: Option<toml::Spanned<String>>,
+    }
+    let spans: Spans = toml::from_str(text).ok()?;
+    let mut seen = std::collections::BTreeSet::new();
+    for (f, s) in feeds.iter().zip(&spans.feeds) {
+        let (Some(k), Some(sk)) = (&f.key, &s.key) else {
+            continue;
+        };
+        if !crate::config::valid_key(k) || !seen.insert(k.as_str()) {
+            return Some(sk.span().start);
+        }
+    }
+    None
 }
 
 /// Levenshtein distance, for "did you mean" hints on short keys.
@@ -223,6 +281,48 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("nowhere"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod feeds_tests {
+    use super::*;
+
+    #[test]
+    fn feeds_are_read_in_order() {
+        let v = Venues::parse(
+            "[[feeds]]\nkey = \"durham\"\nsource = \"godurham.zip\"\n\n[[feeds]]\nsource = \"https://h.example/gtfs.zip\"\n",
+        )
+        .unwrap();
+        assert_eq!(v.feeds.len(), 2);
+        assert_eq!(v.feeds[0].key.as_deref(), Some("durham"));
+        assert_eq!(v.feeds[1].key, None);
+        assert_eq!(v.feeds[1].source, "https://h.example/gtfs.zip");
+    }
+
+    #[test]
+    fn feed_problems_name_their_line() {
+        let text = "[[feeds]]\nkey = \"a\"\nsource = \"a.zip\"\n[[feeds]]\nkey = \"a\"\nsource = \"b.zip\"\n";
+        let (line, why) = Venues::parse_located(text).unwrap_err();
+        assert_eq!(line, Some(5));
+        assert!(why.contains("two feeds have the key 'a'"), "{why}");
+        let (line, why) = Venues::parse_located("[[feeds]]\nkey = \"x\"\n").unwrap_err();
+        assert!(why.contains("missing field `source`"), "{why}");
+        assert_eq!(line, Some(1));
+        let (_, why) = Venues::parse_located("[[feeds]]\nsource = \" \"\n").unwrap_err();
+        assert_eq!(why, "feed 1 has an empty source");
+    }
+
+    #[test]
+    fn the_region_configs_are_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let portland = Venues::load(&dir.join("venues.toml")).unwrap();
+        assert_eq!(portland.feeds[0].key.as_deref(), Some("trimet"));
+        assert!(dir.join(&portland.feeds[0].source).is_file());
+        let triangle = Venues::load(&dir.join("triangle.toml")).unwrap();
+        assert_eq!(triangle.feeds[0].key.as_deref(), Some("godurham"));
+        assert!(dir.join(&triangle.feeds[0].source).is_file());
+        assert!(triangle.get("american-underground").is_some());
     }
 }
 

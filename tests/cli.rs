@@ -9,6 +9,8 @@ mod bad_feeds;
 mod builder;
 #[path = "cli/common.rs"]
 mod common;
+#[path = "cli/config_cmd.rs"]
+mod config_cmd;
 #[path = "cli/fares.rs"]
 mod fares;
 #[path = "cli/fares_props.rs"]

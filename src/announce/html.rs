@@ -69,7 +69,8 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
     }
     if !a.reachable {
         h.push_str(&format!(
-            "<p style=\"{CAUTION}\"><strong>No transit serves the stops near this venue on this day.</strong></p>\n"
+            "<p style=\"{CAUTION}\"><strong>{}</strong></p>\n",
+            super::unreachable_text(a)
         ));
     }
 

@@ -76,6 +76,16 @@ pub struct StaleNote {
     pub message: String,
 }
 
+/// The announcement's headline when no transit reaches the venue that day: with no stop
+/// within walking distance, "the stops near this venue" would name stops there are not.
+pub fn unreachable_text(a: &Announcement) -> &'static str {
+    if a.stops.is_empty() {
+        "No transit reaches this venue."
+    } else {
+        "No transit serves the stops near this venue on this day."
+    }
+}
+
 /// A nearby station (its platforms together) or a stop without a station.
 #[derive(Clone, Debug, Serialize)]
 pub struct StopView {
@@ -87,6 +97,9 @@ pub struct StopView {
     pub walk_min: i64,
     /// "yes" if every platform is marked step-free, "no" if any is marked not, else "unknown".
     pub wheelchair_boarding: &'static str,
+    /// Stops of one name close together (no station), rather than a station's platforms.
+    #[serde(skip)]
+    pub corner: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -302,14 +315,38 @@ pub fn build(
     };
     let place = resolver.resolve(&Place::Text(req.venue.clone()))?;
 
-    // Stops near the venue, platforms of one station together (access is nearest first).
+    // Stops near the venue, platforms of one station together, and so the stops of one name
+    // on both sides of a street (as a PLACE names them: `place::is_corner`), so a list never
+    // shows one name twice (access is nearest first).
     let mut stops: Vec<(StopIdx, StopView)> = Vec::new();
+    let mut members: Vec<Vec<StopIdx>> = Vec::new();
     for a in &place.access {
         let st = tt.stop(a.stop);
         let key = st.parent.unwrap_or(a.stop);
         let w = st.wheelchair;
-        match stops.iter_mut().find(|(k, _)| *k == key) {
+        // A group of stops without a station is keyed by its first stop.
+        let corner = || {
+            stops.iter().zip(&members).position(|((k, _), m)| {
+                m[0] == *k && {
+                    let mut all = m.clone();
+                    all.push(a.stop);
+                    crate::place::is_corner(tt, &all)
+                }
+            })
+        };
+        let group = match stops.iter().position(|(k, _)| *k == key) {
+            Some(g) => Some(g),
+            None if st.parent.is_none() => corner(),
+            None => None,
+        };
+        if let Some(g) = group {
+            members[g].push(a.stop);
+        } else {
+            members.push(vec![a.stop]);
+        }
+        match group.map(|g| &mut stops[g]) {
             Some((_, v)) => {
+                v.corner = st.parent.is_none();
                 v.stop_ids.push(st.id.clone());
                 v.wheelchair_boarding = match (v.wheelchair_boarding, w) {
                     ("no", _) | (_, Wheelchair::NotAccessible) => "no",
@@ -329,6 +366,7 @@ pub fn build(
                         Wheelchair::NotAccessible => "no",
                         Wheelchair::Unknown => "unknown",
                     },
+                    corner: false,
                 },
             )),
         }
@@ -453,7 +491,9 @@ fn line_views(tt: &Timetable, near: &[StopIdx], start: Instant) -> Vec<LineView>
     for l in &mut out {
         l.directions.sort_by(|a, b| a.headsign.cmp(&b.headsign));
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.route_id.cmp(&b.route_id)));
+    out.sort_by(|a, b| {
+        crate::service::line_name_cmp(&a.name, &b.name).then(a.route_id.cmp(&b.route_id))
+    });
     out
 }
 
@@ -635,7 +675,9 @@ fn last_departures(
             }
         })
         .collect();
-    out.sort_by(|a, b| a.line.cmp(&b.line).then(a.headsign.cmp(&b.headsign)));
+    out.sort_by(|a, b| {
+        crate::service::line_name_cmp(&a.line, &b.line).then(a.headsign.cmp(&b.headsign))
+    });
     out
 }
 

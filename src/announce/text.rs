@@ -97,7 +97,7 @@ pub fn render(a: &Announcement, tt: &Timetable, style: Style) -> String {
         w.para(&m);
     }
     if !a.reachable {
-        let m = w.bold("No transit serves the stops near this venue on this day.");
+        let m = w.bold(super::unreachable_text(a));
         w.para(&m);
     }
 
@@ -239,10 +239,12 @@ pub fn last_text(l: &super::LastDeparture) -> String {
     }
 }
 
-/// " (2 platforms)" for a station with several platforms near the venue.
+/// " (2 platforms)" for a station with several platforms near the venue, " (2 stops)" for
+/// stops of one name close together.
 pub fn platforms(s: &super::StopView) -> String {
     match s.stop_ids.len() {
         0 | 1 => String::new(),
+        n if s.corner => format!(" ({n} stops)"),
         n => format!(" ({n} platforms)"),
     }
 }

@@ -51,6 +51,7 @@ pub fn gethere() -> assert_cmd::Command {
 pub fn gethere_on(feed: impl AsRef<std::ffi::OsStr>) -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("gethere").expect("binary built");
     c.env_remove("GETHERE_FEED")
+        .env_remove("GETHERE_CONFIG")
         .env_remove("GETHERE_VENUES")
         .env_remove("GETHERE_GEOCODER")
         .env_remove("GETHERE_STREETS")

@@ -150,7 +150,7 @@ struct Fixture {
 
 /// The bundled feed whole, and split into one feed per agency (TriMet, Portland Streetcar)
 /// compiled as a region.
-fn fixture() -> &'static Fixture {
+fn split_fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let src = tempfile::tempdir().unwrap();
@@ -267,7 +267,7 @@ fn served_ids(tt: &Timetable) -> Vec<String> {
 
 #[test]
 fn split_feed_has_both_agencies_and_the_same_stops() {
-    let f = fixture();
+    let f = split_fixture();
     assert_eq!(f.split.feeds.len(), 2);
     assert_eq!(f.split.feeds[0].key, "max");
     assert_eq!(served_ids(&f.whole), served_ids(&f.split));
@@ -283,7 +283,7 @@ fn split_feed_has_both_agencies_and_the_same_stops() {
 /// an arrive-by hour.
 #[test]
 fn split_equals_whole() {
-    let f = fixture();
+    let f = split_fixture();
     let ids = served_ids(&f.whole);
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = |n: u64| {
@@ -590,7 +590,7 @@ fn a_broken_feed_fails_the_region_unless_skipped() {
 
 #[test]
 fn region_counts_are_the_sum_of_the_feeds() {
-    let f = fixture();
+    let f = split_fixture();
     let c = &f.split.meta.counts;
     let sum = |g: fn(&gethere::timetable::FeedCounts) -> usize| {
         f.split
@@ -603,4 +603,156 @@ fn region_counts_are_the_sum_of_the_feeds() {
     assert_eq!(c.trips_expanded, sum(|c| c.trips_expanded));
     assert_eq!(c.patterns, sum(|c| c.patterns));
     assert_eq!(c.stop_times, f.whole.meta.counts.stop_times);
+}
+
+// --- the command line ---------------------------------------------------------------------------
+
+/// The binary with no feed of its own (the tests give several).
+fn gethere_feeds() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("gethere").expect("binary built");
+    for v in [
+        "GETHERE_FEED",
+        "GETHERE_CONFIG",
+        "GETHERE_VENUES",
+        "GETHERE_GEOCODER",
+        "GETHERE_STREETS",
+        "GETHERE_REALTIME",
+    ] {
+        c.env_remove(v);
+    }
+    c.env("GETHERE_CACHE_DIR", cache_dir())
+        .arg("--venues")
+        .arg(root().join("data/venues.toml"))
+        .current_dir(root());
+    c
+}
+
+/// A stop id in two feeds is ambiguous: the error names both `stop:<feed>:<id>` forms, and
+/// either form plans.
+#[test]
+fn cli_ambiguous_stop_ids_name_the_feed_forms() {
+    let t = trimet().display().to_string();
+    let mut c = gethere_feeds();
+    c.args(["--feed", &format!("a={t}"), "--feed", &format!("b={t}")]);
+    c.args([
+        "plan",
+        "--from",
+        "stop:8370",
+        "--to",
+        "stop:13123",
+        "--arrive-by",
+        "2021-11-02T17:30",
+    ]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("stop:a:8370 or stop:b:8370"), "{err}");
+    let mut c = gethere_feeds();
+    c.args(["--feed", &format!("a={t}"), "--feed", &format!("b={t}")]);
+    c.args([
+        "plan",
+        "--from",
+        "stop:b:8370",
+        "--to",
+        "stop:b:13123",
+        "--arrive-by",
+        "2021-11-02T17:30",
+        "--format",
+        "json",
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let leg = &v["itineraries"][0]["legs"][0];
+    assert_eq!(leg["from"]["feed"], "b", "{leg}");
+    assert_eq!(leg["from"]["stop_id"], "8370");
+    assert_eq!(leg["route"]["feed"], "b");
+    // One feed alone: no "feed" members (the JSON is as before).
+    let (_, out, _) = gethere_args(&[
+        "plan",
+        "--from",
+        "stop:8370",
+        "--to",
+        "stop:13123",
+        "--arrive-by",
+        "2021-11-02T17:30",
+        "--format",
+        "json",
+    ]);
+    assert!(!out.contains("\"feed\""), "{out}");
+}
+
+/// One broken feed among several: exit 2 naming it, or with --skip-broken-feeds an answer from
+/// the others and a warning.
+#[test]
+fn cli_a_broken_feed_among_several() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.zip");
+    std::fs::write(&broken, b"this is not a zip").unwrap();
+    let t = trimet().display().to_string();
+    let b = broken.display().to_string();
+    let args = [
+        "plan",
+        "--from",
+        "stop:8370",
+        "--to",
+        "stop:13123",
+        "--arrive-by",
+        "2021-11-02T17:30",
+    ];
+    let mut c = gethere_feeds();
+    c.args(["--feed", &t, "--feed", &b]).args(args);
+    let (code, out, err) = run(c);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("broken.zip"), "{err}");
+    let mut c = gethere_feeds();
+    c.args(["--feed", &t, "--feed", &b, "--skip-broken-feeds"])
+        .args(args);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("MAX Green Line"), "{out}");
+    assert!(
+        err.contains("warning: feed broken left out (--skip-broken-feeds)"),
+        "{err}"
+    );
+}
+
+/// Two feeds whose file names give the same key must be told apart by the user.
+#[test]
+fn cli_two_feeds_with_one_key() {
+    let t = trimet().display().to_string();
+    let mut c = gethere_feeds();
+    c.args(["--feed", &t, "--feed", &t, "feed", "info"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("trimet-2021-max-green-streetcar") && err.contains("KEY="),
+        "{err}"
+    );
+}
+
+/// The compiled region is cached under all the feeds' hashes, in any order: the second run
+/// (feeds swapped) reads it.
+#[test]
+fn cli_region_cache_ignores_the_order() {
+    let cache = tempfile::tempdir().unwrap();
+    let t = trimet().display().to_string();
+    let n = crate::common::fixture("overnight_trip").display().to_string();
+    let run_with = |a: &str, b: &str| {
+        let mut c = gethere_feeds();
+        c.env("GETHERE_CACHE_DIR", cache.path());
+        c.args(["--feed", a, "--feed", b, "feed", "info", "--format", "json"]);
+        run(c)
+    };
+    let (code, _, err) = run_with(&format!("p={t}"), &format!("n={n}"));
+    assert_eq!(code, 0, "{err}");
+    let files = |p: &Path| {
+        std::fs::read_dir(p.join("timetables"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let before = files(cache.path());
+    let (code, _, err) = run_with(&format!("n={n}"), &format!("p={t}"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(files(cache.path()), before, "no second compiled copy");
 }

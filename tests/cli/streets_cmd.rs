@@ -483,6 +483,8 @@ fn installed_binary_works_from_an_empty_directory() {
     let out = std::process::Command::new(&bin)
         .current_dir(&empty)
         .env_remove("GETHERE_FEED")
+        .env_remove("GETHERE_CONFIG")
+        .env("XDG_CONFIG_HOME", dir.path().join("no-config"))
         .env_remove("GETHERE_VENUES")
         .env_remove("GETHERE_GEOCODER")
         .env_remove("GETHERE_STREETS")
