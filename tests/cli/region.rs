@@ -737,7 +737,9 @@ fn cli_two_feeds_with_one_key() {
 fn cli_region_cache_ignores_the_order() {
     let cache = tempfile::tempdir().unwrap();
     let t = trimet().display().to_string();
-    let n = crate::common::fixture("overnight_trip").display().to_string();
+    let n = crate::common::fixture("overnight_trip")
+        .display()
+        .to_string();
     let run_with = |a: &str, b: &str| {
         let mut c = gethere_feeds();
         c.env("GETHERE_CACHE_DIR", cache.path());
@@ -755,4 +757,38 @@ fn cli_region_cache_ignores_the_order() {
     let (code, _, err) = run_with(&format!("n={n}"), &format!("p={t}"));
     assert_eq!(code, 0, "{err}");
     assert_eq!(files(cache.path()), before, "no second compiled copy");
+}
+
+/// The two-zone region on the command line: each time in the zone of its place (Denver's in
+/// MDT the day before the fall-back, Phoenix's in MST), the arrive-by TIME read in the
+/// destination's zone.
+#[test]
+fn cli_times_are_shown_in_the_zone_of_the_place() {
+    let (dirs, _) = two_zones();
+    let mut c = gethere_feeds();
+    c.args(["--feed", &format!("den={}", dirs[0].path().display())]);
+    c.args(["--feed", &format!("phx={}", dirs[1].path().display())]);
+    c.args([
+        "--streets",
+        "none",
+        "plan",
+        "--from",
+        "stop:den:X",
+        "--to",
+        "stop:phx:Y",
+    ]);
+    c.args(["--arrive-by", "2021-11-06T08:40", "--format", "json"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let it = &v["itineraries"][0];
+    assert_eq!(it["departure"], "2021-11-06T07:30:00-06:00", "{it}");
+    assert_eq!(it["arrival"], "2021-11-06T08:40:00-07:00", "{it}");
+    assert_eq!(v["query"]["timezone"], "America/Phoenix");
+    let legs = it["legs"].as_array().unwrap();
+    assert_eq!(legs[0]["arrival"], "2021-11-06T08:00:00-06:00");
+    assert_eq!(
+        legs.last().unwrap()["departure"],
+        "2021-11-06T08:10:00-07:00"
+    );
 }
