@@ -1325,18 +1325,26 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
     let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
     live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr, None);
     let rider = tt.fares.rider(args.rider.as_deref())?;
-    let tz = tt.tz();
-    let start = crate::time::parse_user_time(&args.start, tz)?;
-    let end = match &args.end {
-        Some(e) => Some(crate::time::parse_user_time(e, tz)?),
-        None => None,
-    };
     let Some(venues) = ctx.load_venues()? else {
         return Err(Error::bad_input(
             "--venue",
             &args.venue,
             "no venues file: pass --venues FILE or set GETHERE_VENUES",
         ));
+    };
+    // In a region of several time zones the announcement is in the venue's: that of its
+    // nearest stop (the event's times, its trips, its last trips home).
+    if tt.zones.len() > 1
+        && let Some(v) = venues.get(&args.venue)
+        && let Some(&(s, _)) = StopIndex::new(&tt).nearest(&tt, v.lat, v.lon, 1).first()
+    {
+        tt.timezone = tt.stop_tz(s).name().to_string();
+    }
+    let tz = tt.tz();
+    let start = crate::time::parse_user_time(&args.start, tz)?;
+    let end = match &args.end {
+        Some(e) => Some(crate::time::parse_user_time(e, tz)?),
+        None => None,
     };
     let streets = open_streets(ctx, &mut tt, Some(&venues), &mut out.stderr)?;
     let index = StopIndex::new(&tt);
