@@ -221,11 +221,11 @@ pub fn view(
                                     .map(|a| a.name.clone())
                                     .unwrap_or_default(),
                             }),
-                            trip_id: Some(t.id.clone()),
+                            trip_id: Some(tt.trip_id(trip).to_string()),
                             headsign: Some(headsign),
                             intermediate_stops: Some(alight_pos.saturating_sub(board_pos + 1)),
-                            headway_s: t.frequency.as_ref().map(|f| f.headway_secs),
-                            approximate: t.frequency.as_ref().map(|f| !f.exact),
+                            headway_s: t.frequency().map(|f| f.headway_secs),
+                            approximate: t.frequency().map(|f| !f.exact),
                             stay_on_board,
                             live: crate::realtime::view::leg(
                                 tt, trip, day, a, b, board_pos, alight_pos, departure, arrival,

@@ -690,6 +690,7 @@ pub fn compile(
     let mut arr_all = Vec::with_capacity(raw_st.len());
     let mut dep_all = Vec::with_capacity(raw_st.len());
     let mut trips: Vec<Trip> = Vec::with_capacity(recs.len());
+    let mut strings = super::flat::StrInterner::default();
     let mut trip_ends: Vec<Option<rules::TripEnds>> = Vec::with_capacity(recs.len());
     let mut max_time = 0u32;
     for mut g in groups {
@@ -754,20 +755,27 @@ pub fn compile(
                     first_dep: r.dep[0],
                     last_arr: r.arr[r.arr.len() - 1],
                 }));
-                trips.push(Trip {
+                let mut trip = Trip {
                     key: r.trip as u32,
-                    id: rt.id.clone(),
                     route,
                     service,
-                    headsign: rt.trip_headsign.clone().filter(|h| !h.is_empty()),
-                    short_name: rt.trip_short_name.clone().filter(|h| !h.is_empty()),
-                    direction: rt.direction_id.map(|d| match d {
-                        gtfs::DirectionType::Outbound => 0,
-                        gtfs::DirectionType::Inbound => 1,
-                    }),
-                    wheelchair: wheelchair(rt.wheelchair_accessible),
-                    frequency: r.frequency.clone(),
-                });
+                    id: strings.intern(&rt.id),
+                    headsign: strings
+                        .intern_opt(rt.trip_headsign.as_deref().filter(|h| !h.is_empty())),
+                    short_name: strings
+                        .intern_opt(rt.trip_short_name.as_deref().filter(|h| !h.is_empty())),
+                    headway_secs: 0,
+                    direction_id: match rt.direction_id {
+                        Some(gtfs::DirectionType::Outbound) => 0,
+                        Some(gtfs::DirectionType::Inbound) => 1,
+                        None => Trip::NO_DIRECTION,
+                    },
+                    wheelchair_code: Trip::wheelchair_to_code(wheelchair(rt.wheelchair_accessible)),
+                    exact_times: 0,
+                    reserved: 0,
+                };
+                trip.set_frequency(r.frequency.as_ref());
+                trips.push(trip);
             }
             patterns.push(p);
         }
@@ -792,9 +800,11 @@ pub fn compile(
 
     // --- transfers: stop rules, specific rules and their label slots, continuations ----------------
     let mut rules_c = Rules::default();
+    let trip_strings = strings.finish();
     rules::continuations(
         &mut rules_c,
         &trips,
+        &trip_strings,
         &trip_ends,
         &stops,
         &parsed.in_seat,
@@ -862,28 +872,29 @@ pub fn compile(
         timezone,
         agencies,
         first_day,
-        day_start,
+        day_start: day_start.into(),
         service_ids,
-        service_bits,
+        service_bits: service_bits.into(),
         words_per_service: words as u32,
         stops,
         routes,
-        trips,
-        patterns,
-        pattern_stops,
-        pattern_flags,
-        pattern_headsigns,
+        trips: trips.into(),
+        trip_strings,
+        patterns: patterns.into(),
+        pattern_stops: pattern_stops.into(),
+        pattern_flags: pattern_flags.into(),
+        pattern_headsigns: pattern_headsigns.into(),
         headsigns,
-        arr: arr_all,
-        dep: dep_all,
-        stop_patterns_start,
-        stop_patterns,
-        transfers_start,
+        arr: arr_all.into(),
+        dep: dep_all.into(),
+        stop_patterns_start: stop_patterns_start.into(),
+        stop_patterns: stop_patterns.into(),
+        transfers_start: transfers_start.into(),
         transfers,
-        transfers_to_start,
+        transfers_to_start: transfers_to_start.into(),
         transfers_to,
-        walk_start,
-        walk,
+        walk_start: walk_start.into(),
+        walk: walk.into(),
         max_time,
         rules: rules_c,
         street_links: None,
