@@ -21,7 +21,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-const PAIRS: usize = 200;
+/// Random stop pairs per search kind (`GETHERE_SCALE_PAIRS` overrides).
+fn pairs() -> usize {
+    std::env::var("GETHERE_SCALE_PAIRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
 
 struct Feed {
     name: &'static str,
@@ -185,7 +191,7 @@ fn run(f: &Feed) {
     );
 
     let tt = read_cache(&file, &hash).expect("readable");
-    let ps = common::served_pairs(&tt, PAIRS, 20181010);
+    let ps = common::served_pairs(&tt, pairs(), 20181010);
     println!(
         "  {} stop times, {} trips, {} stops",
         tt.arr.len(),

@@ -641,7 +641,10 @@ fn last_departures(
 
 fn accessibility(tt: &Timetable, near: &[StopIdx]) -> Vec<String> {
     let has_stop_data = tt.stops.iter().any(|s| s.wheelchair != Wheelchair::Unknown);
-    let has_trip_data = tt.trips.iter().any(|t| t.wheelchair() != Wheelchair::Unknown);
+    let has_trip_data = tt
+        .trips
+        .iter()
+        .any(|t| t.wheelchair() != Wheelchair::Unknown);
     let mut notes = Vec::new();
     if !has_stop_data && !has_trip_data {
         return notes;

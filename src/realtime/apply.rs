@@ -12,9 +12,8 @@
 use super::proto::{self, stop_rel, trip_rel};
 use crate::time::Instant;
 use crate::timetable::{
-    NO_STRING,
-    CAN_ALIGHT, CAN_BOARD, NO_HEADSIGN, Pattern, PatternIdx, RouteIdx, StopIdx, Timetable, Trip,
-    TripIdx,
+    CAN_ALIGHT, CAN_BOARD, NO_HEADSIGN, NO_STRING, Pattern, PatternIdx, RouteIdx, StopIdx,
+    Timetable, Trip, TripIdx,
 };
 use std::collections::{BTreeMap, HashMap};
 

@@ -47,8 +47,8 @@ use super::{Pod, Store, Timetable};
 use crate::error::{Error, Result};
 use crate::feed::load::{content_hash, read_raw};
 use memmap2::Mmap;
-use std::sync::Arc;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 const MAGIC: &[u8; 8] = b"GETHERE\0";
@@ -88,7 +88,14 @@ macro_rules! flat_fields {
             rules.prev_start,
             rules.prev,
             stop_seqs.first,
-            stop_seqs.list
+            stop_seqs.list,
+            stops.rec_ends,
+            stops.rec_bytes,
+            stops.ids.ends,
+            stops.ids.bytes,
+            stops.lats,
+            stops.lons,
+            stops.parents
         )
     };
 }
@@ -166,7 +173,7 @@ pub fn load_or_compile(feed_path: &Path, cache_dir: &Path) -> Result<(Timetable,
             reason: "no such file or directory".into(),
         });
     }
-    let hash = content_hash(feed_path)?;
+    let hash = feed_hash(feed_path, cache_dir)?;
     stats.hash_ms = ms(t0);
     let path = cache_path(cache_dir, &hash);
     stats.cache_path = path.clone();
@@ -202,6 +209,71 @@ pub fn load_or_compile(feed_path: &Path, cache_dir: &Path) -> Result<(Timetable,
     Ok((tt, stats))
 }
 
+/// The feed's content hash, remembered under `<cache>/feed-hashes/` per file identity: path,
+/// size, modification *and change* time, inode and device of the feed (of each `.txt` of a
+/// directory feed). Hashing a country-size zip reads 170 MB (about 200 ms) on every run; the
+/// identity is one `stat`. The change time (ctime) moves on every write to the file and cannot
+/// be set back by tools that restore modification times, so a feed changed in place gets a new
+/// identity and is hashed again. Without a file identity (not Unix) the feed is hashed.
+fn feed_hash(feed_path: &Path, cache_dir: &Path) -> Result<String> {
+    let Some(id) = file_identity(feed_path) else {
+        return content_hash(feed_path);
+    };
+    let key = blake3::hash(id.as_bytes()).to_hex();
+    let memo = cache_dir.join("feed-hashes").join(&key[..32]);
+    if let Ok(h) = std::fs::read_to_string(&memo)
+        && h.len() == 64
+        && h.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Ok(h);
+    }
+    let h = content_hash(feed_path)?;
+    // A memo that cannot be written only costs the next run a hash.
+    let _ = crate::fsutil::write_atomic(&memo, h.as_bytes());
+    Ok(h)
+}
+
+#[cfg(unix)]
+fn file_identity(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let path = std::fs::canonicalize(path).ok()?;
+    let one = |p: &Path| -> Option<String> {
+        let m = std::fs::metadata(p).ok()?;
+        Some(format!(
+            "{}\0{}\0{}.{}\0{}.{}\0{}\0{}\n",
+            p.display(),
+            m.len(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+            m.ino(),
+            m.dev()
+        ))
+    };
+    if path.is_dir() {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&path)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt") && p.is_file())
+            .collect();
+        names.sort();
+        let mut s = one(&path)?;
+        for p in names {
+            s.push_str(&one(&p)?);
+        }
+        Some(s)
+    } else {
+        one(&path)
+    }
+}
+
+#[cfg(not(unix))]
+fn file_identity(_: &Path) -> Option<String> {
+    None
+}
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
@@ -230,7 +302,8 @@ pub fn read_cache(path: &Path, expected_hash: &str) -> std::result::Result<Timet
     if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
         return Err(bad("not a gethere timetable or truncated header"));
     }
-    let u32_at = |i: usize| u32::from_ne_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    let u32_at =
+        |i: usize| u32::from_ne_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     let u64_at = |i: usize| {
         let mut b = [0u8; 8];
         b.copy_from_slice(&bytes[i..i + 8]);
@@ -246,7 +319,9 @@ pub fn read_cache(path: &Path, expected_hash: &str) -> std::result::Result<Timet
         return Err(bad("written on a machine of the other byte order"));
     }
     if bytes[16..48] != layout_hash() {
-        return Err(bad("written by a build that lays the timetable out differently"));
+        return Err(bad(
+            "written by a build that lays the timetable out differently",
+        ));
     }
     if &bytes[48..112] != expected_hash.as_bytes() {
         return Err(bad("made from another feed"));
@@ -288,13 +363,12 @@ pub fn read_cache(path: &Path, expected_hash: &str) -> std::result::Result<Timet
                 end = end.max(e);
                 Ok((off as usize, len as usize))
             }
-            _ => Err(bad(&format!("section {name} lies outside the file (truncated?)"))),
+            _ => Err(bad(&format!(
+                "section {name} lies outside the file (truncated?)"
+            ))),
         }
     };
-    fn take<T: Pod>(
-        map: &Arc<Mmap>,
-        (off, len): (usize, usize),
-    ) -> Option<Store<T>> {
+    fn take<T: Pod>(map: &Arc<Mmap>, (off, len): (usize, usize)) -> Option<Store<T>> {
         let size = std::mem::size_of::<T>();
         if len % size != 0 {
             return None;
@@ -317,6 +391,7 @@ pub fn read_cache(path: &Path, expected_hash: &str) -> std::result::Result<Timet
         )));
     }
     super::check::indices(&tt).map_err(|why| bad(&why))?;
+    tt.stops.reset();
     Ok(tt)
 }
 
@@ -412,7 +487,15 @@ mod tests {
         longer.extend_from_slice(&[0; 8]);
         assert!(rejected(&longer));
         // Header, section table and small part are checksummed.
-        for at in [9, 13, 20, 60, 113, HEADER_LEN + 1, HEADER_LEN + 16 * section_count() + 5] {
+        for at in [
+            9,
+            13,
+            20,
+            60,
+            113,
+            HEADER_LEN + 1,
+            HEADER_LEN + 16 * section_count() + 5,
+        ] {
             let mut b = good.clone();
             b[at] ^= 0x40;
             assert!(rejected(&b), "flip at {at}");

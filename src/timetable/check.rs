@@ -12,7 +12,11 @@ use super::{NO_HEADSIGN, Timetable};
 type Check = std::result::Result<(), String>;
 
 fn ensure(ok: bool, what: &str) -> Check {
-    if ok { Ok(()) } else { Err(format!("bad {what}")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("bad {what}"))
+    }
 }
 
 /// `start` is a CSR offset array over `keys` keys into `items` items (or empty when `optional`).
@@ -30,11 +34,7 @@ fn csr(start: &[u32], keys: usize, items: usize, optional: bool, what: &str) -> 
 }
 
 pub(super) fn indices(tt: &Timetable) -> Check {
-    let (ns, nt, nr) = (
-        tt.stops.len(),
-        tt.trips.len(),
-        tt.routes.len(),
-    );
+    let (ns, nt, nr) = (tt.stops.len(), tt.trips.len(), tt.routes.len());
     let nsvc = tt.service_ids.len();
     let days = tt.day_start.len();
     ensure(
@@ -80,7 +80,10 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         trips_seen = ts + k;
     }
     ensure(trips_seen == nt as u64, "pattern trips")?;
-    ensure(tt.pattern_stops.iter().all(|s| s.ix() < ns), "pattern stops")?;
+    ensure(
+        tt.pattern_stops.iter().all(|s| s.ix() < ns),
+        "pattern stops",
+    )?;
     let nh = tt.headsigns.len();
     ensure(
         tt.pattern_headsigns
@@ -96,14 +99,18 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         "stop patterns",
     )?;
     ensure(
-        tt.stop_patterns.iter().all(|&(p, pos)| {
-            tt.patterns
-                .get(p.ix())
-                .is_some_and(|p| pos < p.num_stops)
-        }),
+        tt.stop_patterns
+            .iter()
+            .all(|&(p, pos)| tt.patterns.get(p.ix()).is_some_and(|p| pos < p.num_stops)),
         "stop patterns",
     )?;
-    csr(&tt.transfers_start, ns, tt.transfers.len(), false, "transfers")?;
+    csr(
+        &tt.transfers_start,
+        ns,
+        tt.transfers.len(),
+        false,
+        "transfers",
+    )?;
     csr(
         &tt.transfers_to_start,
         ns,
@@ -147,9 +154,21 @@ pub(super) fn indices(tt: &Timetable) -> Check {
                 .all(|v| v.iter().all(|&s| (s as usize) < slots)),
         "label slots",
     )?;
-    csr(&r.from_slots_start, ns, r.from_slots.len(), true, "label slots")?;
+    csr(
+        &r.from_slots_start,
+        ns,
+        r.from_slots.len(),
+        true,
+        "label slots",
+    )?;
     csr(&r.to_slots_start, ns, r.to_slots.len(), true, "label slots")?;
-    csr(&r.specific_start, ns, r.specific.len(), true, "transfer rules")?;
+    csr(
+        &r.specific_start,
+        ns,
+        r.specific.len(),
+        true,
+        "transfer rules",
+    )?;
     csr(
         &r.specific_into_start,
         ns,
@@ -157,8 +176,16 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         true,
         "transfer rules",
     )?;
+    let st = &tt.stops;
     ensure(
-        tt.stops.iter().all(|s| s.parent.is_none_or(|p| p.ix() < ns)),
-        "parent stations",
+        st.ids.len() == ns
+            && st.lats.len() == ns
+            && st.lons.len() == ns
+            && st.parents.len() == ns
+            && st
+                .parents
+                .iter()
+                .all(|&p| p == u32::MAX || (p as usize) < ns),
+        "stops",
     )
 }

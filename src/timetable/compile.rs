@@ -876,7 +876,7 @@ pub fn compile(
         service_ids,
         service_bits: service_bits.into(),
         words_per_service: words as u32,
-        stops,
+        stops: stops.into(),
         routes,
         trips: trips.into(),
         trip_strings,

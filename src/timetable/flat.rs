@@ -40,6 +40,7 @@ unsafe impl Pod for u8 {}
 unsafe impl Pod for u32 {}
 unsafe impl Pod for u64 {}
 unsafe impl Pod for i64 {}
+unsafe impl Pod for f64 {}
 
 /// Pairs of two 4-byte plain values (`(PatternIdx, u32)`, `(StopIdx, u32)`): no padding.
 unsafe impl<A: Pod, B: Pod> Pod for (A, B) {
@@ -255,7 +256,14 @@ impl StrTable {
     /// never panics).
     pub fn get(&self, i: u32) -> &str {
         let i = i as usize;
-        let (Some(&b), a) = (self.ends.get(i), if i == 0 { Some(&0) } else { self.ends.get(i - 1) }) else {
+        let (Some(&b), a) = (
+            self.ends.get(i),
+            if i == 0 {
+                Some(&0)
+            } else {
+                self.ends.get(i - 1)
+            },
+        ) else {
             return "";
         };
         let a = a.copied().unwrap_or(0) as usize;

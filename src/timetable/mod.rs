@@ -17,11 +17,12 @@ mod check;
 pub mod compile;
 pub mod flat;
 pub mod rules;
+pub mod stops;
 
 use crate::time::Instant;
 use chrono::NaiveDate;
-pub use flat::{NO_STRING, Pod, Store, StrTable};
 use chrono_tz::Tz;
+pub use flat::{NO_STRING, Pod, Store, StrTable};
 use serde::{Deserialize, Serialize};
 
 macro_rules! index_type {
@@ -341,7 +342,9 @@ pub struct Timetable {
     pub service_bits: Store<u64>,
     pub words_per_service: u32,
 
-    pub stops: Vec<Stop>,
+    /// Decoded on first access from a loaded cache ([`stops::Stops`]).
+    #[serde(skip)]
+    pub stops: stops::Stops,
     pub routes: Vec<Route>,
     #[serde(skip)]
     pub trips: Store<Trip>,
@@ -437,7 +440,9 @@ impl Timetable {
     #[inline]
     pub fn service_active(&self, service: u32, day: usize) -> bool {
         let i = service as usize * self.words_per_service as usize + day / 64;
-        self.service_bits.get(i).is_some_and(|w| w >> (day % 64) & 1 == 1)
+        self.service_bits
+            .get(i)
+            .is_some_and(|w| w >> (day % 64) & 1 == 1)
     }
 
     /// Does trip `t` run on service-day index `day`?
@@ -531,7 +536,7 @@ impl Timetable {
     pub fn stop_and_children(&self, s: StopIdx) -> Vec<StopIdx> {
         let mut v: Vec<StopIdx> = (0..self.stops.len() as u32)
             .map(StopIdx)
-            .filter(|&c| self.stops[c.ix()].parent == Some(s))
+            .filter(|&c| self.stops.parent(c.ix()) == Some(s))
             .collect();
         if v.is_empty() || self.stops[s.ix()].location_type == 0 {
             v.insert(0, s);
@@ -572,9 +577,8 @@ impl Timetable {
 
     /// Looks a stop up by its GTFS stop_id (linear; used when resolving user input only).
     pub fn find_stop_id(&self, id: &str) -> Option<StopIdx> {
-        self.stops
-            .iter()
-            .position(|s| s.id == id)
+        (0..self.stops.len())
+            .find(|&i| self.stops.id(i) == id)
             .map(|i| StopIdx(i as u32))
     }
 
