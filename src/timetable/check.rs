@@ -11,6 +11,12 @@ use super::{NO_HEADSIGN, Timetable};
 
 type Check = std::result::Result<(), String>;
 
+/// Are all `xs` below `bound` ? A max fold, which vectorises: this runs over
+/// every trip and walking link of a country on each open.
+fn below(xs: impl Iterator<Item = u32>, bound: usize) -> bool {
+    (xs.fold(0u32, |m, x| m.max(x)) as usize) < bound
+}
+
 fn ensure(ok: bool, what: &str) -> Check {
     if ok {
         Ok(())
@@ -126,18 +132,22 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         "transfers",
     )?;
     csr(&tt.walk_start, ns, tt.walk.len(), false, "walking links")?;
-    ensure(tt.walk.iter().all(|(s, _)| s.ix() < ns), "walking links")?;
     ensure(
-        tt.trips
-            .iter()
-            .all(|t| t.route.ix() < nr && (t.service as usize) < nsvc),
+        tt.walk.is_empty() || below(tt.walk.iter().map(|(s, _)| s.0), ns),
+        "walking links",
+    )?;
+    ensure(
+        tt.trips.is_empty()
+            || (below(tt.trips.iter().map(|t| t.route.0), nr)
+                && below(tt.trips.iter().map(|t| t.service), nsvc)),
         "trips",
     )?;
     let r = &tt.rules;
     csr(&r.cont_start, nt, r.cont.len(), true, "continuations")?;
     csr(&r.prev_start, nt, r.prev.len(), true, "continuations")?;
     ensure(
-        r.cont.iter().all(|(t, _)| t.ix() < nt) && r.prev.iter().all(|t| t.ix() < nt),
+        (r.cont.is_empty() || below(r.cont.iter().map(|(t, _)| t.0), nt))
+            && (r.prev.is_empty() || below(r.prev.iter().map(|t| t.0), nt)),
         "continuations",
     )?;
     let slots = tt.num_slots();
