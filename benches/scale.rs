@@ -78,7 +78,7 @@ fn feeds() -> Vec<Feed> {
     v
 }
 
-/// Runs `gethere ARGS` under GNU time: (wall ms measured here, peak RSS MB, stdout, exit code).
+/// Runs `gethere ARGS` under GNU time: (wall ms measured here, peak RSS MB, stderr, exit code).
 fn timed(args: &[String]) -> (f64, f64, String, i32) {
     let t = Instant::now();
     let out = Command::new("/usr/bin/time")
@@ -94,12 +94,7 @@ fn timed(args: &[String]) -> (f64, f64, String, i32) {
         .last()
         .and_then(|l| l.trim().parse::<f64>().ok())
         .map_or(f64::NAN, |kb| kb / 1024.0);
-    (
-        wall,
-        rss,
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
+    (wall, rss, err.into_owned(), out.status.code().unwrap_or(-1))
 }
 
 fn query(
@@ -202,6 +197,7 @@ fn run(f: &Feed) {
     // Whole warm `plan` processes: the first pairs, arrive-by 17:30.
     let mut walls = Vec::new();
     let mut rsss = Vec::new();
+    let (mut loads, mut searches) = (Vec::new(), Vec::new());
     for &(a, b) in ps.iter().take(15) {
         let args = base(&[
             "plan",
@@ -211,11 +207,20 @@ fn run(f: &Feed) {
             &format!("stop:{}", tt.stop(b).id),
             "--arrive-by",
             &format!("{}T17:30", f.date),
+            "--stats",
         ]);
-        let (wall, rss, _, code) = timed(&args);
+        let (wall, rss, err, code) = timed(&args);
         assert!(code == 0 || code == 1, "plan fails on {}", f.name);
         walls.push(wall);
         rsss.push(rss);
+        // `--stats`: one JSON line with the process's own load (hash + open) and search times.
+        if let Some(v) = err
+            .lines()
+            .find_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        {
+            loads.extend(v["load_ms"].as_f64());
+            searches.extend(v["search_ms"].as_f64());
+        }
     }
     println!(
         "  warm `plan --arrive-by` process: wall {}; peak RSS median {:.0} MB, max {:.0} MB",
@@ -223,6 +228,13 @@ fn run(f: &Feed) {
         median(rsss.clone()),
         rsss.iter().cloned().fold(0.0, f64::max)
     );
+    if !loads.is_empty() && !searches.is_empty() {
+        println!(
+            "    of which (--stats) load: median {:.2} ms; search: median {:.2} ms",
+            median(loads),
+            median(searches)
+        );
+    }
 
     for (label, kind, hm, w) in [
         ("arrive-by 17:30", QueryKind::ArriveBy, "17:30", 0),

@@ -319,7 +319,7 @@ fn scheduled_instance(
     stats: &mut ApplyStats,
 ) -> Instance {
     let pi = tt.pattern_index_of(t);
-    let p = tt.pattern(pi).clone();
+    let p = *tt.pattern(pi);
     let n = p.num_stops as usize;
     let k = (t.0 - p.trips_start) as usize;
     let nt = p.num_trips as usize;

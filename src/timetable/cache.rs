@@ -467,7 +467,7 @@ mod tests {
         assert!(back.arr.is_mapped() && back.trips.is_mapped());
         // Every field, flat or small part: a field in neither list would differ here.
         assert_eq!(format!("{back:?}"), format!("{tt:?}"));
-        assert!(back.trip_strings.len() > 0);
+        assert!(!back.trip_strings.is_empty());
     }
 
     #[test]
