@@ -42,18 +42,18 @@ unsafe impl Pod for u64 {}
 unsafe impl Pod for i64 {}
 unsafe impl Pod for f64 {}
 
-/// Pairs of two 4-byte plain values (`(PatternIdx, u32)`, `(StopIdx, u32)`): no padding.
-unsafe impl<A: Pod, B: Pod> Pod for (A, B) {
-    fn layout() -> String {
-        const { assert!(std::mem::size_of::<A>() == 4 && std::mem::size_of::<B>() == 4) };
-        format!(
-            "({}@{},{}@{})",
-            A::layout(),
-            std::mem::offset_of!((A, B), 0),
-            B::layout(),
-            std::mem::offset_of!((A, B), 1)
-        )
-    }
+/// A pair of two 4-byte plain values: 8 bytes, no padding. Implemented for the concrete pairs
+/// the timetable stores (see `pair_pod!` in `timetable/mod.rs`); the layout string records the
+/// field order the compiler chose.
+pub fn pair_layout<A: Pod, B: Pod>() -> String {
+    const { assert!(std::mem::size_of::<A>() == 4 && std::mem::size_of::<B>() == 4) };
+    format!(
+        "({}@{},{}@{})",
+        A::layout(),
+        std::mem::offset_of!((A, B), 0),
+        B::layout(),
+        std::mem::offset_of!((A, B), 1)
+    )
 }
 
 /// Where a [`Store`]'s elements live.

@@ -61,6 +61,18 @@ index_type!(
     PatternIdx
 );
 
+macro_rules! pair_pod {
+    ($($a:ty, $b:ty);*) => {$(
+        // SAFETY: two 4-byte Pod values: 8 bytes, no padding (asserted in `pair_layout`).
+        unsafe impl Pod for ($a, $b) {
+            fn layout() -> String {
+                flat::pair_layout::<$a, $b>()
+            }
+        }
+    )*};
+}
+pair_pod!(PatternIdx, u32; StopIdx, u32; TripIdx, u32);
+
 /// Wheelchair accessibility as GTFS states it, after parent-station inheritance for stops.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Wheelchair {
