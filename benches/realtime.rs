@@ -23,7 +23,7 @@ fn day_message(tt: &Timetable) -> Vec<u8> {
     let mut entity = Vec::new();
     for (i, t) in tt.trips.iter().enumerate() {
         let ti = TripIdx(i as u32);
-        if !tt.trip_active(ti, day) || t.frequency.is_some() {
+        if !tt.trip_active(ti, day) || t.frequency().is_some() {
             continue;
         }
         let n = tt.pattern_of(ti).num_stops as usize;
@@ -32,7 +32,7 @@ fn day_message(tt: &Timetable) -> Vec<u8> {
             id: Some(i.to_string()),
             trip_update: Some(TripUpdate {
                 trip: Some(TripDescriptor {
-                    trip_id: Some(t.id.clone()),
+                    trip_id: Some(tt.trip_strings.get(t.id).to_string()),
                     start_date: Some("20181010".into()),
                     ..Default::default()
                 }),

@@ -366,10 +366,10 @@ pub fn open_streets(
         MapSource::None => return Ok(None),
         MapSource::Bundled => {
             let [s, w, n, e] = BUNDLED_MAP_BBOX;
-            let in_area = tt
-                .stops
-                .iter()
-                .any(|st| st.lat >= s && st.lat <= n && st.lon >= w && st.lon <= e);
+            let in_area = (0..tt.stops.len()).any(|i| {
+                let (lat, lon) = (tt.stops.lat(i), tt.stops.lon(i));
+                lat >= s && lat <= n && lon >= w && lon <= e
+            });
             if !in_area {
                 return Ok(None);
             }

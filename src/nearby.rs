@@ -17,13 +17,18 @@ impl StopIndex {
     pub fn new(tt: &Timetable) -> StopIndex {
         let served: Vec<StopIdx> = (0..tt.stops.len() as u32)
             .map(StopIdx)
-            .filter(|&s| !tt.patterns_at(s).is_empty() && tt.stop(s).lat.is_finite())
+            .filter(|&s| !tt.patterns_at(s).is_empty() && tt.stops.lat(s.ix()).is_finite())
             .collect();
-        let proj = Projection::around_mean(served.iter().map(|&s| tt.stop(s).lat));
+        // Coordinates from the stops' columns: no stop record is decoded here.
+        let (lat, lon) = (
+            |s: StopIdx| tt.stops.lat(s.ix()),
+            |s: StopIdx| tt.stops.lon(s.ix()),
+        );
+        let proj = Projection::around_mean(served.iter().map(|&s| lat(s)));
         let tree = RTree::bulk_load(
             served
                 .iter()
-                .map(|&s| GeomWithData::new(proj.xy(tt.stop(s).lat, tt.stop(s).lon), s.0))
+                .map(|&s| GeomWithData::new(proj.xy(lat(s), lon(s)), s.0))
                 .collect(),
         );
         StopIndex { tree, proj }

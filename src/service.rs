@@ -132,7 +132,7 @@ pub fn departures(
                     let trip = TripIdx(pat.trips_start + k as u32);
                     let tr = tt.trip(trip);
                     if !tt.service_active(tr.service, d)
-                        || (wheelchair && tr.wheelchair != Wheelchair::Accessible)
+                        || (wheelchair && tr.wheelchair() != Wheelchair::Accessible)
                     {
                         continue;
                     }

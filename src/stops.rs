@@ -202,7 +202,7 @@ fn entry(tt: &Timetable, s: StopIdx, d: u32, walk_s: u32, req: &StopsRequest) ->
                     route_id: r.id.clone(),
                     route: r.display_name(),
                     headsign: d.line.headsign,
-                    trip_id: tt.trip(d.trip).id.clone(),
+                    trip_id: tt.trip_id(d.trip).to_string(),
                     live: crate::realtime::view::departure(tt, d.trip, d.day, d.stop, d.time),
                     t: d.time,
                 }

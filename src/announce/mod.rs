@@ -683,7 +683,10 @@ fn last_departures(
 
 fn accessibility(tt: &Timetable, near: &[StopIdx]) -> Vec<String> {
     let has_stop_data = tt.stops.iter().any(|s| s.wheelchair != Wheelchair::Unknown);
-    let has_trip_data = tt.trips.iter().any(|t| t.wheelchair != Wheelchair::Unknown);
+    let has_trip_data = tt
+        .trips
+        .iter()
+        .any(|t| t.wheelchair() != Wheelchair::Unknown);
     let mut notes = Vec::new();
     if !has_stop_data && !has_trip_data {
         return notes;
@@ -720,7 +723,7 @@ fn accessibility(tt: &Timetable, near: &[StopIdx]) -> Vec<String> {
                     &tt.trips[pat.trips_start as usize..(pat.trips_start + pat.num_trips) as usize];
                 let acc = trips
                     .iter()
-                    .filter(|t| t.wheelchair == Wheelchair::Accessible)
+                    .filter(|t| t.wheelchair() == Wheelchair::Accessible)
                     .count();
                 match routes.iter_mut().find(|r| r.0 == name) {
                     Some(r) => {

@@ -163,8 +163,12 @@ impl Ids {
     /// The ids of a compiled timetable.
     pub fn from_timetable(tt: &Timetable) -> Ids {
         Ids::new(
-            tt.stops.iter().map(|s| s.id.clone()).collect(),
-            tt.stops.iter().map(|s| s.parent.map(|p| p.0)).collect(),
+            (0..tt.stops.len())
+                .map(|i| tt.stops.id(i).to_string())
+                .collect(),
+            (0..tt.stops.len())
+                .map(|i| tt.stops.parent(i).map(|p| p.0))
+                .collect(),
             tt.routes.iter().map(|r| r.id.clone()).collect(),
             tt.routes.iter().map(|r| r.agency).collect(),
             tt.agencies.iter().map(|a| a.id.clone()).collect(),

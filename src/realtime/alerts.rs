@@ -245,8 +245,8 @@ impl AlertView {
                 && s.agency.is_none_or(|a| a == route.agency)
                 && s.route.is_none_or(|r| r == trip.route)
                 && s.route_type.is_none_or(|x| x == route.route_type)
-                && s.direction.is_none_or(|d| trip.direction == Some(d))
-                && s.trip_id.as_deref().is_none_or(|id| id == trip.id)
+                && s.direction.is_none_or(|d| trip.direction() == Some(d))
+                && s.trip_id.as_deref().is_none_or(|id| id == tt.trip_id(t))
                 && s.stop
                     .is_none_or(|x| stops.iter().any(|&y| same_place(tt, x, y)))
         })

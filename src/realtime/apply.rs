@@ -12,8 +12,8 @@
 use super::proto::{self, stop_rel, trip_rel};
 use crate::time::Instant;
 use crate::timetable::{
-    CAN_ALIGHT, CAN_BOARD, NO_HEADSIGN, Pattern, PatternIdx, RouteIdx, StopIdx, Timetable, Trip,
-    TripIdx,
+    CAN_ALIGHT, CAN_BOARD, NO_HEADSIGN, NO_STRING, Pattern, PatternIdx, RouteIdx, StopIdx,
+    Timetable, Trip, TripIdx,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -73,6 +73,9 @@ struct Instance {
     sched_dep: Vec<u32>,
     skipped: Vec<bool>,
     template: Trip,
+    /// The GTFS trip_id (of `template`, or of an added trip, whose `template.id` is set when
+    /// it is added to the timetable's strings).
+    id: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -101,7 +104,7 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
     let mut by_id: HashMap<&str, Vec<TripIdx>> = HashMap::new();
     for (i, t) in tt.trips.iter().enumerate() {
         by_id
-            .entry(t.id.as_str())
+            .entry(tt.trip_strings.get(t.id))
             .or_default()
             .push(TripIdx(i as u32));
     }
@@ -225,7 +228,7 @@ fn match_trip(
             Some(&t) => t,
             // A non-frequency trip with a start_time that differs from its schedule is still
             // that trip (start_time is informative there).
-            None if cands.len() == 1 && tt.trips[cands[0].ix()].frequency.is_none() => cands[0],
+            None if cands.len() == 1 && tt.trips[cands[0].ix()].frequency().is_none() => cands[0],
             None => {
                 stats.unknown_trips += 1;
                 return None;
@@ -316,11 +319,11 @@ fn scheduled_instance(
     stats: &mut ApplyStats,
 ) -> Instance {
     let pi = tt.pattern_index_of(t);
-    let p = tt.pattern(pi).clone();
+    let p = *tt.pattern(pi);
     let n = p.num_stops as usize;
     let k = (t.0 - p.trips_start) as usize;
     let nt = p.num_trips as usize;
-    let at = |v: &Vec<u32>, pos: usize| v[p.times_start as usize + pos * nt + k];
+    let at = |v: &[u32], pos: usize| v[p.times_start as usize + pos * nt + k];
     let sched_arr: Vec<u32> = (0..n).map(|i| at(&tt.arr, i)).collect();
     let sched_dep: Vec<u32> = (0..n).map(|i| at(&tt.dep, i)).collect();
     let stops = tt.pattern_stops(&p).to_vec();
@@ -426,7 +429,8 @@ fn scheduled_instance(
         sched_arr,
         sched_dep,
         skipped,
-        template: tt.trips[t.ix()].clone(),
+        template: tt.trips[t.ix()],
+        id: tt.trip_id(t).to_string(),
     }
 }
 
@@ -512,15 +516,22 @@ fn added_instance(
         .collect();
     let template = Trip {
         key: u32::MAX,
-        id: td.trip_id.clone().unwrap_or_else(|| "added".into()),
+        id: NO_STRING,
         route,
         service: 0,
-        headsign: None,
-        short_name: None,
-        direction: td.direction_id.map(|d| d as u8),
-        wheelchair: Default::default(),
-        frequency: None,
+        headsign: NO_STRING,
+        short_name: NO_STRING,
+        headway_secs: 0,
+        direction_id: td
+            .direction_id
+            .and_then(|d| u8::try_from(d).ok())
+            .filter(|&d| d != Trip::NO_DIRECTION)
+            .unwrap_or(Trip::NO_DIRECTION),
+        wheelchair_code: 0,
+        exact_times: 0,
+        reserved: 0,
     };
+    let id = td.trip_id.clone().unwrap_or_else(|| "added".into());
     Some(Instance {
         original: None,
         day,
@@ -535,6 +546,7 @@ fn added_instance(
         dep,
         skipped,
         template,
+        id,
     })
 }
 
@@ -569,7 +581,7 @@ fn add_overlay_patterns(tt: &mut Timetable, all: Vec<Instance>, overlay: &mut Ov
                 .then_with(|| a.arr.last().cmp(&b.arr.last()))
                 .then_with(|| a.dep.cmp(&b.dep))
                 .then_with(|| a.arr.cmp(&b.arr))
-                .then_with(|| a.template.id.cmp(&b.template.id))
+                .then_with(|| a.id.cmp(&b.id))
         });
         // The compiler's split: a trip joins the first sub-pattern whose last trip it does not
         // overtake (≤ at every stop, arrivals and departures).
@@ -648,6 +660,9 @@ fn add_overlay_patterns(tt: &mut Timetable, all: Vec<Instance>, overlay: &mut Ov
                 let idx = TripIdx(tt.trips.len() as u32);
                 let mut trip = i.template;
                 trip.service = service;
+                if trip.id == NO_STRING {
+                    trip.id = tt.trip_strings.push(&i.id);
+                }
                 tt.trips.push(trip);
                 if had_cont {
                     let last = *tt.rules.cont_start.last().unwrap_or(&0);
@@ -696,8 +711,8 @@ fn add_overlay_patterns(tt: &mut Timetable, all: Vec<Instance>, overlay: &mut Ov
             fill[st.ix()] += 1;
         }
     }
-    tt.stop_patterns_start = count;
-    tt.stop_patterns = list;
+    tt.stop_patterns_start = count.into();
+    tt.stop_patterns = list.into();
 }
 
 impl Overlay {

@@ -13,8 +13,10 @@ const NONE: u32 = u32::MAX;
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StopSeqs {
     /// Per trip: the first stop_sequence when they are consecutive; else `LISTED | offset`.
-    pub first: Vec<u32>,
-    pub list: Vec<u32>,
+    #[serde(skip)]
+    pub first: crate::timetable::Store<u32>,
+    #[serde(skip)]
+    pub list: crate::timetable::Store<u32>,
 }
 
 impl StopSeqs {
@@ -48,10 +50,8 @@ impl StopSeqs {
 /// Built by the compiler from its `(trip row, stop_sequence, stop_times row)` list sorted by trip
 /// row and sequence. A trip whose rows do not match its pattern one to one gets no sequence.
 pub fn stop_sequences(trips: &[Trip], patterns: &[Pattern], order: &[(u32, u32, u32)]) -> StopSeqs {
-    let mut out = StopSeqs {
-        first: Vec::with_capacity(trips.len()),
-        list: Vec::new(),
-    };
+    let mut first = Vec::with_capacity(trips.len());
+    let mut list = Vec::new();
     let mut pi = 0usize;
     for (i, t) in trips.iter().enumerate() {
         while pi + 1 < patterns.len()
@@ -64,20 +64,23 @@ pub fn stop_sequences(trips: &[Trip], patterns: &[Pattern], order: &[(u32, u32, 
         let b = order.partition_point(|&(k, _, _)| k <= t.key);
         let seqs: Vec<u32> = order[a..b].iter().map(|&(_, s, _)| s).collect();
         if seqs.len() != n || n == 0 {
-            out.first.push(NONE);
+            first.push(NONE);
         } else if seqs[0] < LISTED
             && seqs.windows(2).all(|w| w[1] == w[0] + 1)
             && seqs[n - 1] < LISTED
         {
-            out.first.push(seqs[0]);
-        } else if out.list.len() < LISTED as usize {
-            out.first.push(LISTED | out.list.len() as u32);
-            out.list.extend_from_slice(&seqs);
+            first.push(seqs[0]);
+        } else if list.len() < LISTED as usize {
+            first.push(LISTED | list.len() as u32);
+            list.extend_from_slice(&seqs);
         } else {
-            out.first.push(NONE);
+            first.push(NONE);
         }
     }
-    out
+    StopSeqs {
+        first: first.into(),
+        list: list.into(),
+    }
 }
 
 #[cfg(test)]
@@ -87,8 +90,8 @@ mod tests {
     #[test]
     fn consecutive_and_listed_sequences() {
         let s = StopSeqs {
-            first: vec![1, LISTED, NONE],
-            list: vec![5, 10, 40],
+            first: vec![1, LISTED, NONE].into(),
+            list: vec![5, 10, 40].into(),
         };
         assert_eq!(s.position(TripIdx(0), 3, 1), Some(0));
         assert_eq!(s.position(TripIdx(0), 3, 3), Some(2));

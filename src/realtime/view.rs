@@ -155,7 +155,7 @@ pub fn cancelled(sched: &Timetable, live: &Timetable, journeys: &[Journey]) -> V
             out.push(CancelledView {
                 departure: format_iso(tz, j.departure),
                 arrival: format_iso(tz, j.arrival),
-                trip_id: t.id.clone(),
+                trip_id: sched.trip_id(trip).to_string(),
                 route: sched.routes[t.route.ix()].display_name(),
                 from: sched.stops[from.ix()].name.clone(),
                 reason,

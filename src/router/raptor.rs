@@ -406,7 +406,7 @@ impl<'a, D: Direction> Search<'a, D> {
     fn trip_ok(&self, p: &Pattern, trip: usize, day: usize) -> bool {
         let t = &self.tt.trips[p.trips_start as usize + trip];
         self.tt.service_active(t.service, day)
-            && (!self.sq.q.wheelchair || t.wheelchair == Wheelchair::Accessible)
+            && (!self.sq.q.wheelchair || t.wheelchair() == Wheelchair::Accessible)
     }
 
     /// Scan time of "boarding" (`board`) or "alighting" trip `trip` on `day` at scan position

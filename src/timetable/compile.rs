@@ -300,28 +300,29 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
         timezone,
         agencies: region.agencies,
         first_day: region.calendar.first_day,
-        day_start: region.day_start,
+        day_start: region.day_start.into(),
         service_ids: region.service_ids,
-        service_bits: region.calendar.bits,
+        service_bits: region.calendar.bits.into(),
         words_per_service: region.calendar.words as u32,
-        stops: region.stops,
+        stops: region.stops.into(),
         routes: region.routes,
-        trips: built.trips,
-        patterns: built.patterns,
-        pattern_stops: built.pattern_stops,
-        pattern_flags: built.pattern_flags,
-        pattern_headsigns: built.pattern_headsigns,
+        trips: built.trips.into(),
+        trip_strings: built.trip_strings,
+        patterns: built.patterns.into(),
+        pattern_stops: built.pattern_stops.into(),
+        pattern_flags: built.pattern_flags.into(),
+        pattern_headsigns: built.pattern_headsigns.into(),
         headsigns: headsigns.list,
-        arr: built.arr,
-        dep: built.dep,
-        stop_patterns_start,
-        stop_patterns,
-        transfers_start: rules_c.1,
+        arr: built.arr.into(),
+        dep: built.dep.into(),
+        stop_patterns_start: stop_patterns_start.into(),
+        stop_patterns: stop_patterns.into(),
+        transfers_start: rules_c.1.into(),
         transfers: rules_c.2,
-        transfers_to_start: rules_c.3,
+        transfers_to_start: rules_c.3.into(),
         transfers_to: rules_c.4,
-        walk_start,
-        walk,
+        walk_start: walk_start.into(),
+        walk: walk.into(),
         max_time: built.max_time,
         rules: rules_c.0,
         street_links: None,
@@ -1282,6 +1283,8 @@ struct Built {
     arr: Vec<u32>,
     dep: Vec<u32>,
     trips: Vec<Trip>,
+    /// trip_id, trip_headsign and trip_short_name strings of `trips`.
+    trip_strings: super::flat::StrTable,
     trip_ends: Vec<Option<rules::TripEnds>>,
     max_time: u32,
 }
@@ -1324,9 +1327,11 @@ fn patterns(region: &Region) -> Result<Built> {
         arr: Vec::with_capacity(stop_times),
         dep: Vec::with_capacity(stop_times),
         trips: Vec::with_capacity(recs.len()),
+        trip_strings: Default::default(),
         trip_ends: Vec::with_capacity(recs.len()),
         max_time: 0,
     };
+    let mut strings = super::flat::StrInterner::default();
     for mut g in groups {
         g.sort_by(|&a, &b| {
             let (ra, rb) = (&recs[a], &recs[b]);
@@ -1390,17 +1395,21 @@ fn patterns(region: &Region) -> Result<Built> {
                         first_dep: r.dep[0],
                         last_arr: r.arr[r.arr.len() - 1],
                     }));
-                b.trips.push(Trip {
+                let mut trip = Trip {
                     key: r.trip as u32,
-                    id: m.id.clone(),
                     route: m.route,
                     service: m.service,
-                    headsign: m.headsign.clone(),
-                    short_name: m.short_name.clone(),
-                    direction: m.direction,
-                    wheelchair: m.wheelchair,
-                    frequency: r.frequency.clone(),
-                });
+                    id: strings.intern(&m.id),
+                    headsign: strings.intern_opt(m.headsign.as_deref()),
+                    short_name: strings.intern_opt(m.short_name.as_deref()),
+                    headway_secs: 0,
+                    direction_id: m.direction.unwrap_or(Trip::NO_DIRECTION),
+                    wheelchair_code: Trip::wheelchair_to_code(m.wheelchair),
+                    exact_times: 0,
+                    reserved: 0,
+                };
+                trip.set_frequency(r.frequency.as_ref());
+                b.trips.push(trip);
             }
             b.patterns.push(p);
         }
@@ -1416,6 +1425,7 @@ fn patterns(region: &Region) -> Result<Built> {
             reason: "more than 4 billion stop times after expanding frequencies".into(),
         });
     }
+    b.trip_strings = strings.finish();
     Ok(b)
 }
 
@@ -1459,6 +1469,7 @@ fn transfer_rules(
     rules::continuations(
         &mut rules_c,
         &built.trips,
+        &built.trip_strings,
         &built.trip_ends,
         stops,
         &parsed.in_seat,

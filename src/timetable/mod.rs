@@ -13,12 +13,16 @@
 //! instant of its "noon minus 12h" (`day_start`) and each service a bitset over those days.
 
 pub mod cache;
+mod check;
 pub mod compile;
+pub mod flat;
 pub mod rules;
+pub mod stops;
 
 use crate::time::Instant;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
+pub use flat::{NO_STRING, Pod, Store, StrTable};
 use serde::{Deserialize, Serialize};
 
 macro_rules! index_type {
@@ -26,7 +30,10 @@ macro_rules! index_type {
         $(#[$m])*
         #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
+        #[repr(transparent)]
         pub struct $name(pub u32);
+        // SAFETY: a transparent u32.
+        unsafe impl Pod for $name {}
         impl $name {
             /// The index as a `usize`, for indexing the timetable's vectors.
             #[inline]
@@ -53,6 +60,18 @@ index_type!(
     /// A pattern (RAPTOR "route"): trips sharing a stop sequence, sorted, never overtaking.
     PatternIdx
 );
+
+macro_rules! pair_pod {
+    ($($a:ty, $b:ty);*) => {$(
+        // SAFETY: two 4-byte Pod values: 8 bytes, no padding (asserted in `pair_layout`).
+        unsafe impl Pod for ($a, $b) {
+            fn layout() -> String {
+                flat::pair_layout::<$a, $b>()
+            }
+        }
+    )*};
+}
+pair_pod!(PatternIdx, u32; StopIdx, u32; TripIdx, u32);
 
 /// Wheelchair accessibility as GTFS states it, after parent-station inheritance for stops.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -200,24 +219,80 @@ pub struct Frequency {
     pub exact: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A trip as the router reads it: plain data (its strings live in [`Timetable::trip_strings`],
+/// read through [`Timetable::trip_id`], [`Timetable::trip_headsign`] and
+/// [`Timetable::trip_short_name`]), so a cached timetable's trips are mapped, not decoded.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub struct Trip {
     /// The trip's row in trips.txt: runs expanded from one frequencies.txt trip share it, and
     /// transfer rules name trips by it.
     pub key: u32,
-    /// The GTFS trip_id (shared by all trips expanded from one frequencies.txt template).
-    pub id: String,
     pub route: RouteIdx,
     /// Index into the service bitsets.
     pub service: u32,
-    pub headsign: Option<String>,
-    pub short_name: Option<String>,
-    pub direction: Option<u8>,
-    pub wheelchair: Wheelchair,
-    pub frequency: Option<Frequency>,
+    /// The GTFS trip_id (shared by all trips expanded from one frequencies.txt template), in
+    /// `trip_strings`.
+    pub id: u32,
+    /// trip_headsign in `trip_strings`, or [`NO_STRING`].
+    pub headsign: u32,
+    /// trip_short_name in `trip_strings`, or [`NO_STRING`].
+    pub short_name: u32,
+    /// frequencies.txt headway of an expanded run; 0 for a scheduled trip.
+    pub headway_secs: u32,
+    /// direction_id, or [`Trip::NO_DIRECTION`].
+    pub direction_id: u8,
+    /// [`Wheelchair`] as a number (see [`Trip::wheelchair`]).
+    pub wheelchair_code: u8,
+    /// frequencies.txt exact_times (1) of an expanded run.
+    pub exact_times: u8,
+    pub reserved: u8,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+// SAFETY: repr(C), eight u32s.then four u8s: integers only, no padding (32 bytes).
+unsafe impl Pod for Trip {}
+const _: () = assert!(std::mem::size_of::<Trip>() == 32);
+
+impl Trip {
+    pub const NO_DIRECTION: u8 = u8::MAX;
+
+    /// How the trip was expanded from frequencies.txt, if it was.
+    pub fn frequency(&self) -> Option<Frequency> {
+        (self.headway_secs > 0).then_some(Frequency {
+            headway_secs: self.headway_secs,
+            exact: self.exact_times != 0,
+        })
+    }
+
+    pub fn set_frequency(&mut self, f: Option<&Frequency>) {
+        self.headway_secs = f.map_or(0, |f| f.headway_secs.max(1));
+        self.exact_times = f.is_some_and(|f| f.exact) as u8;
+    }
+
+    /// direction_id (0 or 1), if given.
+    pub fn direction(&self) -> Option<u8> {
+        (self.direction_id != Self::NO_DIRECTION).then_some(self.direction_id)
+    }
+
+    pub fn wheelchair(&self) -> Wheelchair {
+        match self.wheelchair_code {
+            1 => Wheelchair::Accessible,
+            2 => Wheelchair::NotAccessible,
+            _ => Wheelchair::Unknown,
+        }
+    }
+
+    pub fn wheelchair_to_code(w: Wheelchair) -> u8 {
+        match w {
+            Wheelchair::Unknown => 0,
+            Wheelchair::Accessible => 1,
+            Wheelchair::NotAccessible => 2,
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, Serialize, Deserialize)]
+#[repr(C)]
 pub struct Pattern {
     pub route: RouteIdx,
     /// Into `pattern_stops` / `pattern_flags`.
@@ -234,6 +309,9 @@ pub struct Pattern {
     /// zone's service-day starts.
     pub zone: u32,
 }
+
+// SAFETY: repr(C), eight u32s.
+unsafe impl Pod for Pattern {}
 
 /// Bit flags per pattern stop.
 pub const CAN_BOARD: u8 = 1;
@@ -281,6 +359,11 @@ pub struct FeedPart {
 }
 
 /// The whole compiled timetable.
+///
+/// Fields marked `#[serde(skip)]` of type [`Store`] (and [`StrTable`]) are *flat*: the cache
+/// stores them as aligned sections that a loaded timetable borrows from the mapped file (listed
+/// in `cache.rs`'s `flat_fields!`); every other field is in the cache's small postcard part. A new
+/// field is postcard by default; make it flat when it grows with trips or stop times.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Timetable {
     pub meta: FeedMeta,
@@ -292,41 +375,61 @@ pub struct Timetable {
     pub first_day: NaiveDate,
     /// `day_start[zone * num_days + day]`: the "noon minus 12h" of each service day in each of
     /// [`Timetable::zones`] (read through [`Timetable::day_base`]).
-    pub day_start: Vec<Instant>,
+    #[serde(skip)]
+    pub day_start: Store<Instant>,
     /// The service_id of each service, for display and validation.
     pub service_ids: Vec<String>,
     /// `service_bits[service * words_per_service + day / 64]` bit `day % 64`.
-    pub service_bits: Vec<u64>,
+    #[serde(skip)]
+    pub service_bits: Store<u64>,
     pub words_per_service: u32,
 
-    pub stops: Vec<Stop>,
+    /// Decoded on first access from a loaded cache ([`stops::Stops`]).
+    #[serde(skip)]
+    pub stops: stops::Stops,
     pub routes: Vec<Route>,
-    pub trips: Vec<Trip>,
-    pub patterns: Vec<Pattern>,
-    pub pattern_stops: Vec<StopIdx>,
-    pub pattern_flags: Vec<u8>,
+    #[serde(skip)]
+    pub trips: Store<Trip>,
+    /// trip_id, trip_headsign and trip_short_name strings of [`Trip`]s.
+    #[serde(skip)]
+    pub trip_strings: StrTable,
+    #[serde(skip)]
+    pub patterns: Store<Pattern>,
+    #[serde(skip)]
+    pub pattern_stops: Store<StopIdx>,
+    #[serde(skip)]
+    pub pattern_flags: Store<u8>,
     /// stop_times.txt's stop_headsign per pattern stop, as an index into `headsigns`
     /// ([`NO_HEADSIGN`] when empty). It is part of the pattern key, so all trips agree.
-    pub pattern_headsigns: Vec<u32>,
+    #[serde(skip)]
+    pub pattern_headsigns: Store<u32>,
     pub headsigns: Vec<String>,
-    pub arr: Vec<u32>,
-    pub dep: Vec<u32>,
+    #[serde(skip)]
+    pub arr: Store<u32>,
+    #[serde(skip)]
+    pub dep: Store<u32>,
 
     /// For each stop, the (pattern, position) pairs serving it: CSR with `stop_patterns_start`.
-    pub stop_patterns_start: Vec<u32>,
-    pub stop_patterns: Vec<(PatternIdx, u32)>,
+    #[serde(skip)]
+    pub stop_patterns_start: Store<u32>,
+    #[serde(skip)]
+    pub stop_patterns: Store<(PatternIdx, u32)>,
 
     /// transfers.txt rules from each stop, sorted by target: CSR with `transfers_start`.
-    pub transfers_start: Vec<u32>,
+    #[serde(skip)]
+    pub transfers_start: Store<u32>,
     pub transfers: Vec<(StopIdx, TransferRule)>,
     /// The same rules indexed by their target stop (for the backward search): CSR.
-    pub transfers_to_start: Vec<u32>,
+    #[serde(skip)]
+    pub transfers_to_start: Store<u32>,
     pub transfers_to: Vec<(StopIdx, TransferRule)>,
 
     /// Generated walking links: for each stop, the other stops within
     /// [`compile::MAX_WALK_LINK_M`] metres (straight line), nearest first. CSR.
-    pub walk_start: Vec<u32>,
-    pub walk: Vec<(StopIdx, u32)>,
+    #[serde(skip)]
+    pub walk_start: Store<u32>,
+    #[serde(skip)]
+    pub walk: Store<(StopIdx, u32)>,
 
     /// The largest stop time in the feed (seconds): how many service days back a query looks.
     pub max_time: u32,
@@ -451,8 +554,10 @@ impl Timetable {
     /// Is `service` running on service-day index `day`?
     #[inline]
     pub fn service_active(&self, service: u32, day: usize) -> bool {
-        let w = self.service_bits[service as usize * self.words_per_service as usize + day / 64];
-        w >> (day % 64) & 1 == 1
+        let i = service as usize * self.words_per_service as usize + day / 64;
+        self.service_bits
+            .get(i)
+            .is_some_and(|w| w >> (day % 64) & 1 == 1)
     }
 
     /// Does trip `t` run on service-day index `day`?
@@ -546,7 +651,7 @@ impl Timetable {
     pub fn stop_and_children(&self, s: StopIdx) -> Vec<StopIdx> {
         let mut v: Vec<StopIdx> = (0..self.stops.len() as u32)
             .map(StopIdx)
-            .filter(|&c| self.stops[c.ix()].parent == Some(s))
+            .filter(|&c| self.stops.parent(c.ix()) == Some(s))
             .collect();
         if v.is_empty() || self.stops[s.ix()].location_type == 0 {
             v.insert(0, s);
@@ -563,7 +668,7 @@ impl Timetable {
         if h != NO_HEADSIGN {
             return &self.headsigns[h as usize];
         }
-        if let Some(h) = &self.trips[t.ix()].headsign
+        if let Some(h) = self.trip_headsign(t)
             && !is_direction_word(h)
         {
             return h;
@@ -600,7 +705,7 @@ impl Timetable {
     pub fn stops_with_id(&self, id: &str) -> Vec<StopIdx> {
         let exact: Vec<StopIdx> = (0..self.stops.len() as u32)
             .map(StopIdx)
-            .filter(|&s| self.stops[s.ix()].id == id)
+            .filter(|&s| self.stops.id(s.ix()) == id)
             .collect();
         if !exact.is_empty() {
             return exact;
@@ -614,24 +719,39 @@ impl Timetable {
         f.stops
             .clone()
             .map(StopIdx)
-            .filter(|&s| self.stops[s.ix()].id == rest)
+            .filter(|&s| self.stops.id(s.ix()) == rest)
             .collect()
     }
 
     /// How a user names stop `s` unambiguously: its stop_id, prefixed with its feed's key when
     /// another feed has a stop with the same id.
     pub fn stop_ref(&self, s: StopIdx) -> String {
-        let id = &self.stops[s.ix()].id;
+        let id = self.stops.id(s.ix());
         if self.feeds.len() > 1 && self.stops_with_id(id).len() > 1 {
             format!("{}:{id}", self.feed_of_stop(s).key)
         } else {
-            id.clone()
+            id.to_string()
         }
     }
 
     /// Trip `t`.
     pub fn trip(&self, t: TripIdx) -> &Trip {
         &self.trips[t.ix()]
+    }
+
+    /// The GTFS trip_id of trip `t`.
+    pub fn trip_id(&self, t: TripIdx) -> &str {
+        self.trip_strings.get(self.trips[t.ix()].id)
+    }
+
+    /// trip_headsign of trip `t`, if given.
+    pub fn trip_headsign(&self, t: TripIdx) -> Option<&str> {
+        self.trip_strings.opt(self.trips[t.ix()].headsign)
+    }
+
+    /// trip_short_name of trip `t`, if given.
+    pub fn trip_short_name(&self, t: TripIdx) -> Option<&str> {
+        self.trip_strings.opt(self.trips[t.ix()].short_name)
     }
 
     /// Days in the feed's range on which no trip runs at all.

@@ -123,14 +123,21 @@ pub struct Rules {
     pub to_slots: Vec<u32>,
     /// Per pattern stop (indexed like `pattern_stops`): the slot of an arrival there and of a
     /// boarding there. Empty when there are no extra slots (the slot is then the stop).
-    pub pattern_from_slot: Vec<u32>,
-    pub pattern_to_slot: Vec<u32>,
+    #[serde(skip)]
+    pub pattern_from_slot: Store<u32>,
+    #[serde(skip)]
+    pub pattern_to_slot: Store<u32>,
     /// Candidate continuations of each trip (CSR over trips): (trip, valid).
-    pub cont_start: Vec<u32>,
-    pub cont: Vec<(TripIdx, bool)>,
+    #[serde(skip)]
+    pub cont_start: Store<u32>,
+    /// (trip, 1 if valid else 0).
+    #[serde(skip)]
+    pub cont: Store<(TripIdx, u32)>,
     /// The trips that may continue into each trip (CSR over trips).
-    pub prev_start: Vec<u32>,
-    pub prev: Vec<TripIdx>,
+    #[serde(skip)]
+    pub prev_start: Store<u32>,
+    #[serde(skip)]
+    pub prev: Store<TripIdx>,
 }
 
 fn csr_slice<'a, T>(start: &[u32], items: &'a [T], k: usize) -> &'a [T] {
@@ -261,7 +268,7 @@ impl Timetable {
     pub fn continuation(&self, t: TripIdx, day: usize) -> Option<TripIdx> {
         for &(c, valid) in csr_slice(&self.rules.cont_start, &self.rules.cont, t.ix()) {
             if self.trip_active(c, day) {
-                return valid.then_some(c);
+                return (valid != 0).then_some(c);
             }
         }
         None
@@ -480,6 +487,7 @@ pub(super) struct TripEnds {
 pub(super) fn continuations(
     rules: &mut Rules,
     trips: &[Trip],
+    strings: &StrTable,
     ends: &[Option<TripEnds>],
     stops: &[Stop],
     in_seat: &[(u32, u32, bool)],
@@ -497,7 +505,7 @@ pub(super) fn continuations(
     // the order independent of how trips were grouped into patterns).
     let order = |t: TripIdx| {
         let e = ends[t.ix()].as_ref().expect("linkable trips have ends");
-        (e.first_dep, e.last_arr, trips[t.ix()].id.as_str())
+        (e.first_dep, e.last_arr, strings.get(trips[t.ix()].id))
     };
     let station = |s: StopIdx| stops[s.ix()].parent.unwrap_or(s);
     let meets = |a: TripIdx, b: TripIdx| {
@@ -524,8 +532,14 @@ pub(super) fn continuations(
                 "in-seat transfer between frequency-based trips",
                 format!(
                     "transfers.txt: transfer_type 4 from trip {} to trip {}: one of them is frequency-based; staying on board is not modelled for those",
-                    trips.iter().find(|t| t.key == a).map_or("?", |t| &t.id),
-                    trips.iter().find(|t| t.key == b).map_or("?", |t| &t.id)
+                    trips
+                        .iter()
+                        .find(|t| t.key == a)
+                        .map_or("?", |t| strings.get(t.id)),
+                    trips
+                        .iter()
+                        .find(|t| t.key == b)
+                        .map_or("?", |t| strings.get(t.id))
                 ),
             );
             continue;
@@ -536,8 +550,8 @@ pub(super) fn continuations(
                 "in-seat transfer between trips that do not meet",
                 format!(
                     "transfers.txt: transfer_type 4 from trip {} to trip {}: the second does not start where and after the first ends; ignored",
-                    trips[x.ix()].id,
-                    trips[y.ix()].id
+                    strings.get(trips[x.ix()].id),
+                    strings.get(trips[y.ix()].id)
                 ),
             );
         }
@@ -571,7 +585,7 @@ pub(super) fn continuations(
                 prev_of[t.ix()].push(TripIdx(i as u32));
             }
         }
-        cont.extend_from_slice(c);
+        cont.extend(c.iter().map(|&(t, valid)| (t, u32::from(valid))));
         cont_start[i + 1] = cont.len() as u32;
     }
     let mut prev_start = vec![0u32; n + 1];
@@ -581,10 +595,10 @@ pub(super) fn continuations(
         prev_start[i + 1] = prev.len() as u32;
     }
     if !cont.is_empty() {
-        rules.cont_start = cont_start;
-        rules.cont = cont;
-        rules.prev_start = prev_start;
-        rules.prev = prev;
+        rules.cont_start = cont_start.into();
+        rules.cont = cont.into();
+        rules.prev_start = prev_start.into();
+        rules.prev = prev.into();
     }
 }
 
@@ -679,6 +693,6 @@ pub(super) fn slots(
     rules.from_slots = f;
     rules.to_slots_start = ts;
     rules.to_slots = t;
-    rules.pattern_from_slot = pfrom;
-    rules.pattern_to_slot = pto;
+    rules.pattern_from_slot = pfrom.into();
+    rules.pattern_to_slot = pto.into();
 }

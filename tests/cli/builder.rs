@@ -1027,7 +1027,7 @@ mod tests {
             let runs: usize = (0..spec.trips.len()).map(|t| oracle::runs(&spec, t).len()).sum();
             prop_assert_eq!(c.trips_expanded, runs);
             for (i, trip) in tt.trips.iter().enumerate() {
-                let t: usize = trip.id[1..].parse().map_err(|_| TestCaseError::fail("trip id"))?;
+                let t: usize = tt.trip_strings.get(trip.id)[1..].parse().map_err(|_| TestCaseError::fail("trip id"))?;
                 let active = &spec.services[spec.trips[t].service].active;
                 for day in 0..tt.num_days() {
                     prop_assert_eq!(

@@ -175,7 +175,11 @@ fn a_delay_shows_both_times_and_propagates_downstream() {
 fn a_delay_upstream_by_stop_sequence_reaches_the_rider_not_the_stops_before() {
     // The trip's first stop (Clackamas) by stop_sequence, +5 min: Gateway is downstream.
     let (tt, _) = gethere::timetable::cache::load_or_compile(&trimet(), &cache_dir()).unwrap();
-    let t = tt.trips.iter().position(|t| t.id == TRIP).unwrap();
+    let t = tt
+        .trips
+        .iter()
+        .position(|t| tt.trip_strings.get(t.id) == TRIP)
+        .unwrap();
     let p = tt.pattern_of(gethere::timetable::TripIdx(t as u32));
     let seq0 = tt
         .stop_seqs

@@ -203,7 +203,7 @@ fn shape(tt: &Timetable, j: &router::Journey) -> Shape {
                 arrival,
                 ..
             } => Some((
-                tt.trip(*trip).id.clone(),
+                tt.trip_id(*trip).to_string(),
                 tt.stop(*from).id.clone(),
                 tt.stop(*to).id.clone(),
                 *departure,
@@ -323,11 +323,9 @@ fn split_equals_whole() {
                             .feed_of_route(
                                 f.split
                                     .trip(
-                                        f.split
-                                            .trips
-                                            .iter()
-                                            .position(|t| t.id == r.0)
-                                            .map(|x| gethere::timetable::TripIdx(x as u32))
+                                        (0..f.split.trips.len() as u32)
+                                            .map(gethere::timetable::TripIdx)
+                                            .find(|&t| f.split.trip_id(t) == r.0)
                                             .unwrap(),
                                     )
                                     .route,

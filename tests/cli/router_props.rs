@@ -300,7 +300,7 @@ pub fn check_journey(s: &Spec, tt: &Timetable, q: &OQuery, j: &Journey) -> Resul
                 arrival,
                 stay_on_board,
             } => {
-                let id = &tt.trips[trip.ix()].id;
+                let id = tt.trip_id(trip);
                 let t: usize = id
                     .strip_prefix('T')
                     .and_then(|x| x.parse().ok())

@@ -1,0 +1,209 @@
+//! Validation of a loaded timetable's index sections, so that a damaged cache is rejected
+//! rather than panicking later (see [`super::cache`] for what else is checked on open).
+//!
+//! Every array whose values index another array is checked here: CSR offsets, patterns'
+//! ranges, stops of patterns, walking links, trips' routes and services, continuations and
+//! label slots, and the service days. The work is linear in stops, patterns, pattern stops and
+//! trips, never in stop times: `arr`/`dep` hold times (any `u32` is a time) and are only
+//! length-checked.
+
+use super::{NO_HEADSIGN, Timetable};
+
+type Check = std::result::Result<(), String>;
+
+/// Are all `xs` below `bound` ? A max fold, which vectorises: this runs over
+/// every trip and walking link of a country on each open.
+fn below(xs: impl Iterator<Item = u32>, bound: usize) -> bool {
+    (xs.fold(0u32, |m, x| m.max(x)) as usize) < bound
+}
+
+fn ensure(ok: bool, what: &str) -> Check {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("bad {what}"))
+    }
+}
+
+/// `start` is a CSR offset array over `keys` keys into `items` items (or empty when `optional`).
+fn csr(start: &[u32], keys: usize, items: usize, optional: bool, what: &str) -> Check {
+    if optional && start.is_empty() {
+        return ensure(items == 0, what);
+    }
+    ensure(
+        start.len() == keys + 1
+            && start[0] == 0
+            && start[keys] as usize == items
+            && start.windows(2).all(|w| w[0] <= w[1]),
+        what,
+    )
+}
+
+pub(super) fn indices(tt: &Timetable) -> Check {
+    let (ns, nt, nr) = (tt.stops.len(), tt.trips.len(), tt.routes.len());
+    let nsvc = tt.service_ids.len();
+    let nz = tt.zones.len();
+    ensure(
+        nz > 0
+            && tt.day_start.len() % nz == 0
+            && tt.zones.iter().all(|z| z.parse::<chrono_tz::Tz>().is_ok()),
+        "time zones",
+    )?;
+    let days = tt.day_start.len() / nz;
+    ensure(
+        days > 0
+            && (tt.words_per_service as usize) * 64 >= days
+            && tt.service_bits.len() == nsvc * tt.words_per_service as usize,
+        "service days",
+    )?;
+    // Day starts, zone by zone: within ±10,000 years of 1970 (so formatting never fails) and 23
+    // to 25 hours apart (DST days).
+    ensure(
+        tt.day_start.chunks(days).all(|z| {
+            z[0].abs() < 300_000_000_000
+                && z.windows(2)
+                    .all(|w| (82_800..=90_000).contains(&(w[1] - w[0])))
+        }),
+        "service day starts",
+    )?;
+    ensure(tt.arr.len() == tt.dep.len(), "stop time columns")?;
+    let nps = tt.pattern_stops.len();
+    ensure(
+        tt.pattern_flags.len() == nps && tt.pattern_headsigns.len() == nps,
+        "pattern stop columns",
+    )?;
+    let mut trips_seen = 0u64;
+    for p in tt.patterns.iter() {
+        let (ss, n, ts, k) = (
+            p.stops_start as u64,
+            p.num_stops as u64,
+            p.trips_start as u64,
+            p.num_trips as u64,
+        );
+        ensure(
+            p.route.ix() < nr
+                && n >= 1
+                && ss + n <= nps as u64
+                && ts == trips_seen
+                && ts + k <= nt as u64
+                && p.times_start as u64 + n * k <= tt.arr.len() as u64
+                && p.max_time <= tt.max_time
+                && (p.zone as usize) < nz,
+            "pattern",
+        )?;
+        trips_seen = ts + k;
+    }
+    ensure(trips_seen == nt as u64, "pattern trips")?;
+    ensure(
+        tt.pattern_stops.iter().all(|s| s.ix() < ns),
+        "pattern stops",
+    )?;
+    let nh = tt.headsigns.len();
+    ensure(
+        tt.pattern_headsigns
+            .iter()
+            .all(|&h| h == NO_HEADSIGN || (h as usize) < nh),
+        "pattern headsigns",
+    )?;
+    csr(
+        &tt.stop_patterns_start,
+        ns,
+        tt.stop_patterns.len(),
+        false,
+        "stop patterns",
+    )?;
+    ensure(
+        tt.stop_patterns
+            .iter()
+            .all(|&(p, pos)| tt.patterns.get(p.ix()).is_some_and(|p| pos < p.num_stops)),
+        "stop patterns",
+    )?;
+    csr(
+        &tt.transfers_start,
+        ns,
+        tt.transfers.len(),
+        false,
+        "transfers",
+    )?;
+    csr(
+        &tt.transfers_to_start,
+        ns,
+        tt.transfers_to.len(),
+        false,
+        "transfers",
+    )?;
+    ensure(
+        tt.transfers
+            .iter()
+            .chain(tt.transfers_to.iter())
+            .all(|(s, _)| s.ix() < ns),
+        "transfers",
+    )?;
+    csr(&tt.walk_start, ns, tt.walk.len(), false, "walking links")?;
+    ensure(
+        tt.walk.is_empty() || below(tt.walk.iter().map(|(s, _)| s.0), ns),
+        "walking links",
+    )?;
+    ensure(
+        tt.trips.is_empty()
+            || (below(tt.trips.iter().map(|t| t.route.0), nr)
+                && below(tt.trips.iter().map(|t| t.service), nsvc)),
+        "trips",
+    )?;
+    let r = &tt.rules;
+    csr(&r.cont_start, nt, r.cont.len(), true, "continuations")?;
+    csr(&r.prev_start, nt, r.prev.len(), true, "continuations")?;
+    ensure(
+        (r.cont.is_empty() || below(r.cont.iter().map(|(t, _)| t.0), nt))
+            && (r.prev.is_empty() || below(r.prev.iter().map(|t| t.0), nt)),
+        "continuations",
+    )?;
+    let slots = tt.num_slots();
+    for col in [&r.pattern_from_slot, &r.pattern_to_slot] {
+        ensure(
+            (col.is_empty() || col.len() == nps) && col.iter().all(|&s| (s as usize) < slots),
+            "label slots",
+        )?;
+    }
+    ensure(
+        r.extra.iter().all(|(s, _)| s.ix() < ns)
+            && [&r.from_slots, &r.to_slots]
+                .iter()
+                .all(|v| v.iter().all(|&s| (s as usize) < slots)),
+        "label slots",
+    )?;
+    csr(
+        &r.from_slots_start,
+        ns,
+        r.from_slots.len(),
+        true,
+        "label slots",
+    )?;
+    csr(&r.to_slots_start, ns, r.to_slots.len(), true, "label slots")?;
+    csr(
+        &r.specific_start,
+        ns,
+        r.specific.len(),
+        true,
+        "transfer rules",
+    )?;
+    csr(
+        &r.specific_into_start,
+        ns,
+        r.specific_into.len(),
+        true,
+        "transfer rules",
+    )?;
+    let st = &tt.stops;
+    ensure(
+        st.ids.len() == ns
+            && st.lats.len() == ns
+            && st.lons.len() == ns
+            && st.parents.len() == ns
+            && st
+                .parents
+                .iter()
+                .all(|&p| p == u32::MAX || (p as usize) < ns),
+        "stops",
+    )
+}
