@@ -45,7 +45,7 @@ pub(super) fn indices(tt: &Timetable) -> Check {
     let nz = tt.zones.len();
     ensure(
         nz > 0
-            && tt.day_start.len() % nz == 0
+            && tt.day_start.len().is_multiple_of(nz)
             && tt.zones.iter().all(|z| z.parse::<chrono_tz::Tz>().is_ok()),
         "time zones",
     )?;
