@@ -70,6 +70,9 @@ pub struct LegView {
     pub(crate) dep_t: Instant,
     #[serde(skip)]
     pub(crate) arr_t: Instant,
+    /// Transit legs: the pattern and stop positions ridden, for maps.
+    #[serde(skip)]
+    pub ride: Option<crate::map::Ride>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -184,6 +187,7 @@ pub fn view(
                         live: Default::default(),
                         dep_t: departure,
                         arr_t: arrival,
+                        ride: None,
                     },
                     Leg::Transit {
                         trip,
@@ -232,6 +236,11 @@ pub fn view(
                             ),
                             dep_t: departure,
                             arr_t: arrival,
+                            ride: Some(crate::map::Ride {
+                                pattern: tt.pattern_index_of(trip),
+                                from: board_pos,
+                                to: alight_pos,
+                            }),
                         }
                     }
                 })

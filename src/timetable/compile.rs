@@ -849,6 +849,7 @@ pub fn compile(
         interpolated_stop_times: interpolated,
     };
     Ok(Timetable {
+        shapes: super::shapes::compile_shapes(raw, &trips, &patterns),
         meta: FeedMeta {
             content_hash,
             publisher: feed_info.map(|f| f.name.clone()),

@@ -15,6 +15,7 @@
 pub mod cache;
 pub mod compile;
 pub mod rules;
+pub mod shapes;
 
 use crate::time::Instant;
 use chrono::NaiveDate;
@@ -312,6 +313,8 @@ pub struct Timetable {
 
     /// GTFS stop_sequence values per trip (for realtime updates keyed by sequence).
     pub stop_seqs: crate::realtime::StopSeqs,
+    /// Simplified shapes.txt lines per pattern, for maps ([`shapes::compile_shapes`]).
+    pub shapes: shapes::Shapes,
     /// Realtime applied to this query's copy (never cached: it is per query).
     #[serde(skip)]
     pub realtime: Option<Box<crate::realtime::Overlay>>,
