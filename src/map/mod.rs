@@ -111,6 +111,9 @@ impl Scene {
 /// A pixel point.
 pub type Px = [f64; 2];
 
+/// A line as (lat, lon) points.
+pub type GeoLine = Vec<(f64, f64)>;
+
 /// The view: a local equirectangular projection scaled to pixels, north up.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct View {
@@ -251,7 +254,13 @@ pub enum LegendItem {
     Stop,
     Walk,
     Line(usize),
+    /// "+ N more lines" when there are too many to list (all are named in the description and
+    /// in each line's `<title>`).
+    More(usize),
 }
+
+/// The legend lists at most this many lines.
+const MAX_LEGEND_LINES: usize = 8;
 
 /// The resolved map: everything in pixels, labels placed.
 #[derive(Clone, Debug)]
@@ -465,15 +474,23 @@ fn tidy(line: Vec<Px>) -> Vec<Px> {
     v
 }
 
-/// A route's colour, validated (`#rrggbb`); grey when the feed gives none.
-pub fn route_color(c: Option<&str>) -> String {
+/// A route's colour from routes.txt, validated (`#rrggbb`); `None` when the feed gives none
+/// (or white, which would vanish on the map).
+pub fn route_color(c: Option<&str>) -> Option<String> {
     match c {
         Some(c) if c.len() == 6 && c.chars().all(|x| x.is_ascii_hexdigit()) => {
-            format!("#{}", c.to_ascii_lowercase())
+            let c = c.to_ascii_lowercase();
+            (c != "ffffff").then(|| format!("#{c}"))
         }
-        _ => "#555555".into(),
+        _ => None,
     }
 }
+
+/// Colours for routes the feed gives none (Okabe–Ito, distinguishable with colour-vision
+/// deficiencies), taken in drawing order; dash patterns tell them apart in grayscale.
+const PALETTE: [&str; 7] = [
+    "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#555555",
+];
 
 fn is_rail(route_type: i32) -> bool {
     matches!(route_type, 0..=2 | 5 | 7 | 12 | 100..=199 | 400..=499 | 900..=999)
@@ -646,7 +663,7 @@ impl Map {
         }
 
         // --- transit lines: one drawing per route --------------------------------------------
-        let mut by_route: Vec<(RouteIdx, Vec<Vec<(f64, f64)>>)> = Vec::new();
+        let mut by_route: Vec<(RouteIdx, Vec<GeoLine>)> = Vec::new();
         let mut add = |route: RouteIdx, line: Vec<(f64, f64)>| match by_route
             .iter_mut()
             .find(|(r, _)| *r == route)
@@ -708,7 +725,8 @@ impl Map {
                 route,
                 name: r.display_name(),
                 mode: r.mode_name(),
-                color: route_color(r.color.as_deref()),
+                color: route_color(r.color.as_deref())
+                    .unwrap_or_else(|| PALETTE[k % PALETTE.len()].to_string()),
                 dash: DASHES[k % DASHES.len()],
                 width: if is_rail(r.route_type) { 5.0 } else { 3.5 },
                 parts,
@@ -783,12 +801,18 @@ impl Map {
         if !walks.is_empty() && scene.legend_symbols {
             legend.push(LegendItem::Walk);
         }
-        legend.extend((0..lines.len()).map(LegendItem::Line));
+        if lines.len() <= MAX_LEGEND_LINES {
+            legend.extend((0..lines.len()).map(LegendItem::Line));
+        } else {
+            legend.extend((0..MAX_LEGEND_LINES - 1).map(LegendItem::Line));
+            legend.push(LegendItem::More(lines.len() - (MAX_LEGEND_LINES - 1)));
+        }
         let legend_text = |l: &LegendItem| match l {
             LegendItem::Place(_, s) => s.clone(),
             LegendItem::Stop => "Stop".into(),
             LegendItem::Walk => "Walk".into(),
             LegendItem::Line(i) => lines[*i].name.clone(),
+            LegendItem::More(n) => format!("+ {n} more lines"),
         };
         let legend_w = legend
             .iter()

@@ -317,6 +317,7 @@ pub fn write(m: &Map) -> String {
                     );
                     l.name.clone()
                 }
+                LegendItem::More(n) => format!("+ {n} more lines"),
             };
             // Clip long names to the box.
             let max = ((bw - 38.0) / (10.0 * super::EM_ADVANCE)).floor().max(4.0) as usize;
