@@ -81,6 +81,8 @@ pub struct Scene {
     /// Whether the legend explains the symbols (places, stops, walks) besides naming the
     /// lines: a small map beside a bigger one on the same page names its lines only.
     pub legend_symbols: bool,
+    /// A sentence printed on the map itself (e.g. that no stop is near), besides the `<desc>`.
+    pub note: Option<String>,
     /// The smallest span shown, in metres (a venue map shows its neighbourhood even when the
     /// nearest stop is next door).
     pub min_span_m: f64,
@@ -103,6 +105,7 @@ impl Scene {
             lines_at_stops: false,
             extra_focus: Vec::new(),
             legend_symbols: true,
+            note: None,
             min_span_m: 300.0,
         }
     }
@@ -285,6 +288,8 @@ pub struct Map {
     pub scale: (f64, String),
     /// Attribution lines, bottom right.
     pub attribution: Vec<String>,
+    /// A sentence shown centred near the bottom.
+    pub note: Option<String>,
 }
 
 /// Approximate advance of a character, in ems, for the sans-serif fonts maps are shown in
@@ -307,7 +312,7 @@ pub fn text_width(s: &str, size: f64) -> f64 {
 }
 
 /// A stop's short label: the station's name without a trailing " Station" (and the mode
-/// word before it: "SW 5th & Oak MAX Station" → "SW 5th & Oak"), at most 28 characters.
+/// word before it: "SW 5th & Oak MAX Station" → "SW 5th & Oak"), at most 34 characters.
 pub fn short_stop_name(name: &str) -> String {
     let mut s = name.trim();
     for suffix in [" Station", " Stn"] {
@@ -331,8 +336,8 @@ pub fn short_stop_name(name: &str) -> String {
         }
     }
     let s = if s.is_empty() { name.trim() } else { s };
-    if s.chars().count() > 28 {
-        let cut: String = s.chars().take(27).collect();
+    if s.chars().count() > 34 {
+        let cut: String = s.chars().take(33).collect();
         format!("{}…", cut.trim_end())
     } else {
         s.to_string()
@@ -1039,6 +1044,7 @@ impl Map {
             furniture,
             scale,
             attribution,
+            note: scene.note.clone(),
         }
     }
 
@@ -1136,8 +1142,8 @@ mod tests {
         assert_eq!(short_stop_name("NW 10th & Couch"), "NW 10th & Couch");
         assert_eq!(short_stop_name("Station"), "Station");
         assert_eq!(
-            short_stop_name("A very long stop name that goes on and on"),
-            "A very long stop name that…"
+            short_stop_name("A very long stop name that goes on and on and on"),
+            "A very long stop name that goes o…"
         );
     }
 

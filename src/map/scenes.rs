@@ -63,6 +63,7 @@ pub fn venue_scene(id: &str, venue: &Venue, stops: &[StopIdx], stops_text: &[Str
     if stops_text.is_empty() {
         s.desc
             .push("No transit stop is within walking distance.".into());
+        s.note = Some("No transit stop within walking distance".into());
     } else {
         s.desc.push(format!(
             "Nearest stops (white circles): {}.",

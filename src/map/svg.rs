@@ -338,6 +338,16 @@ pub fn write(m: &Map) -> String {
         let _ = writeln!(o, "</g>");
     }
 
+    if let Some(n) = &m.note {
+        let _ = writeln!(
+            o,
+            "<text class=\"note\" x=\"{}\" y=\"{}\" font-size=\"12\" font-style=\"italic\" text-anchor=\"middle\" fill=\"{INK}\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
+            num(w / 2.0),
+            num(h - 44.0),
+            esc(n)
+        );
+    }
+
     // Scale bar, bottom left: two halves, black and white.
     let (len, text) = &m.scale;
     let (x0, y0) = (10.0, h - 14.0);
