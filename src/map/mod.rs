@@ -248,6 +248,8 @@ pub struct Label {
     pub angle: f64,
     pub size: f64,
     pub kind: LabelKind,
+    /// The box the placement reserved for it (x0, y0, x1, y1): no two labels' boxes meet.
+    pub bbox: [f64; 4],
 }
 
 /// A legend row.
@@ -295,6 +297,20 @@ pub struct Map {
 /// Approximate advance of a character, in ems, for the sans-serif fonts maps are shown in
 /// (DejaVu Sans is the widest common one; narrower fonts only leave more room).
 pub(crate) const EM_ADVANCE: f64 = 0.6;
+/// Rows of a two-line label are this many ems apart.
+pub(crate) const LINE_HEIGHT: f64 = 1.15;
+
+/// `text` broken at the space nearest its middle ("Portland State University\n(Urban
+/// Center)"), if it has one.
+fn two_lines(text: &str) -> Option<String> {
+    let n = text.chars().count();
+    let (i, _) = text
+        .char_indices()
+        .filter(|&(_, c)| c == ' ')
+        .min_by_key(|&(i, _)| (text[..i].chars().count() as i64 - n as i64 / 2).abs())?;
+    Some(format!("{}\n{}", &text[..i], &text[i + 1..]))
+}
+
 /// Bold text is this much wider than regular (DejaVu Sans Bold against Book).
 const BOLD_FACTOR: f64 = 1.15;
 const STOP_FONT: f64 = 11.0;
@@ -888,48 +904,64 @@ impl Map {
 
         // --- labels, in priority order; what does not fit is left out -----------------------
         let mut labels = Vec::new();
-        let mut place_label = |text: &str,
-                               at: Px,
-                               r: f64,
-                               size: f64,
-                               kind: LabelKind,
-                               occ: &mut Occupied| {
-            // Place and stop labels are bold: wider.
-            let bold = matches!(kind, LabelKind::Place | LabelKind::Stop);
-            let tw = text_width(text, size) * if bold { BOLD_FACTOR } else { 1.0 };
-            let gap = r + 4.0;
-            // Right, left, above, below, then the diagonals; every box clear of the symbol.
-            let (up, down) = (at[1] - gap - size * 0.3, at[1] + gap + size * 0.9);
-            let candidates = [
-                [at[0] + gap, at[1] + size * 0.35],
-                [at[0] - gap - tw, at[1] + size * 0.35],
-                [at[0] - tw / 2.0, up],
-                [at[0] - tw / 2.0, down],
-                [at[0] + gap * 0.7, up],
-                [at[0] + gap * 0.7, down],
-                [at[0] - gap * 0.7 - tw, up],
-                [at[0] - gap * 0.7 - tw, down],
-            ];
-            for c in candidates {
-                let b = [
-                    c[0] - 1.0,
-                    c[1] - size * 0.85,
-                    c[0] + tw + 1.0,
-                    c[1] + size * 0.25,
-                ];
-                if b[0] >= 2.0 && b[1] >= 2.0 && b[2] <= w - 2.0 && b[3] <= h - 2.0 && occ.free(b) {
-                    occ.take(b);
-                    labels.push(Label {
-                        text: text.to_string(),
-                        at: c,
-                        angle: 0.0,
-                        size,
-                        kind,
-                    });
-                    return;
+        let mut place_label =
+            |text: &str, at: Px, r: f64, size: f64, kind: LabelKind, occ: &mut Occupied| {
+                // Place and stop labels are bold: wider. A place name that fits nowhere on one
+                // line is tried again on two.
+                let bold = matches!(kind, LabelKind::Place | LabelKind::Stop);
+                let mut tries = vec![text.to_string()];
+                if kind == LabelKind::Place
+                    && let Some(two) = two_lines(text)
+                {
+                    tries.push(two);
                 }
-            }
-        };
+                for text in tries {
+                    let rows: Vec<&str> = text.split('\n').collect();
+                    let tw = rows.iter().map(|r| text_width(r, size)).fold(0.0, f64::max)
+                        * if bold { BOLD_FACTOR } else { 1.0 };
+                    // Extra height of the rows after the first.
+                    let more = size * LINE_HEIGHT * (rows.len() - 1) as f64;
+                    let gap = r + 4.0;
+                    // Right, left, above, below, then the diagonals; every box clear of the symbol.
+                    let mid = at[1] + size * 0.35 - more / 2.0;
+                    let (up, down) = (at[1] - gap - size * 0.3 - more, at[1] + gap + size * 0.9);
+                    let candidates = [
+                        [at[0] + gap, mid],
+                        [at[0] - gap - tw, mid],
+                        [at[0] - tw / 2.0, up],
+                        [at[0] - tw / 2.0, down],
+                        [at[0] + gap * 0.7, up],
+                        [at[0] + gap * 0.7, down],
+                        [at[0] - gap * 0.7 - tw, up],
+                        [at[0] - gap * 0.7 - tw, down],
+                    ];
+                    for c in candidates {
+                        let b = [
+                            c[0] - 1.0,
+                            c[1] - size * 0.85,
+                            c[0] + tw + 1.0,
+                            c[1] + more + size * 0.25,
+                        ];
+                        if b[0] >= 2.0
+                            && b[1] >= 2.0
+                            && b[2] <= w - 2.0
+                            && b[3] <= h - 2.0
+                            && occ.free(b)
+                        {
+                            occ.take(b);
+                            labels.push(Label {
+                                text: text.clone(),
+                                at: c,
+                                angle: 0.0,
+                                size,
+                                kind,
+                                bbox: b,
+                            });
+                            return;
+                        }
+                    }
+                }
+            };
         // Small maps get smaller place names.
         let place_font = if w < 400.0 { STOP_FONT } else { PLACE_FONT };
         for p in &places {
@@ -1009,6 +1041,7 @@ impl Map {
                     angle: dy.atan2(dx).to_degrees(),
                     size: STREET_FONT,
                     kind: LabelKind::Street,
+                    bbox: bx,
                 });
             }
         }
@@ -1135,6 +1168,65 @@ fn attribution_lines(osm: bool, agencies: &[String], max_w: f64) -> Vec<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every bundled venue's map on the bundled feed and street map: no two labels overlap,
+    /// no label leaves the map, every stop and place is drawn, and the bytes are stable.
+    #[test]
+    fn bundled_venue_maps_place_labels_without_overlap() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let raw = crate::feed::load::read_raw(
+            &root.join("data/trimet-2021-max-green-streetcar.gtfs.zip"),
+        )
+        .unwrap();
+        let tt = crate::timetable::compile::compile(&raw, "trimet", String::new()).unwrap();
+        let g = crate::walk::build_graph(crate::walk::BUNDLED_MAP, "bundled").unwrap();
+        let venues = crate::venues::Venues::load(&root.join("data/venues.toml")).unwrap();
+        let index = crate::nearby::StopIndex::new(&tt);
+        for (key, v) in &venues.venues {
+            let near: Vec<StopIdx> = index
+                .within(&tt, v.lat, v.lon, 400)
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect();
+            let scene = scenes::venue_scene(key, v, &near, &[]);
+            for streets in [Some(&g), None] {
+                let m = Map::build(&tt, streets, &scene);
+                let (w, h) = (m.view.width, m.view.height);
+                for (i, a) in m.labels.iter().enumerate() {
+                    let b = a.bbox;
+                    assert!(
+                        b[0] >= 0.0 && b[1] >= 0.0 && b[2] <= w && b[3] <= h,
+                        "{key}: {a:?}"
+                    );
+                    for c in &m.labels[i + 1..] {
+                        let o = c.bbox;
+                        let overlap = b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3];
+                        assert!(!overlap, "{key}: {:?} overlaps {:?}", a.text, c.text);
+                    }
+                }
+                assert_eq!(m.places.len(), 1);
+                let inside = near
+                    .iter()
+                    .filter(|&&s| {
+                        m.view
+                            .inside(m.view.px(tt.stop(s).lat, tt.stop(s).lon), 0.0)
+                    })
+                    .count();
+                assert_eq!(m.stops.len(), inside, "{key}");
+                assert_eq!(inside, near.len(), "{key}: every near stop is in view");
+                assert_eq!(m.to_svg(), Map::build(&tt, streets, &scene).to_svg());
+            }
+        }
+    }
+
+    #[test]
+    fn long_place_names_break_near_the_middle() {
+        assert_eq!(
+            two_lines("Portland State University (Urban Center)").as_deref(),
+            Some("Portland State University\n(Urban Center)")
+        );
+        assert_eq!(two_lines("Union"), None);
+    }
 
     #[test]
     fn short_names() {

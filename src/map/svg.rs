@@ -251,13 +251,29 @@ pub fn write(m: &Map) -> String {
             } else {
                 String::new()
             };
+            // A two-line label: one <tspan> per row, each back at x.
+            let body = if l.text.contains('\n') {
+                l.text
+                    .split('\n')
+                    .enumerate()
+                    .map(|(i, row)| {
+                        let dy = if i == 0 {
+                            String::new()
+                        } else {
+                            format!(" dy=\"{}em\"", super::LINE_HEIGHT)
+                        };
+                        format!("<tspan x=\"{}\"{dy}>{}</tspan>", num(l.at[0]), esc(row))
+                    })
+                    .collect::<String>()
+            } else {
+                esc(&l.text)
+            };
             let _ = writeln!(
                 o,
-                "<text x=\"{}\" y=\"{}\" font-size=\"{}\"{style}{rot}>{}</text>",
+                "<text x=\"{}\" y=\"{}\" font-size=\"{}\"{style}{rot}>{body}</text>",
                 num(l.at[0]),
                 num(l.at[1]),
                 num(l.size),
-                esc(&l.text)
             );
         }
         let _ = writeln!(o, "</g>");

@@ -20,10 +20,18 @@ fn class<'a>(doc: &'a roxmltree::Document, name: &str) -> Vec<roxmltree::Node<'a
         .collect()
 }
 
+/// The text of every `<text>` (rows of a two-line label joined by a space).
 fn texts(doc: &roxmltree::Document) -> Vec<String> {
     doc.descendants()
         .filter(|n| n.has_tag_name("text"))
-        .filter_map(|n| n.text().map(str::to_string))
+        .map(|n| {
+            let rows: Vec<&str> = n
+                .descendants()
+                .filter(|d| d.is_text())
+                .filter_map(|d| d.text())
+                .collect();
+            rows.join(" ")
+        })
         .collect()
 }
 
@@ -146,6 +154,15 @@ fn look(name: &str, svg: &str) -> resvg::tiny_skia::Pixmap {
         let d = std::path::PathBuf::from(d);
         std::fs::create_dir_all(&d).unwrap();
         pm.save_png(d.join(format!("{name}.png"))).unwrap();
+        // And as printed in grayscale (luminance), to check the map reads without colour.
+        let mut grey = pm.clone();
+        for p in grey.pixels_mut() {
+            let y = (0.299 * p.red() as f64 + 0.587 * p.green() as f64 + 0.114 * p.blue() as f64)
+                .round()
+                .min(p.alpha() as f64) as u8;
+            *p = resvg::tiny_skia::PremultipliedColorU8::from_rgba(y, y, y, p.alpha()).unwrap();
+        }
+        grey.save_png(d.join(format!("{name}-grey.png"))).unwrap();
     }
     pm
 }
