@@ -1144,22 +1144,23 @@ pub fn scale_bar(mpp: f64, width: f64) -> (f64, String) {
     (best / mpp, text)
 }
 
-/// The attribution as lines no wider than `max_w` pixels.
+/// The attribution as lines no wider than `max_w` pixels: one line when it fits, else a line
+/// per source, the map's in its short form when even that is too wide.
 fn attribution_lines(osm: bool, agencies: &[String], max_w: f64) -> Vec<String> {
+    let fits = |s: &str| text_width(s, ATTRIB_FONT) <= max_w;
     let mut parts = Vec::new();
     if osm {
-        parts.push("Map data © OpenStreetMap contributors".to_string());
+        let long = "Map data © OpenStreetMap contributors";
+        parts.push(if fits(long) { long } else { "© OpenStreetMap contributors" }.to_string());
     }
     if !agencies.is_empty() {
         parts.push(format!("Transit: {}", agencies.join(", ")));
     }
     let joined = parts.join(" · ");
-    if parts.len() < 2 || text_width(&joined, ATTRIB_FONT) <= max_w {
-        if joined.is_empty() {
-            Vec::new()
-        } else {
-            vec![joined]
-        }
+    if parts.is_empty() {
+        Vec::new()
+    } else if parts.len() == 1 || fits(&joined) {
+        vec![joined]
     } else {
         parts
     }
