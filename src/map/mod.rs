@@ -1151,7 +1151,14 @@ fn attribution_lines(osm: bool, agencies: &[String], max_w: f64) -> Vec<String> 
     let mut parts = Vec::new();
     if osm {
         let long = "Map data © OpenStreetMap contributors";
-        parts.push(if fits(long) { long } else { "© OpenStreetMap contributors" }.to_string());
+        parts.push(
+            if fits(long) {
+                long
+            } else {
+                "© OpenStreetMap contributors"
+            }
+            .to_string(),
+        );
     }
     if !agencies.is_empty() {
         parts.push(format!("Transit: {}", agencies.join(", ")));

@@ -414,3 +414,43 @@ fn a_feed_without_shapes_draws_lines_stop_to_stop() {
     assert!(!class(&doc, "stop").is_empty());
     look("fixture-no-shapes", &svg);
 }
+
+#[test]
+fn an_unreadable_shapes_file_is_a_warning_and_lines_run_stop_to_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed");
+    std::fs::create_dir(&feed).unwrap();
+    for e in std::fs::read_dir(fixture("parent_station")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), feed.join(e.file_name())).unwrap();
+    }
+    std::fs::write(
+        feed.join("shapes.txt"),
+        "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nA,notanumber,1,x\n",
+    )
+    .unwrap();
+    let mut c = gethere_on(&feed);
+    c.args(["feed", "check"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("shapes.txt:2:") && out.contains("stop to stop"),
+        "{out}"
+    );
+    let file = dir.path().join("m.svg");
+    let mut c = gethere_on(&feed);
+    c.args([
+        "stops",
+        "--near",
+        "45.52,-122.675",
+        "--radius",
+        "2000",
+        "--map",
+    ])
+    .arg(&file);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let svg = read(&file);
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    assert_eq!(class(&doc, "line").len(), 1, "{svg}");
+}
