@@ -1106,6 +1106,29 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         let planned = router::plan(sched, &q);
         view.cancelled = crate::realtime::view::cancelled(sched, &tt, &planned.journeys);
     }
+    if let Some(path) = &args.map {
+        match view.itineraries.first() {
+            Some(it) => {
+                let venue =
+                    |r: &place::Resolved| r.venue.as_deref().and_then(|k| venues.as_ref()?.get(k));
+                let scene = crate::map::scenes::itinerary_scene(
+                    &tt,
+                    "gh-plan",
+                    it,
+                    venue(&from),
+                    venue(&to),
+                );
+                let svg = crate::map::Map::build(&tt, streets.as_deref().map(|s| &s.graph), &scene)
+                    .to_svg();
+                let changed = crate::map::write_file(path, &svg)?;
+                wrote_note(path, changed, &mut out.stderr);
+            }
+            None => out.stderr.push_str(&format!(
+                "note: no itinerary to draw; {} not written\n",
+                path.display()
+            )),
+        }
+    }
     if result.journeys.is_empty() {
         out.code = 1;
         out.stderr
@@ -1121,6 +1144,15 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         _ => view.render_text(&tt, &q),
     };
     Ok(out)
+}
+
+/// "wrote FILE" / "unchanged: FILE" on stderr, as `announce --output` says it.
+fn wrote_note(path: &Path, changed: bool, notes: &mut String) {
+    notes.push_str(&format!(
+        "{} {}\n",
+        if changed { "wrote" } else { "unchanged:" },
+        path.display()
+    ));
 }
 
 fn round3(x: f64) -> f64 {
@@ -1300,6 +1332,17 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
     if !report.within_radius {
         out.code = 1;
     }
+    if let Some(path) = &args.map {
+        let venue = resolved
+            .venue
+            .as_deref()
+            .and_then(|k| venues.as_ref()?.get(k));
+        let scene = crate::map::scenes::stops_scene(&tt, "gh-stops", &report, venue);
+        let svg =
+            crate::map::Map::build(&tt, streets.as_deref().map(|s| &s.graph), &scene).to_svg();
+        let changed = crate::map::write_file(path, &svg)?;
+        wrote_note(path, changed, &mut out.stderr);
+    }
     out.stdout = match ctx.format {
         Format::Json => json(&report),
         _ => report.render_text(&tt),
@@ -1362,8 +1405,20 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         min_transfer_secs: 60,
         streets,
         rider,
+        maps: ctx.format == Format::Html || args.map.is_some(),
     };
-    let a = announce::build(
+    if args.map.is_some() && args.map == args.output {
+        return Err(Error::bad_input(
+            "--map",
+            &args
+                .map
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            "it is the --output file; give the map a file of its own",
+        ));
+    }
+    let mut a = announce::build(
         &tt,
         &venues,
         &index,
@@ -1378,6 +1433,9 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         a.venue.lon,
         &mut out.stderr,
     );
+    if let (Some(path), Some(m)) = (&args.map, a.maps.as_mut()) {
+        m.file = Some(crate::map::link_target(path, args.output.as_deref()));
+    }
     let body = match ctx.format {
         Format::Markdown => announce::text::render(&a, &tt, announce::text::Style::Markdown) + "\n",
         Format::Text => announce::text::render(&a, &tt, announce::text::Style::Text) + "\n",
@@ -1401,6 +1459,12 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
             "no transit serves the stops near {} on {}\n",
             a.venue.name, a.event.date_text
         ));
+    }
+    if let (Some(path), Some(m)) = (&args.map, &a.maps) {
+        let changed = crate::map::write_file(path, &m.venue)?;
+        if !args.quiet {
+            wrote_note(path, changed, &mut out.stderr);
+        }
     }
     match &args.output {
         None => out.stdout = body,

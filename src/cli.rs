@@ -304,6 +304,10 @@ pub struct AnnounceArgs {
     /// Write here (atomically; left untouched when the content is unchanged) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the venue map (its nearest stops, lines and entrances) to this SVG file
+    /// (atomically, like --output); markdown output links it.
+    #[arg(long, value_name = "FILE.svg")]
+    pub map: Option<PathBuf>,
     /// Print nothing on success.
     #[arg(long)]
     pub quiet: bool,
@@ -349,6 +353,9 @@ pub struct StopsArgs {
     /// Walking speed in metres per second, for the walking minutes.
     #[arg(long, value_name = "M_PER_S", default_value_t = 1.2)]
     pub walk_speed: f64,
+    /// Also draw the place, the stops found and their lines as an SVG map in this file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub map: Option<PathBuf>,
 }
 
 const PLAN_EXAMPLES: &str = "Examples (bundled TriMet feed):
@@ -397,6 +404,9 @@ pub struct PlanArgs {
     /// Print timings and search counters to stderr as one JSON line.
     #[arg(long)]
     pub stats: bool,
+    /// Also draw the first itinerary (walks, rides, stops) as an SVG map in this file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub map: Option<PathBuf>,
 }
 
 /// Routing options shared by `plan` and `meet` (one definition, one set of defaults, so a

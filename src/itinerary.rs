@@ -81,6 +81,9 @@ pub struct LegView {
     pub(crate) dep_tz: chrono_tz::Tz,
     #[serde(skip)]
     pub(crate) arr_tz: chrono_tz::Tz,
+    /// Transit legs: the pattern and stop positions ridden, for maps.
+    #[serde(skip)]
+    pub ride: Option<crate::map::Ride>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -211,6 +214,7 @@ pub fn view(
                         arr_t: arrival,
                         dep_tz: a.map_or(from_tz, |s| tt.stop_tz(s)),
                         arr_tz: b.map_or(to_tz, |s| tt.stop_tz(s)),
+                        ride: None,
                     },
                     Leg::Transit {
                         trip,
@@ -262,6 +266,11 @@ pub fn view(
                             arr_t: arrival,
                             dep_tz: tt.stop_tz(a),
                             arr_tz: tt.stop_tz(b),
+                            ride: Some(crate::map::Ride {
+                                pattern: tt.pattern_index_of(trip),
+                                from: board_pos,
+                                to: alight_pos,
+                            }),
                         }
                     }
                 })

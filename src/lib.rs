@@ -23,6 +23,7 @@ pub mod fsutil;
 pub mod geocode;
 pub mod http;
 pub mod itinerary;
+pub mod map;
 pub mod meet;
 pub mod nearby;
 pub mod place;

@@ -25,6 +25,8 @@ mod fixture_rules;
 mod fuzz;
 #[path = "cli/geocode_cmd.rs"]
 mod geocode_cmd;
+#[path = "cli/maps_cmd.rs"]
+mod maps_cmd;
 #[path = "cli/meet_cmd.rs"]
 mod meet_cmd;
 #[path = "cli/meet_props.rs"]

@@ -34,6 +34,9 @@ const MUTED: &str = "color:#555b63;font-size:.9rem";
 const UL: &str = "margin:.2rem 0 .4rem 1.1rem;padding:0";
 const BADGE: &str = "display:inline-block;padding:0 .45rem;border-radius:4px;color:#ffffff;font-weight:600;font-size:.85rem";
 const STEPS: &str = "margin:.3rem 0 .8rem 0;padding:.4rem .6rem;background:#f5f7f9;border-radius:6px;font-size:.92rem;list-style:none";
+const ROW: &str = "display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-start";
+const FIGURE: &str = "margin:0;flex:0 1 480px;max-width:100%";
+const FIGURE_SMALL: &str = "margin:.5rem 0 0 0;flex:0 1 280px;max-width:100%";
 const CAUTION: &str =
     "background:#fff4e5;border-left:4px solid #e08600;padding:.5rem .75rem;margin:.6rem 0";
 
@@ -75,6 +78,12 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
     }
 
     h.push_str(&format!("<h3 style=\"{H3}\">Nearest stops</h3>\n"));
+    // With a map: the list and the map side by side, the map below on narrow screens.
+    if a.maps.is_some() {
+        h.push_str(&format!(
+            "<div style=\"{ROW}\">\n<div style=\"flex:1 1 12rem\">\n"
+        ));
+    }
     if a.stops.is_empty() {
         h.push_str("<p>No transit stop is within walking distance of the venue.</p>\n");
     } else {
@@ -89,6 +98,12 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
             ));
         }
         h.push_str("</ul>\n");
+    }
+    if let Some(m) = &a.maps {
+        h.push_str(&format!(
+            "</div>\n<figure style=\"{FIGURE}\">\n{}</figure>\n</div>\n",
+            m.venue
+        ));
     }
 
     if !a.lines.is_empty() {
@@ -118,7 +133,7 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
             "<h3 style=\"{H3}\">Suggested journeys <span style=\"{MUTED}\">(arriving by {})</span></h3>\n",
             esc(&a.arrive_by)
         ));
-        for o in &a.journeys {
+        for (oi, o) in a.journeys.iter().enumerate() {
             if let Some(note) = &o.note {
                 h.push_str(&format!(
                     "<p><strong>From {}</strong>: {}</p>\n",
@@ -127,8 +142,14 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
                 ));
                 continue;
             }
-            for opt in &o.options {
+            for (k, opt) in o.options.iter().enumerate() {
                 let (head, legs) = opt.itinerary.text_lines(tt, day);
+                let map = a.maps.as_ref().and_then(|m| m.last_mile.get(oi)?.get(k));
+                if map.is_some() {
+                    h.push_str(&format!(
+                        "<div style=\"{ROW}\">\n<div style=\"flex:1 1 14rem\">\n"
+                    ));
+                }
                 h.push_str(&format!(
                     "<p style=\"margin:.5rem 0 0 0\"><strong>From {}</strong> <span style=\"{MUTED}\">({})</span><br>{}</p>\n<ol style=\"{STEPS}\">\n",
                     esc(&o.name),
@@ -139,6 +160,11 @@ pub fn render_html(a: &Announcement, tt: &Timetable) -> String {
                     h.push_str(&format!("<li>{}</li>\n", esc(l.trim_start())));
                 }
                 h.push_str("</ol>\n");
+                if let Some(svg) = map {
+                    h.push_str(&format!(
+                        "</div>\n<figure style=\"{FIGURE_SMALL}\">\n{svg}</figure>\n</div>\n"
+                    ));
+                }
             }
         }
     }

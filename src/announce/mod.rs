@@ -38,6 +38,8 @@ pub struct AnnounceRequest {
     pub streets: Option<std::sync::Arc<crate::walk::Streets>>,
     /// The rider category suggested journeys are priced for.
     pub rider: crate::fares::Rider,
+    /// Draw the venue map and the last-mile maps ([`Announcement::maps`]).
+    pub maps: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -195,6 +197,9 @@ pub struct Announcement {
     /// around the event (absent without realtime input).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<crate::realtime::AlertView>,
+    /// The venue map and last-mile maps, when the request asked for them.
+    #[serde(skip)]
+    pub maps: Option<crate::map::scenes::VenueMaps>,
 }
 
 impl Announcement {
@@ -416,7 +421,24 @@ pub fn build(
         end_t: end,
     };
     let alerts = crate::realtime::view::announce_alerts(tt, &stops, &lines, &journeys, start, end);
+    let maps = req.maps.then(|| {
+        let stops_text: Vec<String> = stops
+            .iter()
+            .map(|s| format!("{} ({} m)", s.name, s.distance_m))
+            .collect();
+        crate::map::scenes::VenueMaps::build(
+            tt,
+            req.streets.as_deref(),
+            &req.venue,
+            venue,
+            &place.points,
+            &near,
+            &stops_text,
+            &journeys,
+        )
+    });
     Ok(Announcement {
+        maps,
         alerts,
         venue: VenueView {
             key: req.venue.clone(),

@@ -68,6 +68,16 @@ fn md_escape(s: &str) -> String {
     o
 }
 
+/// A link target: spaces and parentheses percent-encoded so the markdown link stays one link.
+fn md_link(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace(' ', "%20")
+        .replace('(', "%28")
+        .replace(')', "%29")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+}
+
 /// Renders the announcement as markdown or text.
 pub fn render(a: &Announcement, tt: &Timetable, style: Style) -> String {
     let mut w = W {
@@ -116,6 +126,16 @@ pub fn render(a: &Announcement, tt: &Timetable, style: Style) -> String {
             w.item(&line);
         }
         w.end_list();
+    }
+    if let Some(file) = a.maps.as_ref().and_then(|m| m.file.as_deref()) {
+        let line = match style {
+            Style::Markdown => format!(
+                "[Map of the venue and its nearest stops]({})",
+                md_link(file)
+            ),
+            Style::Text => format!("Map of the venue and its nearest stops: {file}"),
+        };
+        w.para(&line);
     }
 
     if !a.lines.is_empty() {

@@ -239,8 +239,7 @@ fn read_transfers(path: &Path) -> Option<std::result::Result<Vec<TransferRowResu
     Some(Ok(rows))
 }
 
-/// Reads a feed (zip or directory) into its raw form. Shapes are skipped: nothing in gethere
-/// draws them. Per-file parse errors stay inside `RawGtfs` for the caller to report.
+/// Reads a feed (zip or directory) into its raw form, shapes included (maps draw them). Per-file parse errors stay inside `RawGtfs` for the caller to report.
 pub fn read_raw(path: &Path) -> Result<RawFeed> {
     let feed = path.display().to_string();
     if !path.exists() {
@@ -255,7 +254,7 @@ pub fn read_raw(path: &Path) -> Result<RawFeed> {
         dir_sizes(path)
     };
     let mut raw = GtfsReader::default()
-        .read_shapes(false)
+        .read_shapes(true)
         .raw()
         .read_from_path(path)
         .map_err(|e| Error::FeedUnusable {
@@ -280,6 +279,9 @@ pub fn read_raw(path: &Path) -> Result<RawFeed> {
     }
     if empty("transfers.txt") {
         raw.transfers = Some(Ok(Vec::new()));
+    }
+    if empty("shapes.txt") {
+        raw.shapes = Some(Ok(Vec::new()));
     }
     if empty("feed_info.txt") {
         raw.feed_info = Some(Ok(Vec::new()));

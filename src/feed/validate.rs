@@ -123,16 +123,19 @@ pub fn check(path: &Path) -> Result<CheckReport, Error> {
             "levels.txt",
             raw.levels.as_ref().and_then(|r| r.as_ref().err()),
         ),
-        (
-            "shapes.txt",
-            raw.shapes.as_ref().and_then(|r| r.as_ref().err()),
-        ),
     ] {
         if let Some(e) = e {
             report
                 .warnings
                 .push(format!("{} (gethere does not use {name})", describe(e)));
         }
+    }
+    // Shapes only draw maps: an unreadable shapes.txt means lines drawn stop to stop.
+    if let Some(e) = raw.shapes.as_ref().and_then(|r| r.as_ref().err()) {
+        report.warnings.push(format!(
+            "{} (shapes.txt is only used for maps; they draw lines stop to stop)",
+            describe(e)
+        ));
     }
     let missing: Vec<&str> = REQUIRED_FILES
         .iter()

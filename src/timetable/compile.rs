@@ -271,6 +271,17 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
     let (walk_start, walk) = walk_links(&region.stops, &served);
     let stop_seqs =
         crate::realtime::seq::stop_sequences(&built.trips, &built.patterns, &region.order);
+    let shapes = {
+        let raws: Vec<(&crate::feed::load::RawFeed, std::ops::Range<u32>)> = region
+            .feeds
+            .iter()
+            .filter_map(|p| {
+                let f = feeds.iter().find(|f| f.key == p.key)?;
+                Some((f.raw, p.trip_keys.clone()))
+            })
+            .collect();
+        super::shapes::compile_shapes(&raws, &built.trips, &built.patterns)
+    };
 
     // Per-feed and region facts.
     let mut feeds_out = region.feeds;
@@ -296,6 +307,7 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
     meta.counts.patterns = built.patterns.len();
     let timezone = region.zones[0].clone();
     Ok(Timetable {
+        shapes,
         meta,
         timezone,
         agencies: region.agencies,

@@ -17,6 +17,7 @@ mod check;
 pub mod compile;
 pub mod flat;
 pub mod rules;
+pub mod shapes;
 pub mod stops;
 
 use crate::time::Instant;
@@ -445,6 +446,8 @@ pub struct Timetable {
 
     /// GTFS stop_sequence values per trip (for realtime updates keyed by sequence).
     pub stop_seqs: crate::realtime::StopSeqs,
+    /// Simplified shapes.txt lines per pattern, for maps ([`shapes::compile_shapes`]).
+    pub shapes: shapes::Shapes,
     /// Realtime applied to this query's copy (never cached: it is per query).
     #[serde(skip)]
     pub realtime: Option<Box<crate::realtime::Overlay>>,
