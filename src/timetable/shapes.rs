@@ -203,8 +203,9 @@ pub fn compile_shapes(
     trips: &[Trip],
     patterns: &[Pattern],
 ) -> Shapes {
-    // The points of each (feed, shape_id), in shape_pt_sequence order.
-    let mut by_id: HashMap<(usize, &str), Vec<(usize, f64, f64)>> = HashMap::new();
+    // The points (sequence, lat, lon) of each (feed, shape_id), in shape_pt_sequence order.
+    type Points = Vec<(usize, f64, f64)>;
+    let mut by_id: HashMap<(usize, &str), Points> = HashMap::new();
     for (fi, (raw, _)) in feeds.iter().enumerate() {
         let raw_shapes = match &raw.shapes {
             Some(Ok(s)) => s.as_slice(),
