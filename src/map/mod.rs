@@ -808,12 +808,13 @@ impl Map {
                 .iter()
                 .any(|l| matches!(l, LegendItem::Place(k, _) if *k == p.kind))
             {
+                // The venue's entry names it: its label on the map may not fit among the stops.
                 let what = match p.kind {
-                    PlaceKind::Venue => "Venue",
-                    PlaceKind::Start => "Start",
-                    PlaceKind::End => "Destination",
+                    PlaceKind::Venue => p.name.clone(),
+                    PlaceKind::Start => "Start".into(),
+                    PlaceKind::End => "Destination".into(),
                 };
-                legend.push(LegendItem::Place(p.kind, what.to_string()));
+                legend.push(LegendItem::Place(p.kind, what));
             }
         }
         if !stops.is_empty() && scene.legend_symbols {
