@@ -11,9 +11,17 @@
 //! - **window W**: every Pareto-optimal journey over (later departure, earlier arrival, fewer
 //!   transfers) departing in [T, T+W] (depart-at) or arriving in [T−W, T] (arrive-by), sorted
 //!   by departure.
-//! - Journeys span at most [`MAX_JOURNEY_SECS`] beyond the window, which bounds the service
-//!   days searched: a query looks back as many service days as the feed's latest stop time
-//!   needs (28:33 → the day before), so trips that started yesterday are found.
+//! - **Any journey length.** A search looks a *horizon* past the window: every vehicle event of
+//!   a journey lies within it (depart-at: the last alighting before `T + W + horizon`;
+//!   arrive-by: the first boarding after `T − W − horizon`). The first horizon is a day
+//!   ([`FIRST_HORIZON_SECS`]); while nothing is found it doubles (2, 4, 8 … days) up to the
+//!   query's bound (`--max-duration`, else the end — or, arriving by, the start — of the feed's
+//!   service). The first journey of an answer is then optimal over journeys of any length
+//!   within the bound: anything arriving earlier (leaving later) lies inside the horizon that
+//!   found it. Journeys with fewer transfers that arrive later are those within that horizon.
+//!   The service days searched are those whose trips (up to the feed's latest stop time, e.g.
+//!   86:52 → three days back) can have events in the horizon, so trips that started days
+//!   before are found.
 
 pub mod profile;
 pub mod raptor;
@@ -22,8 +30,9 @@ use crate::time::Instant;
 use crate::timetable::{StopIdx, Timetable, TripIdx};
 use raptor::{Backward, Direction, Forward, Found, ScanLeg, ScanQuery, Search};
 
-/// The longest journey considered beyond the query window.
-pub const MAX_JOURNEY_SECS: i64 = 24 * 3600;
+/// The first horizon a query searches past its window (see the module docs: it doubles while
+/// nothing is found, up to [`Query::max_duration_secs`] or the feed's service).
+pub const FIRST_HORIZON_SECS: i64 = 24 * 3600;
 
 /// A stop where a journey can start (or end), with the walk to (from) it.
 #[derive(Copy, Clone, Debug, PartialEq, serde::Serialize)]
@@ -56,6 +65,10 @@ pub struct Query {
     pub walk_radius_m: u32,
     pub walk_speed_mps: f64,
     pub wheelchair: bool,
+    /// How far past the window a journey may reach (`--max-duration`): depart-at, its last
+    /// vehicle arrives within this of `time + window`; arrive-by, its first vehicle leaves
+    /// within this of `time − window`. `None`: as far as the feed's service goes.
+    pub max_duration_secs: Option<u32>,
 }
 
 /// One leg of a journey.
@@ -144,24 +157,91 @@ impl Journey {
 pub struct Plan {
     pub journeys: Vec<Journey>,
     pub counters: raptor::Counters,
+    /// The horizon the answer was found with (the last one searched when none was).
+    pub horizon: Horizon,
+}
+
+/// How far past its window a query looked (see the module docs).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Horizon {
+    pub secs: i64,
+    /// The bound came from the feed (no `--max-duration`) and this horizon reached it: nothing
+    /// of the feed's service in that direction was left unsearched.
+    pub whole_feed: bool,
+}
+
+/// The largest horizon `q` may search, and whether it is the feed's own extent: with
+/// `max_duration_secs`, that; else up to the last event of the feed's service (depart-at) or
+/// back to its first service day (arrive-by). At least [`FIRST_HORIZON_SECS`] either way, so
+/// a query outside the service still searches (and says) a day.
+pub fn horizon_bound(tt: &Timetable, q: &Query) -> Horizon {
+    if let Some(d) = q.max_duration_secs {
+        return Horizon {
+            secs: d as i64,
+            whole_feed: false,
+        };
+    }
+    let w = q.window_secs as i64;
+    let (first, last) = match (tt.day_start.first(), tt.day_start.last()) {
+        (Some(&f), Some(&l)) => (f, l + tt.max_time as i64),
+        _ => (q.time, q.time),
+    };
+    // One second more: a journey's vehicles run strictly within the horizon.
+    let extent = match q.kind {
+        QueryKind::DepartAt => last - (q.time + w),
+        QueryKind::ArriveBy => (q.time - w) - first,
+    } + 1;
+    Horizon {
+        secs: extent.max(FIRST_HORIZON_SECS),
+        whole_feed: true,
+    }
 }
 
 /// Answers a query. Journeys come sorted: arrive-by latest departure first, depart-at earliest
 /// arrival first, windows by departure; ties by fewer transfers, then less walking.
+///
+/// The horizon grows from [`FIRST_HORIZON_SECS`], doubling, until something is found or the
+/// bound ([`horizon_bound`]) is searched.
 pub fn plan(tt: &Timetable, q: &Query) -> Plan {
     let mut counters = raptor::Counters::default();
+    let bound = horizon_bound(tt, q);
+    let mut h = FIRST_HORIZON_SECS.min(bound.secs);
+    loop {
+        let journeys = plan_within(tt, q, h, &mut counters);
+        if !journeys.is_empty() || h >= bound.secs {
+            let horizon = Horizon {
+                secs: h,
+                whole_feed: bound.whole_feed && h >= bound.secs,
+            };
+            return Plan {
+                journeys,
+                counters,
+                horizon,
+            };
+        }
+        h = h.saturating_mul(2).min(bound.secs);
+    }
+}
+
+/// The answer within one horizon.
+fn plan_within(
+    tt: &Timetable,
+    q: &Query,
+    horizon: i64,
+    counters: &mut raptor::Counters,
+) -> Vec<Journey> {
     let rides = q.max_transfers as usize + 1;
     let w = q.window_secs as i64;
     let mut journeys: Vec<Journey> = match (q.kind, q.window_secs) {
         (QueryKind::DepartAt, 0) => {
-            let found = search::<Forward>(tt, q, q.time, 0, rides, None, &mut counters);
+            let found = search::<Forward>(tt, q, q.time, 0, rides, horizon, None, counters);
             found
                 .iter()
                 .filter_map(|f| {
                     // The latest departure, not before the query time, arriving as early with no
                     // more rides.
                     let span = Some((q.time, f.arr));
-                    let back = search::<Backward>(tt, q, f.arr, 0, f.rides, span, &mut counters);
+                    let back = search::<Backward>(tt, q, f.arr, 0, f.rides, horizon, span, counters);
                     back.last()
                         .map(|b| to_journey::<Backward>(tt, q, b))
                         .or_else(|| Some(to_journey::<Forward>(tt, q, f)))
@@ -169,14 +249,14 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
                 .collect()
         }
         (QueryKind::ArriveBy, 0) => {
-            let found = search::<Backward>(tt, q, q.time, 0, rides, None, &mut counters);
+            let found = search::<Backward>(tt, q, q.time, 0, rides, horizon, None, counters);
             found
                 .iter()
                 .filter_map(|f| {
                     // The earliest arrival, not after the deadline, leaving as late.
                     let dep = -f.arr;
                     let span = Some((dep, q.time));
-                    let fwd = search::<Forward>(tt, q, dep, 0, f.rides, span, &mut counters);
+                    let fwd = search::<Forward>(tt, q, dep, 0, f.rides, horizon, span, counters);
                     fwd.last()
                         .map(|x| to_journey::<Forward>(tt, q, x))
                         .or_else(|| Some(to_journey::<Backward>(tt, q, f)))
@@ -184,7 +264,7 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
                 .collect()
         }
         (QueryKind::DepartAt, _) => {
-            let found = search::<Forward>(tt, q, q.time, w, rides, None, &mut counters);
+            let found = search::<Forward>(tt, q, q.time, w, rides, horizon, None, counters);
             let v: Vec<Journey> = found
                 .iter()
                 .map(|f| to_journey::<Forward>(tt, q, f))
@@ -194,7 +274,7 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
                 .collect()
         }
         (QueryKind::ArriveBy, _) => {
-            let found = search::<Backward>(tt, q, q.time, w, rides, None, &mut counters);
+            let found = search::<Backward>(tt, q, q.time, w, rides, horizon, None, counters);
             let v: Vec<Journey> = found
                 .iter()
                 .map(|f| to_journey::<Backward>(tt, q, f))
@@ -206,18 +286,20 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
     };
     pareto(&mut journeys);
     sort_journeys(&mut journeys, q.kind, q.window_secs > 0);
-    Plan { journeys, counters }
+    journeys
 }
 
 /// Runs the engine in direction `D` from real time `time` (depart at it, or arrive by it).
 /// `span` bounds the real time of every event of an answer; by default the window plus the
-/// [`MAX_JOURNEY_SECS`] horizon.
+/// `horizon`.
+#[allow(clippy::too_many_arguments)]
 fn search<D: Direction>(
     tt: &Timetable,
     q: &Query,
     time: Instant,
     window: i64,
     max_rides: usize,
+    horizon: i64,
     span: Option<(Instant, Instant)>,
     counters: &mut raptor::Counters,
 ) -> Vec<Found> {
@@ -226,11 +308,12 @@ fn search<D: Direction>(
     } else {
         (&q.targets, &q.origins)
     };
-    // The real-time span any event of an answer can fall in.
+    // The real-time span any event of an answer can fall in: `span` with both ends, the
+    // horizon without its far end (a journey's vehicles run strictly within it).
     let (lo, hi) = span.unwrap_or(if D::FORWARD {
-        (time, time + window + MAX_JOURNEY_SECS)
+        (time, time + window + horizon - 1)
     } else {
-        (time - window - MAX_JOURNEY_SECS, time)
+        (time - window - horizon + 1, time)
     });
     let Some(days) = day_range(tt, lo, hi) else {
         return Vec::new();
