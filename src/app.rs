@@ -1018,12 +1018,13 @@ fn no_journey_message(
         },
     );
     let (a, b) = (&from.name, &to.name);
-    // The horizon searched past the window: a duration, or the feed's whole service.
+    // The horizon searched past the window: a duration, or the feed's whole service (then the
+    // last instant inside it, a journey's vehicles running strictly within the horizon).
     let reach = crate::time::format_iso(
         tz,
         match q.kind {
-            QueryKind::ArriveBy => q.time - q.window_secs as i64 - horizon.secs,
-            QueryKind::DepartAt => q.time + q.window_secs as i64 + horizon.secs,
+            QueryKind::ArriveBy => q.time - q.window_secs as i64 - horizon.secs + 1,
+            QueryKind::DepartAt => q.time + q.window_secs as i64 + horizon.secs - 1,
         },
     );
     let bound = match (q.kind, horizon.whole_feed) {

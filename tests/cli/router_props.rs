@@ -796,3 +796,57 @@ fn arrive_by_switches_to_a_tied_trip_that_leaves_later() {
     assert_eq!(oracle::answer(&s, &q), want);
     assert_eq!(router_triples(&s, &q), want);
 }
+
+/// Journeys of two and three days through the spring-forward night, with a direct train and a
+/// faster one with a change: trip X a → c leaves 16:40 and arrives 90:00 (three days on); trip
+/// Y a → b leaves 16:50 and arrives 62:55, trip Z b → c leaves 21:30 the day Y arrives and
+/// arrives 36:00. Depart-at finds nothing within a day, nor two; within four days it finds
+/// the change (arriving first) and the direct train (no change, later): both are in the
+/// answer. With --max-duration 60 h nothing is found; both kinds and a window agree with the
+/// oracle.
+#[test]
+fn multi_day_journeys_through_a_dst_night() {
+    let base = base_dates()[1];
+    let mut s = Spec::empty(base);
+    let (a, b, c) = (
+        s.stop(0.0, 0.0),
+        s.stop(0.0, 3000.0),
+        s.stop(3000.0, 3000.0),
+    );
+    let day = |k: u64| base + chrono::Days::new(k);
+    let v = s.service(&[day(1), day(2), day(3), day(4)]);
+    let m = |h: u32, min: u32| h * 3600 + min * 60;
+    s.trip(v, &[(a, m(16, 40), m(16, 40)), (c, m(90, 0), m(90, 0))]);
+    s.trip(v, &[(a, m(16, 50), m(16, 50)), (b, m(62, 55), m(62, 55))]);
+    s.trip(v, &[(b, m(21, 30), m(21, 30)), (c, m(36, 0), m(36, 0))]);
+    let d1 = oracle::day_start(day(1));
+    let d3 = oracle::day_start(day(3));
+    let mut q = window_query(&s, Kind::DepartAt, a, c, WindowRule::Unbeaten);
+    q.time = d1 + m(16, 0) as i64;
+    q.window = 0;
+    q.max_transfers = 1;
+    q.min_transfer_secs = 60;
+    let want = vec![
+        (d1 + m(16, 40) as i64, d1 + m(90, 0) as i64, 0),
+        (d1 + m(16, 50) as i64, d3 + m(36, 0) as i64, 1),
+    ];
+    // The change crosses the spring-forward night of 14 March 2021.
+    assert_eq!(day(1), chrono::NaiveDate::from_ymd_opt(2021, 3, 13).expect("date"));
+    assert!(want[1].1 - want[1].0 > 2 * 86400 && want[0].1 - want[0].0 > 3 * 86400);
+    assert!(want[1].1 < want[0].1);
+    assert_eq!(oracle::answer(&s, &q), want);
+    assert_eq!(router_triples(&s, &q), want);
+    // Arrive-by at the direct train's arrival.
+    let mut ab = q.clone();
+    ab.kind = Kind::ArriveBy;
+    ab.time = d1 + m(90, 0) as i64;
+    assert_eq!(oracle::answer(&s, &ab), router_triples(&s, &ab));
+    assert!(!router_triples(&s, &ab).is_empty());
+    let mut w = ab.clone();
+    w.window = 3600;
+    assert_eq!(oracle::answer(&s, &w), router_triples(&s, &w));
+    // Bounded: 60 h is not enough for either.
+    q.max_duration = Some(60 * 3600);
+    assert_eq!(oracle::answer(&s, &q), vec![]);
+    assert_eq!(router_triples(&s, &q), vec![]);
+}
