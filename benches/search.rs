@@ -6,8 +6,11 @@
 //! whole batch. Two environment variables serve before/after comparisons:
 //! - `GETHERE_SEARCH_DUMP=FILE` writes every answer (departure, arrival, legs) to FILE, so two
 //!   builds can be diffed for "exactly the same answers";
-//! - `GETHERE_SEARCH_ONCE=1` runs the 600 queries once and exits (for `valgrind --tool=callgrind`
-//!   instruction counts, which a loaded machine does not disturb).
+//! - `GETHERE_SEARCH_ONCE=1` runs the 600 queries once, with `--max-duration 24h` (the horizon
+//!   of builds before it grew), and exits: for `valgrind --tool=callgrind
+//!   --toggle-collect='gethere::router::plan'` instruction counts, which a loaded machine does
+//!   not disturb;
+//! - `GETHERE_SEARCH_SLOW_MS=X` prints the counters of every query slower than X ms.
 
 #[path = "support/mod.rs"]
 mod common;
@@ -62,21 +65,36 @@ fn bench(c: &mut Criterion) {
     let queries: Vec<(&str, Vec<Query>)> = KINDS
         .iter()
         .map(|&(label, kind, hm)| {
-            let qs = ps.iter().map(|&(a, b)| query(&tt, kind, hm, a, b)).collect();
+            let qs = ps
+                .iter()
+                .map(|&(a, b)| query(&tt, kind, hm, a, b))
+                .collect();
             (label, qs)
         })
         .collect();
 
     if std::env::var_os("GETHERE_SEARCH_ONCE").is_some() {
+        // With the first horizon only, so that instruction counts compare with builds that
+        // had no growing horizon (the unanswered pairs would otherwise search every day of
+        // the feed).
         let n: usize = queries
             .iter()
             .flat_map(|(_, qs)| qs)
-            .map(|q| plan(&tt, q).journeys.len())
+            .map(|q| {
+                let q = Query {
+                    max_duration_secs: Some(24 * 3600),
+                    ..q.clone()
+                };
+                plan(&tt, &q).journeys.len()
+            })
             .sum();
         println!("{n} journeys");
         return;
     }
     let mut dump = String::new();
+    let slow: Option<f64> = std::env::var("GETHERE_SEARCH_SLOW_MS")
+        .ok()
+        .and_then(|v| v.parse().ok());
     println!(
         "Charlotte CATS, {} stop times, {PAIRS} random stop pairs, {DATE}, ≤5 transfers, \
          --walk-radius 0 --min-transfer-time 0:",
@@ -89,7 +107,16 @@ fn bench(c: &mut Criterion) {
         for q in qs {
             let t = Instant::now();
             let p = plan(&tt, q);
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            times.push(ms);
+            if slow.is_some_and(|x| ms > x) {
+                println!(
+                    "    slow: {ms:.1} ms, {} journeys, horizon {} s, {:?}",
+                    p.journeys.len(),
+                    p.horizon.secs,
+                    p.counters
+                );
+            }
             answered += usize::from(!p.journeys.is_empty());
             journeys += p.journeys.len();
             for j in &p.journeys {
@@ -108,7 +135,11 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     for (label, qs) in &queries {
         g.bench_function(format!("{label}, 300 queries"), |b| {
-            b.iter(|| qs.iter().map(|q| plan(&tt, q).journeys.len()).sum::<usize>())
+            b.iter(|| {
+                qs.iter()
+                    .map(|q| plan(&tt, q).journeys.len())
+                    .sum::<usize>()
+            })
         });
     }
     g.finish();

@@ -937,6 +937,9 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
             "rounds": result.counters.rounds,
             "patterns_scanned": result.counters.patterns_scanned,
             "stops_relaxed": result.counters.stops_relaxed,
+            "continuations_scanned": result.counters.continuations_scanned,
+            "continuations_followed": result.counters.continuations_followed,
+            "horizon_s": result.horizon.secs,
         });
         let mut stats = stats;
         if let Some(r) = &rt_report {
@@ -1028,8 +1031,12 @@ fn no_journey_message(
         },
     );
     let bound = match (q.kind, horizon.whole_feed) {
-        (QueryKind::ArriveBy, false) => format!("leaving within {} before", span_words(horizon.secs)),
-        (QueryKind::DepartAt, false) => format!("arriving within {} after", span_words(horizon.secs)),
+        (QueryKind::ArriveBy, false) => {
+            format!("leaving within {} before", span_words(horizon.secs))
+        }
+        (QueryKind::DepartAt, false) => {
+            format!("arriving within {} after", span_words(horizon.secs))
+        }
         (QueryKind::ArriveBy, true) => {
             format!("leaving as early as the feed's service allows, from {reach}")
         }

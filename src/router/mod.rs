@@ -234,14 +234,15 @@ fn plan_within(
     let w = q.window_secs as i64;
     let mut journeys: Vec<Journey> = match (q.kind, q.window_secs) {
         (QueryKind::DepartAt, 0) => {
-            let found = search::<Forward>(tt, q, q.time, 0, rides, horizon, None, counters);
+            let main = Bounds::Horizon(horizon);
+            let (found, corridor) = search::<Forward>(tt, q, q.time, 0, rides, main, counters);
             found
                 .iter()
                 .filter_map(|f| {
                     // The latest departure, not before the query time, arriving as early with no
                     // more rides.
-                    let span = Some((q.time, f.arr));
-                    let back = search::<Backward>(tt, q, f.arr, 0, f.rides, horizon, span, counters);
+                    let pass = Bounds::Pass((q.time, f.arr), corridor.as_ref());
+                    let (back, _) = search::<Backward>(tt, q, f.arr, 0, f.rides, pass, counters);
                     back.last()
                         .map(|b| to_journey::<Backward>(tt, q, b))
                         .or_else(|| Some(to_journey::<Forward>(tt, q, f)))
@@ -249,14 +250,15 @@ fn plan_within(
                 .collect()
         }
         (QueryKind::ArriveBy, 0) => {
-            let found = search::<Backward>(tt, q, q.time, 0, rides, horizon, None, counters);
+            let main = Bounds::Horizon(horizon);
+            let (found, corridor) = search::<Backward>(tt, q, q.time, 0, rides, main, counters);
             found
                 .iter()
                 .filter_map(|f| {
                     // The earliest arrival, not after the deadline, leaving as late.
                     let dep = -f.arr;
-                    let span = Some((dep, q.time));
-                    let fwd = search::<Forward>(tt, q, dep, 0, f.rides, horizon, span, counters);
+                    let pass = Bounds::Pass((dep, q.time), corridor.as_ref());
+                    let (fwd, _) = search::<Forward>(tt, q, dep, 0, f.rides, pass, counters);
                     fwd.last()
                         .map(|x| to_journey::<Forward>(tt, q, x))
                         .or_else(|| Some(to_journey::<Backward>(tt, q, f)))
@@ -264,7 +266,8 @@ fn plan_within(
                 .collect()
         }
         (QueryKind::DepartAt, _) => {
-            let found = search::<Forward>(tt, q, q.time, w, rides, horizon, None, counters);
+            let main = Bounds::Horizon(horizon);
+            let (found, _) = search::<Forward>(tt, q, q.time, w, rides, main, counters);
             let v: Vec<Journey> = found
                 .iter()
                 .map(|f| to_journey::<Forward>(tt, q, f))
@@ -274,7 +277,8 @@ fn plan_within(
                 .collect()
         }
         (QueryKind::ArriveBy, _) => {
-            let found = search::<Backward>(tt, q, q.time, w, rides, horizon, None, counters);
+            let main = Bounds::Horizon(horizon);
+            let (found, _) = search::<Backward>(tt, q, q.time, w, rides, main, counters);
             let v: Vec<Journey> = found
                 .iter()
                 .map(|f| to_journey::<Backward>(tt, q, f))
@@ -289,20 +293,30 @@ fn plan_within(
     journeys
 }
 
+/// What bounds a search: the horizon past the window (a query's own search), or a span of
+/// real time holding every event of an answer (a tightening pass, or `router::profile`), with
+/// the corridor of the search it tightens.
+#[derive(Copy, Clone)]
+pub(crate) enum Bounds<'c> {
+    Horizon(i64),
+    Pass((Instant, Instant), Option<&'c raptor::Corridor>),
+}
+
 /// Runs the engine in direction `D` from real time `time` (depart at it, or arrive by it).
-/// `span` bounds the real time of every event of an answer; by default the window plus the
-/// `horizon`.
-#[allow(clippy::too_many_arguments)]
-fn search<D: Direction>(
+/// A single query's own search also returns its [`raptor::Corridor`] for its passes.
+pub(crate) fn search<D: Direction>(
     tt: &Timetable,
     q: &Query,
     time: Instant,
     window: i64,
     max_rides: usize,
-    horizon: i64,
-    span: Option<(Instant, Instant)>,
+    bounds: Bounds,
     counters: &mut raptor::Counters,
-) -> Vec<Found> {
+) -> (Vec<Found>, Option<raptor::Corridor>) {
+    let (span, corridor, horizon) = match bounds {
+        Bounds::Horizon(h) => (None, None, h),
+        Bounds::Pass(span, c) => (Some(span), c, 0),
+    };
     let (origins, targets) = if D::FORWARD {
         (&q.origins, &q.targets)
     } else {
@@ -316,7 +330,7 @@ fn search<D: Direction>(
         (time - window - horizon + 1, time)
     });
     let Some(days) = day_range(tt, lo, hi) else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let start = D::scan(time);
     let sq = ScanQuery {
@@ -329,11 +343,13 @@ fn search<D: Direction>(
         // Scan times are kept strictly below this.
         limit: if D::FORWARD { hi + 1 } else { -lo + 1 },
         days,
+        corridor,
     };
     let mut s = Search::<D>::new(tt, sq);
     let found = s.run();
     counters.add(&s.counters);
-    found
+    let keep = span.is_none() && window == 0 && !found.is_empty();
+    (found, keep.then(|| s.corridor()))
 }
 
 /// The service days whose trips can have events in `[lo, hi]`: a trip of day d runs between

@@ -831,7 +831,10 @@ fn multi_day_journeys_through_a_dst_night() {
         (d1 + m(16, 50) as i64, d3 + m(36, 0) as i64, 1),
     ];
     // The change crosses the spring-forward night of 14 March 2021.
-    assert_eq!(day(1), chrono::NaiveDate::from_ymd_opt(2021, 3, 13).expect("date"));
+    assert_eq!(
+        day(1),
+        chrono::NaiveDate::from_ymd_opt(2021, 3, 13).expect("date")
+    );
     assert!(want[1].1 - want[1].0 > 2 * 86400 && want[0].1 - want[0].0 > 3 * 86400);
     assert!(want[1].1 < want[0].1);
     assert_eq!(oracle::answer(&s, &q), want);
