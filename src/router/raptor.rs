@@ -807,6 +807,20 @@ impl<'a, D: Direction> Search<'a, D> {
         let tt = self.tt;
         let p = &tt.patterns[pi.ix()];
         let gap = self.min_day_gap;
+        // Every time of the pattern lies between its first departure and its latest time: when
+        // those are close enough (a city pattern), no column can spread wider.
+        let earliest = tt.dep_column(p, 0).first().copied().unwrap_or(0);
+        let n = p.num_stops as usize;
+        let latest = p.max_time.max(
+            tt.dep_column(p, n.saturating_sub(1))
+                .last()
+                .copied()
+                .unwrap_or(0),
+        );
+        if (latest as i64 - earliest as i64) <= gap {
+            self.days_fifo[pi.ix()] = 1;
+            return true;
+        }
         let spread_ok = |col: &[u32]| match (col.first(), col.last()) {
             (Some(&a), Some(&b)) => (b as i64 - a as i64) <= gap,
             _ => true,
