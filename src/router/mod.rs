@@ -25,6 +25,7 @@
 
 pub mod profile;
 pub mod raptor;
+mod reach;
 
 use crate::time::Instant;
 use crate::timetable::{StopIdx, Timetable, TripIdx};
@@ -201,12 +202,22 @@ pub fn horizon_bound(tt: &Timetable, q: &Query) -> Horizon {
 /// arrival first, windows by departure; ties by fewer transfers, then less walking.
 ///
 /// The horizon grows from [`FIRST_HORIZON_SECS`], doubling, until something is found or the
-/// bound ([`horizon_bound`]) is searched.
+/// bound ([`horizon_bound`]) is searched, or [`reach::connected`] proves that no journey of
+/// any length exists (then the answer says the bound was searched: it may as well have been).
 pub fn plan(tt: &Timetable, q: &Query) -> Plan {
     let mut counters = raptor::Counters::default();
     let bound = horizon_bound(tt, q);
     let mut h = FIRST_HORIZON_SECS.min(bound.secs);
+    let mut connected = None;
     loop {
+        // Before searching more days: maybe a proof that no day would do.
+        if h > FIRST_HORIZON_SECS && !*connected.get_or_insert_with(|| reach::connected(tt, q)) {
+            return Plan {
+                journeys: Vec::new(),
+                counters,
+                horizon: bound,
+            };
+        }
         let journeys = plan_within(tt, q, h, &mut counters);
         if !journeys.is_empty() || h >= bound.secs {
             let horizon = Horizon {

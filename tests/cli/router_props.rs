@@ -853,3 +853,36 @@ fn multi_day_journeys_through_a_dst_night() {
     assert_eq!(oracle::answer(&s, &q), vec![]);
     assert_eq!(router_triples(&s, &q), vec![]);
 }
+
+/// No journey of any length: a → b runs, nothing reaches c. After the first day finds nothing,
+/// the router proves that no day would do (`router::reach`) instead of searching every day of
+/// the feed: one search, and the answer says the whole service was covered.
+#[test]
+fn unreachable_target_stops_the_horizon_at_once() {
+    let base = base_dates()[2];
+    let mut s = Spec::empty(base);
+    let (a, b, c) = (
+        s.stop(0.0, 0.0),
+        s.stop(0.0, 3000.0),
+        s.stop(3000.0, 3000.0),
+    );
+    let days: Vec<_> = (0..5).map(|k| base + chrono::Days::new(k)).collect();
+    let v = s.service(&days);
+    s.trip(v, &[(a, 8 * 3600, 8 * 3600), (b, 9 * 3600, 9 * 3600)]);
+    // c is served, but only by a trip from b that never lets anyone off there.
+    s.trip(v, &[(c, 10 * 3600, 10 * 3600), (b, 11 * 3600, 11 * 3600)]);
+    let mut q = window_query(&s, Kind::DepartAt, a, c, WindowRule::Unbeaten);
+    q.window = 0;
+    q.time = oracle::day_start(base) + 7 * 3600;
+    assert_eq!(oracle::answer(&s, &q), vec![]);
+    let (_dir, tt) = s.compile().expect("the spec compiles");
+    let p = plan(&tt, &rquery(&tt, &q));
+    assert!(p.journeys.is_empty());
+    assert!(p.horizon.whole_feed, "{:?}", p.horizon);
+    assert_eq!(p.counters.iterations, 1, "{:?}", p.counters);
+    // Reachable (a → b) over the same days: found in the first horizon.
+    q.targets = vec![(b, 0)];
+    let p = plan(&tt, &rquery(&tt, &q));
+    assert_eq!(p.journeys.len(), 1);
+    assert_eq!(p.horizon.secs, FIRST_HORIZON_SECS);
+}
