@@ -907,22 +907,36 @@ impl<'a, D: Direction> Search<'a, D> {
                     }
                     let current = cur.map(|(trip, day, _)| {
                         (
+                            trip,
+                            day,
                             self.board_time(p, trip as usize, day as usize, i),
-                            self.alight_time(p, trip as usize, day as usize, n - 1),
                         )
                     });
-                    if current.is_none_or(|(c, _)| r <= c)
+                    // The trip before the current one (in scan order, same day) leaves before
+                    // `r`: no earlier instance can be caught here, on this day or (days never
+                    // overtaking in a pass, see `days_fifo`) any other, so the search for one
+                    // is skipped.
+                    let settled = current.is_some_and(|(trip, day, c)| {
+                        let before = if D::FORWARD {
+                            (trip as usize).checked_sub(1)
+                        } else {
+                            Some(trip as usize + 1).filter(|&t| t < p.num_trips as usize)
+                        };
+                        r <= c && before.is_some_and(|t| self.board_time(p, t, day as usize, i) < r)
+                    });
+                    if !settled
+                        && current.is_none_or(|(_, _, c)| r <= c)
                         && let Some((trip, day, bt)) = self.earliest_trip(p, i, r, only)
                     {
                         // Switch to the earlier trip; on a tie here, to the one that is better at
                         // the end of the pattern (and so, trips never overtaking, everywhere on).
                         let better = match current {
                             None => true,
-                            Some((c, end)) => {
+                            Some((ct, cd, c)) => {
                                 bt < c
                                     || (bt == c
                                         && self.alight_time(p, trip as usize, day as usize, n - 1)
-                                            < end)
+                                            < self.alight_time(p, ct as usize, cd as usize, n - 1))
                             }
                         };
                         if better {
