@@ -360,7 +360,7 @@ pub(crate) fn search<D: Direction>(
     let found = s.run();
     counters.add(&s.counters);
     let keep = span.is_none() && window == 0 && !found.is_empty();
-    (found, keep.then(|| s.corridor()))
+    (found, keep.then(|| s.into_corridor()))
 }
 
 /// The service days whose trips can have events in `[lo, hi]`: a trip of day d runs between

@@ -175,8 +175,9 @@ pub(crate) struct ScanQuery<'a> {
 
 /// What a finished search knows about each stop, kept to prune a tightening pass run the
 /// other way (the latest departure for a depart-at answer, the earliest arrival for an
-/// arrive-by one). Per stop and "at most m rides": the best vehicle and ready labels over the
-/// stop's slots, in that search's scan time.
+/// arrive-by one): that search's own label arrays, moved out of it (labels are "at most m
+/// rides" up to the last round it ran, which stands for the rounds after it); a stop's label is
+/// the best over its slots, in that search's scan time.
 ///
 /// Why pruning by it is exact: a pass in round k with at most K rides builds the end of a
 /// journey whose beginning has at most K − k rides and lies inside the first search's span
@@ -189,7 +190,10 @@ pub(crate) struct ScanQuery<'a> {
 /// pruned this way is no better than one that is infeasible, so what the pass keeps and
 /// finds is unchanged.
 pub(crate) struct Corridor {
-    stops: usize,
+    /// Label slots per round.
+    n: usize,
+    /// The last round the search ran.
+    reached: usize,
     veh: Vec<i64>,
     ready: Vec<i64>,
 }
@@ -315,6 +319,8 @@ pub(crate) struct Search<'a, D: Direction> {
     tgt_before: Vec<i64>,
     /// The query asks for wheelchair-accessible trips and stops only.
     wheelchair: bool,
+    /// The last round any iteration ran (labels of later rounds were never written).
+    reached: usize,
     queue_pos: Vec<u32>,
     queued: Vec<PatternIdx>,
     /// Whether the feed has any in-seat continuation or specific rule (else the plain paths).
@@ -360,37 +366,12 @@ const NEVER: u16 = u16::MAX;
 
 impl<'a, D: Direction> Search<'a, D> {
     /// The [`Corridor`] of this finished search.
-    pub fn corridor(&self) -> Corridor {
-        let tt = self.tt;
-        let ns = tt.stops.len();
-        let rounds = self.sq.max_rides + 1;
-        let mut veh = vec![INF; rounds * ns];
-        let mut ready = vec![INF; rounds * ns];
-        for m in 0..rounds {
-            if m > 0 {
-                // "At most m rides" includes everything with fewer (rounds the search did not
-                // reach hold nothing of their own).
-                veh.copy_within((m - 1) * ns..m * ns, m * ns);
-                ready.copy_within((m - 1) * ns..m * ns, m * ns);
-            }
-            let (vl, rl) = (
-                &self.veh[m * self.n..(m + 1) * self.n],
-                &self.ready[m * self.n..(m + 1) * self.n],
-            );
-            for slot in 0..self.n {
-                let s = if slot < ns {
-                    slot
-                } else {
-                    tt.slot_stop(slot as u32).ix()
-                };
-                veh[m * ns + s] = veh[m * ns + s].min(vl[slot]);
-                ready[m * ns + s] = ready[m * ns + s].min(rl[slot]);
-            }
-        }
+    pub fn into_corridor(self) -> Corridor {
         Corridor {
-            stops: ns,
-            veh,
-            ready,
+            n: self.n,
+            reached: self.reached,
+            veh: self.veh,
+            ready: self.ready,
         }
     }
 
@@ -402,9 +383,17 @@ impl<'a, D: Direction> Search<'a, D> {
         let Some(c) = self.sq.corridor else {
             return true;
         };
-        let s = self.tt.slot_stop(slot).ix();
-        let i = (self.sq.max_rides - k) * c.stops + s;
-        let other = if vehicle { c.ready[i] } else { c.veh[i] };
+        let tt = self.tt;
+        let s = tt.slot_stop(slot);
+        let m = (self.sq.max_rides - k).min(c.reached);
+        let labels = if vehicle { &c.ready } else { &c.veh };
+        let at = |x: u32| labels[m * c.n + x as usize];
+        let mut other = at(s.0);
+        if self.has_specific {
+            for &x in tt.from_slots_at(s).iter().chain(tt.to_slots_at(s)) {
+                other = other.min(at(x));
+            }
+        }
         t <= -other
     }
 
@@ -430,6 +419,7 @@ impl<'a, D: Direction> Search<'a, D> {
             improved_list: Vec::new(),
             tgt_before: vec![INF; r],
             wheelchair: sq.q.wheelchair,
+            reached: 0,
             queue_pos: vec![NONE; tt.patterns.len()],
             queued: Vec::new(),
             has_cont: !tt.rules.cont.is_empty(),
@@ -672,6 +662,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 break;
             }
             self.counters.rounds += 1;
+            self.reached = self.reached.max(k);
             // "At most k rides" includes everything with at most k − 1.
             let (lo, hi) = self.veh.split_at_mut(k * n);
             let (vprev, vcur) = (&lo[(k - 1) * n..], &mut hi[..n]);
