@@ -39,6 +39,7 @@ fn query(tt: &Timetable, when: &str, a: StopIdx, b: StopIdx) -> Query {
         walk_radius_m: 400,
         walk_speed_mps: 1.2,
         wheelchair: false,
+        max_duration_secs: None,
     }
 }
 

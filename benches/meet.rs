@@ -65,6 +65,7 @@ fn options(tt: &Timetable) -> MeetOptions {
             max_walk_secs: 15 * 60,
             walk_speed_mps: 1.2,
             wheelchair: false,
+            max_duration_secs: Some(gethere::router::FIRST_HORIZON_SECS as u32),
         },
     }
 }

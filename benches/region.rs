@@ -100,6 +100,7 @@ fn main() {
                 walk_radius_m: 400,
                 walk_speed_mps: 1.2,
                 wheelchair: false,
+                max_duration_secs: None,
             };
             let t = Instant::now();
             let x = plan(&alone, &q(&alone));

@@ -37,6 +37,7 @@ fn query(tt: &Timetable, kind: QueryKind, hm: &str, window: u32, a: StopIdx, b: 
         walk_radius_m: 400,
         walk_speed_mps: 1.2,
         wheelchair: false,
+        max_duration_secs: None,
     }
 }
 

@@ -125,6 +125,7 @@ fn query(
         walk_radius_m: 400,
         walk_speed_mps: 1.2,
         wheelchair: false,
+        max_duration_secs: None,
     }
 }
 

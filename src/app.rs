@@ -776,6 +776,10 @@ pub struct Routing {
     pub max_walk_secs: u32,
     pub walk_speed_mps: f64,
     pub wheelchair: bool,
+    /// How far past the window journeys may reach (`plan --max-duration`); `None`: as far as
+    /// the feed's service goes. `meet` keeps the router's first horizon (a day) here and
+    /// applies its own `--max-duration` to the answers.
+    pub max_duration_secs: Option<u32>,
 }
 
 impl Routing {
@@ -820,6 +824,7 @@ impl Routing {
             max_walk_secs: parse_max_walk(&a.max_walk)?,
             walk_speed_mps: a.walk_speed,
             wheelchair: a.wheelchair,
+            max_duration_secs: None,
         })
     }
 
@@ -873,6 +878,7 @@ impl Routing {
             walk_radius_m: self.walk_radius_m,
             walk_speed_mps: self.walk_speed_mps,
             wheelchair: self.wheelchair,
+            max_duration_secs: self.max_duration_secs,
         })
     }
 }
@@ -894,6 +900,9 @@ pub struct PlanRequest {
     pub max_walk_secs: u32,
     pub walk_speed_mps: f64,
     pub wheelchair: bool,
+    /// `--max-duration`: how far past the window journeys may reach; `None`: unlimited within
+    /// the feed's service.
+    pub max_duration_secs: Option<u32>,
     pub stats: bool,
 }
 
@@ -926,6 +935,11 @@ impl PlanRequest {
             max_walk_secs: routing.max_walk_secs,
             walk_speed_mps: routing.walk_speed_mps,
             wheelchair: routing.wheelchair,
+            max_duration_secs: a
+                .max_duration
+                .as_deref()
+                .map(parse_max_duration)
+                .transpose()?,
             stats: a.stats,
         })
     }
@@ -942,6 +956,7 @@ impl PlanRequest {
             max_walk_secs: self.max_walk_secs,
             walk_speed_mps: self.walk_speed_mps,
             wheelchair: self.wheelchair,
+            max_duration_secs: self.max_duration_secs,
         }
     }
 }
@@ -957,6 +972,19 @@ fn parse_window(w: Option<&str>, max_hours: u32) -> Result<u32> {
             "--window",
             w.unwrap_or(""),
             format!("at most {max_hours}h"),
+        ));
+    }
+    Ok(secs)
+}
+
+/// `plan --max-duration D`: a positive duration (e.g. 90m, 36h, 3d).
+fn parse_max_duration(s: &str) -> Result<u32> {
+    let secs = crate::time::parse_duration(s)?;
+    if secs == 0 {
+        return Err(Error::bad_input(
+            "--max-duration",
+            s,
+            "expected a positive duration, e.g. 12h or 3d",
         ));
     }
     Ok(secs)
@@ -1075,6 +1103,9 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
             "rounds": result.counters.rounds,
             "patterns_scanned": result.counters.patterns_scanned,
             "stops_relaxed": result.counters.stops_relaxed,
+            "continuations_scanned": result.counters.continuations_scanned,
+            "continuations_followed": result.counters.continuations_followed,
+            "horizon_s": result.horizon.secs,
         });
         let mut stats = stats;
         if let Some(r) = &rt_report {
@@ -1132,7 +1163,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     if result.journeys.is_empty() {
         out.code = 1;
         out.stderr
-            .push_str(&no_journey_message(&tt, &q, &from, &to));
+            .push_str(&no_journey_message(&tt, &q, result.horizon, &from, &to));
         if ctx.format == Format::Json {
             out.stdout = json(&view);
         }
@@ -1159,10 +1190,21 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Why nothing was found, in words a rider can act on.
+/// "a day", "3 days", "36 h", "2 h 30 min": how far a search looked.
+fn span_words(secs: i64) -> String {
+    match secs {
+        86400 => "a day".to_string(),
+        s if s % 86400 == 0 => format!("{} days", s / 86400),
+        s if s % 3600 == 0 => format!("{} h", s / 3600),
+        s => crate::itinerary::minutes(s),
+    }
+}
+
+/// Why nothing was found, in words a rider can act on; names the horizon searched.
 fn no_journey_message(
     tt: &Timetable,
     q: &Query,
+    horizon: router::Horizon,
     from: &place::Resolved,
     to: &place::Resolved,
 ) -> String {
@@ -1184,18 +1226,41 @@ fn no_journey_message(
         },
     );
     let (a, b) = (&from.name, &to.name);
+    // The horizon searched past the window: a duration, or the feed's whole service (then the
+    // last instant inside it, a journey's vehicles running strictly within the horizon).
+    let reach = crate::time::format_iso(
+        tz,
+        match q.kind {
+            QueryKind::ArriveBy => q.time - q.window_secs as i64 - horizon.secs + 1,
+            QueryKind::DepartAt => q.time + q.window_secs as i64 + horizon.secs - 1,
+        },
+    );
+    let bound = match (q.kind, horizon.whole_feed) {
+        (QueryKind::ArriveBy, false) => {
+            format!("leaving within {} before", span_words(horizon.secs))
+        }
+        (QueryKind::DepartAt, false) => {
+            format!("arriving within {} after", span_words(horizon.secs))
+        }
+        (QueryKind::ArriveBy, true) => {
+            format!("leaving as early as the feed's service allows, from {reach}")
+        }
+        (QueryKind::DepartAt, true) => {
+            format!("arriving as late as the feed's service allows, by {reach}")
+        }
+    };
     let mut s = match (q.kind, q.window_secs) {
         (QueryKind::ArriveBy, 0) => {
-            format!("no journey from {a} to {b} arrives by {when} (leaving within a day before)")
+            format!("no journey from {a} to {b} arrives by {when} ({bound})")
         }
         (QueryKind::DepartAt, 0) => {
-            format!("no journey from {a} to {b} leaves between {when} and a day later")
+            format!("no journey from {a} to {b} leaves at or after {when} ({bound})")
         }
         (QueryKind::ArriveBy, _) => {
-            format!("no journey from {a} to {b} arrives between {end} and {when}")
+            format!("no journey from {a} to {b} arrives between {end} and {when} ({bound})")
         }
         (QueryKind::DepartAt, _) => {
-            format!("no journey from {a} to {b} leaves between {when} and {end}")
+            format!("no journey from {a} to {b} leaves between {when} and {end} ({bound})")
         }
     };
     s.push_str(&format!(" with at most {} transfers", q.max_transfers));
@@ -1557,7 +1622,10 @@ impl MeetRequest {
             rank: a.rank,
             window_secs,
             max_secs,
-            routing: Routing::from_args(&a.routing)?,
+            routing: Routing {
+                max_duration_secs: Some(router::FIRST_HORIZON_SECS as u32),
+                ..Routing::from_args(&a.routing)?
+            },
         })
     }
 }

@@ -397,6 +397,12 @@ pub struct PlanArgs {
     pub window: Option<String>,
     #[command(flatten)]
     pub routing: RoutingArgs,
+    /// Journeys reach at most this far past TIME (past the window): depart-at, the last vehicle
+    /// arrives within D; arrive-by, the first one leaves within D before. E.g. 12h, 3d.
+    /// Default: unlimited within the feed's service (the search widens day by day until the
+    /// best journey is proven).
+    #[arg(long, value_name = "DURATION")]
+    pub max_duration: Option<String>,
     /// Price journeys for this Fares v2 rider category (id or name, e.g. YOUTH); default: the
     /// feed's default category.
     #[arg(long, value_name = "CATEGORY")]

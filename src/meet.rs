@@ -234,6 +234,7 @@ pub fn table(
             walk_radius_m: o.routing.walk_radius_m,
             walk_speed_mps: o.routing.walk_speed_mps,
             wheelchair: o.routing.wheelchair,
+            max_duration_secs: o.routing.max_duration_secs,
         };
         router::profile::earliest_arrivals(tt, &q, &dests, counters)
     });

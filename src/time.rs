@@ -164,7 +164,7 @@ pub fn parse_duration(input: &str) -> Result<u32> {
         let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
         if digits == 0 {
             return Err(bad(
-                "expected a number followed by h, m or s, e.g. 30m, 2h or 1h30m",
+                "expected a number followed by d, h, m or s, e.g. 30m, 2h or 1h30m",
             ));
         }
         let n: u64 = rest[..digits]
@@ -175,11 +175,12 @@ pub fn parse_duration(input: &str) -> Result<u32> {
         let unit = &rest[..unit_len];
         rest = rest[unit_len..].trim_start();
         let factor = match unit {
+            "d" | "day" | "days" => 86400,
             "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
             "m" | "min" | "mins" | "minute" | "minutes" => 60,
             "s" | "sec" | "secs" | "second" | "seconds" => 1,
             "" => return Err(bad("a unit is required (h, m or s), e.g. 30m")),
-            _ => return Err(bad("unknown unit; use h, m or s, e.g. 1h30m")),
+            _ => return Err(bad("unknown unit; use d, h, m or s, e.g. 1h30m")),
         };
         total = total.saturating_add(n.saturating_mul(factor));
     }

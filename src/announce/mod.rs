@@ -559,6 +559,7 @@ fn origin_view(
         walk_radius_m: req.radius_m,
         walk_speed_mps: req.walk_speed_mps,
         wheelchair: false,
+        max_duration_secs: None,
     };
     let mut journeys = router::plan(tt, &q).journeys;
     // Walking the whole way, along the streets and within plan's default --max-walk, is one

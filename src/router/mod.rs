@@ -11,19 +11,29 @@
 //! - **window W**: every Pareto-optimal journey over (later departure, earlier arrival, fewer
 //!   transfers) departing in [T, T+W] (depart-at) or arriving in [T−W, T] (arrive-by), sorted
 //!   by departure.
-//! - Journeys span at most [`MAX_JOURNEY_SECS`] beyond the window, which bounds the service
-//!   days searched: a query looks back as many service days as the feed's latest stop time
-//!   needs (28:33 → the day before), so trips that started yesterday are found.
+//! - **Any journey length.** A search looks a *horizon* past the window: every vehicle event of
+//!   a journey lies within it (depart-at: the last alighting before `T + W + horizon`;
+//!   arrive-by: the first boarding after `T − W − horizon`). The first horizon is a day
+//!   ([`FIRST_HORIZON_SECS`]); while nothing is found it doubles (2, 4, 8 … days) up to the
+//!   query's bound (`--max-duration`, else the end — or, arriving by, the start — of the feed's
+//!   service). The first journey of an answer is then optimal over journeys of any length
+//!   within the bound: anything arriving earlier (leaving later) lies inside the horizon that
+//!   found it. Journeys with fewer transfers that arrive later are those within that horizon.
+//!   The service days searched are those whose trips (up to the feed's latest stop time, e.g.
+//!   86:52 → three days back) can have events in the horizon, so trips that started days
+//!   before are found.
 
 pub mod profile;
 pub mod raptor;
+mod reach;
 
 use crate::time::Instant;
 use crate::timetable::{StopIdx, Timetable, TripIdx};
 use raptor::{Backward, Direction, Forward, Found, ScanLeg, ScanQuery, Search};
 
-/// The longest journey considered beyond the query window.
-pub const MAX_JOURNEY_SECS: i64 = 24 * 3600;
+/// The first horizon a query searches past its window (see the module docs: it doubles while
+/// nothing is found, up to [`Query::max_duration_secs`] or the feed's service).
+pub const FIRST_HORIZON_SECS: i64 = 24 * 3600;
 
 /// A stop where a journey can start (or end), with the walk to (from) it.
 #[derive(Copy, Clone, Debug, PartialEq, serde::Serialize)]
@@ -56,6 +66,10 @@ pub struct Query {
     pub walk_radius_m: u32,
     pub walk_speed_mps: f64,
     pub wheelchair: bool,
+    /// How far past the window a journey may reach (`--max-duration`): depart-at, its last
+    /// vehicle arrives within this of `time + window`; arrive-by, its first vehicle leaves
+    /// within this of `time − window`. `None`: as far as the feed's service goes.
+    pub max_duration_secs: Option<u32>,
 }
 
 /// One leg of a journey.
@@ -144,24 +158,109 @@ impl Journey {
 pub struct Plan {
     pub journeys: Vec<Journey>,
     pub counters: raptor::Counters,
+    /// The horizon the answer was found with (the last one searched when none was).
+    pub horizon: Horizon,
+}
+
+/// How far past its window a query looked (see the module docs).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Horizon {
+    pub secs: i64,
+    /// The bound came from the feed (no `--max-duration`) and this horizon reached it: nothing
+    /// of the feed's service in that direction was left unsearched.
+    pub whole_feed: bool,
+}
+
+/// The largest horizon `q` may search, and whether it is the feed's own extent: with
+/// `max_duration_secs`, that; else up to the last event of the feed's service (depart-at) or
+/// back to its first service day (arrive-by). At least [`FIRST_HORIZON_SECS`] either way, so
+/// a query outside the service still searches (and says) a day.
+pub fn horizon_bound(tt: &Timetable, q: &Query) -> Horizon {
+    if let Some(d) = q.max_duration_secs {
+        return Horizon {
+            secs: d as i64,
+            whole_feed: false,
+        };
+    }
+    let w = q.window_secs as i64;
+    // Over every zone of the region: the earliest first day start, the latest last one.
+    let zones = 0..tt.zones.len().max(1) as u32;
+    let first = zones
+        .clone()
+        .filter_map(|z| tt.day_starts(z).first().copied())
+        .min();
+    let last = zones.filter_map(|z| tt.day_starts(z).last().copied()).max();
+    let (first, last) = match (first, last) {
+        (Some(f), Some(l)) => (f, l + tt.max_time as i64),
+        _ => (q.time, q.time),
+    };
+    // One second more: a journey's vehicles run strictly within the horizon.
+    let extent = match q.kind {
+        QueryKind::DepartAt => last - (q.time + w),
+        QueryKind::ArriveBy => (q.time - w) - first,
+    } + 1;
+    Horizon {
+        secs: extent.max(FIRST_HORIZON_SECS),
+        whole_feed: true,
+    }
 }
 
 /// Answers a query. Journeys come sorted: arrive-by latest departure first, depart-at earliest
 /// arrival first, windows by departure; ties by fewer transfers, then less walking.
+///
+/// The horizon grows from [`FIRST_HORIZON_SECS`], doubling, until something is found or the
+/// bound ([`horizon_bound`]) is searched, or [`reach::connected`] proves that no journey of
+/// any length exists (then the answer says the bound was searched: it may as well have been).
 pub fn plan(tt: &Timetable, q: &Query) -> Plan {
     let mut counters = raptor::Counters::default();
+    let bound = horizon_bound(tt, q);
+    let mut h = FIRST_HORIZON_SECS.min(bound.secs);
+    let mut connected = None;
+    loop {
+        // Before searching more days: maybe a proof that no day would do.
+        if h > FIRST_HORIZON_SECS && !*connected.get_or_insert_with(|| reach::connected(tt, q)) {
+            return Plan {
+                journeys: Vec::new(),
+                counters,
+                horizon: bound,
+            };
+        }
+        let journeys = plan_within(tt, q, h, &mut counters);
+        if !journeys.is_empty() || h >= bound.secs {
+            let horizon = Horizon {
+                secs: h,
+                whole_feed: bound.whole_feed && h >= bound.secs,
+            };
+            return Plan {
+                journeys,
+                counters,
+                horizon,
+            };
+        }
+        h = h.saturating_mul(2).min(bound.secs);
+    }
+}
+
+/// The answer within one horizon.
+fn plan_within(
+    tt: &Timetable,
+    q: &Query,
+    horizon: i64,
+    counters: &mut raptor::Counters,
+) -> Vec<Journey> {
     let rides = q.max_transfers as usize + 1;
     let w = q.window_secs as i64;
     let mut journeys: Vec<Journey> = match (q.kind, q.window_secs) {
         (QueryKind::DepartAt, 0) => {
-            let found = search::<Forward>(tt, q, q.time, 0, rides, None, &mut counters);
+            let main = Bounds::Horizon(horizon);
+            let (found, corridor) = search::<Forward>(tt, q, q.time, 0, rides, main, counters);
             found
                 .iter()
                 .filter_map(|f| {
                     // The latest departure, not before the query time, arriving as early with no
                     // more rides.
-                    let span = Some((q.time, f.arr));
-                    let back = search::<Backward>(tt, q, f.arr, 0, f.rides, span, &mut counters);
+                    let pass = Bounds::Pass((q.time, f.arr), corridor.as_ref());
+                    let (back, _) = search::<Backward>(tt, q, f.arr, 0, f.rides, pass, counters);
                     back.last()
                         .map(|b| to_journey::<Backward>(tt, q, b))
                         .or_else(|| Some(to_journey::<Forward>(tt, q, f)))
@@ -169,14 +268,15 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
                 .collect()
         }
         (QueryKind::ArriveBy, 0) => {
-            let found = search::<Backward>(tt, q, q.time, 0, rides, None, &mut counters);
+            let main = Bounds::Horizon(horizon);
+            let (found, corridor) = search::<Backward>(tt, q, q.time, 0, rides, main, counters);
             found
                 .iter()
                 .filter_map(|f| {
                     // The earliest arrival, not after the deadline, leaving as late.
                     let dep = -f.arr;
-                    let span = Some((dep, q.time));
-                    let fwd = search::<Forward>(tt, q, dep, 0, f.rides, span, &mut counters);
+                    let pass = Bounds::Pass((dep, q.time), corridor.as_ref());
+                    let (fwd, _) = search::<Forward>(tt, q, dep, 0, f.rides, pass, counters);
                     fwd.last()
                         .map(|x| to_journey::<Forward>(tt, q, x))
                         .or_else(|| Some(to_journey::<Backward>(tt, q, f)))
@@ -184,7 +284,8 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
                 .collect()
         }
         (QueryKind::DepartAt, _) => {
-            let found = search::<Forward>(tt, q, q.time, w, rides, None, &mut counters);
+            let main = Bounds::Horizon(horizon);
+            let (found, _) = search::<Forward>(tt, q, q.time, w, rides, main, counters);
             let v: Vec<Journey> = found
                 .iter()
                 .map(|f| to_journey::<Forward>(tt, q, f))
@@ -194,7 +295,8 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
                 .collect()
         }
         (QueryKind::ArriveBy, _) => {
-            let found = search::<Backward>(tt, q, q.time, w, rides, None, &mut counters);
+            let main = Bounds::Horizon(horizon);
+            let (found, _) = search::<Backward>(tt, q, q.time, w, rides, main, counters);
             let v: Vec<Journey> = found
                 .iter()
                 .map(|f| to_journey::<Backward>(tt, q, f))
@@ -206,34 +308,47 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
     };
     pareto(&mut journeys);
     sort_journeys(&mut journeys, q.kind, q.window_secs > 0);
-    Plan { journeys, counters }
+    journeys
+}
+
+/// What bounds a search: the horizon past the window (a query's own search), or a span of
+/// real time holding every event of an answer (a tightening pass, or `router::profile`), with
+/// the corridor of the search it tightens.
+#[derive(Copy, Clone)]
+pub(crate) enum Bounds<'c> {
+    Horizon(i64),
+    Pass((Instant, Instant), Option<&'c raptor::Corridor>),
 }
 
 /// Runs the engine in direction `D` from real time `time` (depart at it, or arrive by it).
-/// `span` bounds the real time of every event of an answer; by default the window plus the
-/// [`MAX_JOURNEY_SECS`] horizon.
-fn search<D: Direction>(
+/// A single query's own search also returns its [`raptor::Corridor`] for its passes.
+pub(crate) fn search<D: Direction>(
     tt: &Timetable,
     q: &Query,
     time: Instant,
     window: i64,
     max_rides: usize,
-    span: Option<(Instant, Instant)>,
+    bounds: Bounds,
     counters: &mut raptor::Counters,
-) -> Vec<Found> {
+) -> (Vec<Found>, Option<raptor::Corridor>) {
+    let (span, corridor, horizon) = match bounds {
+        Bounds::Horizon(h) => (None, None, h),
+        Bounds::Pass(span, c) => (Some(span), c, 0),
+    };
     let (origins, targets) = if D::FORWARD {
         (&q.origins, &q.targets)
     } else {
         (&q.targets, &q.origins)
     };
-    // The real-time span any event of an answer can fall in.
+    // The real-time span any event of an answer can fall in: `span` with both ends, the
+    // horizon without its far end (a journey's vehicles run strictly within it).
     let (lo, hi) = span.unwrap_or(if D::FORWARD {
-        (time, time + window + MAX_JOURNEY_SECS)
+        (time, time + window + horizon - 1)
     } else {
-        (time - window - MAX_JOURNEY_SECS, time)
+        (time - window - horizon + 1, time)
     });
     let Some(days) = day_range(tt, lo, hi) else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let start = D::scan(time);
     let sq = ScanQuery {
@@ -246,11 +361,13 @@ fn search<D: Direction>(
         // Scan times are kept strictly below this.
         limit: if D::FORWARD { hi + 1 } else { -lo + 1 },
         days,
+        corridor,
     };
     let mut s = Search::<D>::new(tt, sq);
     let found = s.run();
     counters.add(&s.counters);
-    found
+    let keep = span.is_none() && window == 0 && !found.is_empty();
+    (found, keep.then(|| s.into_corridor()))
 }
 
 /// The service days whose trips can have events in `[lo, hi]`: a trip of day d runs between

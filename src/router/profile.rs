@@ -21,7 +21,9 @@
 //! from that departure serves all of them ([`earliest_arrivals`]).
 
 use super::raptor::{Backward, Counters, Forward, Found, INF, ScanLeg, ScanQuery, Search};
-use super::{Access, Journey, MAX_JOURNEY_SECS, Query, QueryKind, day_range, search, to_journey};
+use super::{
+    Access, Bounds, FIRST_HORIZON_SECS, Journey, Query, QueryKind, day_range, search, to_journey,
+};
 use crate::time::Instant;
 use crate::timetable::{StopIdx, Timetable};
 
@@ -91,10 +93,10 @@ pub fn latest_departures(
     let rides = q.max_transfers as usize + 1;
     // The same service days as `plan`'s backward search (its default span), so the same trip
     // instances are seen; the label limit is the tighter bound asked for.
-    let Some(days) = day_range(tt, q.time - MAX_JOURNEY_SECS, q.time) else {
+    let Some(days) = day_range(tt, q.time - FIRST_HORIZON_SECS, q.time) else {
         return out;
     };
-    let lo = q.time - (max_secs as i64).min(MAX_JOURNEY_SECS);
+    let lo = q.time - (max_secs as i64).min(FIRST_HORIZON_SECS);
     let sq = ScanQuery {
         start: -q.time,
         window: 0,
@@ -104,6 +106,7 @@ pub fn latest_departures(
         q,
         limit: -lo + 1,
         days,
+        corridor: None,
     };
     let mut s = Search::<Backward>::new(tt, sq);
     s.run();
@@ -158,7 +161,8 @@ pub fn earliest_arrivals(
             let (targets, l) = dests[i];
             let qv = with_targets(targets);
             let until = l.journey.arrival.min(q.time);
-            let fwd = search::<Forward>(tt, &qv, dep, 0, l.rides, Some((dep, until)), counters);
+            let span = Bounds::Pass((dep, until), None);
+            let (fwd, _) = search::<Forward>(tt, &qv, dep, 0, l.rides, span, counters);
             out[i] = Some(
                 fwd.last()
                     .map(|x| to_journey::<Forward>(tt, &qv, x))
@@ -186,6 +190,7 @@ pub fn earliest_arrivals(
             q,
             limit: until + 1,
             days,
+            corridor: None,
         };
         let mut s = Search::<Forward>::new(tt, sq);
         s.run();

@@ -168,6 +168,34 @@ pub(crate) struct ScanQuery<'a> {
     pub limit: i64,
     /// Service days that may be used.
     pub days: std::ops::RangeInclusive<usize>,
+    /// For a tightening pass: what the search in the other direction found (see
+    /// [`Corridor`]); labels no journey of the pass could use are not kept.
+    pub corridor: Option<&'a Corridor>,
+}
+
+/// What a finished search knows about each stop, kept to prune a tightening pass run the
+/// other way (the latest departure for a depart-at answer, the earliest arrival for an
+/// arrive-by one): that search's own label arrays, moved out of it (labels are "at most m
+/// rides" up to the last round it ran, which stands for the rounds after it); a stop's label is
+/// the best over its slots, in that search's scan time.
+///
+/// Why pruning by it is exact: a pass in round k with at most K rides builds the end of a
+/// journey whose beginning has at most K − k rides and lies inside the first search's span
+/// and below its target bounds (the pass's answer arrives no later than a journey the first
+/// search found with K rides, and every bound it used with fewer rides is later than that).
+/// So the first search's label at the stop is at least as good as that beginning's. A pass
+/// vehicle label (a boarding, in real terms, for a backward pass) needs the first search's
+/// ready label there to be no later; a pass ready label needs its vehicle label. Scan times
+/// of the two directions are negatives of each other: keep `t` only if `t ≤ −label`. A label
+/// pruned this way is no better than one that is infeasible, so what the pass keeps and
+/// finds is unchanged.
+pub(crate) struct Corridor {
+    /// Label slots per round.
+    n: usize,
+    /// The last round the search ran.
+    reached: usize,
+    veh: Vec<i64>,
+    ready: Vec<i64>,
 }
 
 /// A ride (or one trip of a ride through continuations) in scan terms.
@@ -285,6 +313,14 @@ pub(crate) struct Search<'a, D: Direction> {
     marked_list: Vec<StopIdx>,
     /// Slots whose vehicle label improved in the current round.
     improved: Vec<bool>,
+    /// The same slots as a list (kept between rounds so it is allocated once).
+    improved_list: Vec<u32>,
+    /// `tgt` as it was when the current iteration started.
+    tgt_before: Vec<i64>,
+    /// The query asks for wheelchair-accessible trips and stops only.
+    wheelchair: bool,
+    /// The last round any iteration ran (labels of later rounds were never written).
+    reached: usize,
     queue_pos: Vec<u32>,
     queued: Vec<PatternIdx>,
     /// Whether the feed has any in-seat continuation or specific rule (else the plain paths).
@@ -314,6 +350,12 @@ pub(crate) struct Search<'a, D: Direction> {
     enumerated: Vec<u32>,
     first_day: usize,
     num_days: usize,
+    /// Per pattern: whether its instances on different service days never overtake each other
+    /// ([`Self::days_fifo`]): 0 not yet known, 1 yes, 2 no.
+    days_fifo: Vec<u8>,
+    /// The shortest gap between consecutive service-day starts searched (23 h over a
+    /// spring-forward night).
+    min_day_gap: i64,
     pub counters: Counters,
     _d: std::marker::PhantomData<D>,
 }
@@ -323,6 +365,38 @@ const NONE: u32 = u32::MAX;
 const NEVER: u16 = u16::MAX;
 
 impl<'a, D: Direction> Search<'a, D> {
+    /// The [`Corridor`] of this finished search.
+    pub fn into_corridor(self) -> Corridor {
+        Corridor {
+            n: self.n,
+            reached: self.reached,
+            veh: self.veh,
+            ready: self.ready,
+        }
+    }
+
+    /// Whether a label of round `k` at `slot` with scan time `t` can be part of a journey the
+    /// corridor allows (always, without one): a vehicle label needs the other search's ready
+    /// label, a ready label its vehicle label.
+    #[inline]
+    fn in_corridor(&self, k: usize, slot: u32, t: i64, vehicle: bool) -> bool {
+        let Some(c) = self.sq.corridor else {
+            return true;
+        };
+        let tt = self.tt;
+        let s = tt.slot_stop(slot);
+        let m = (self.sq.max_rides - k).min(c.reached);
+        let labels = if vehicle { &c.ready } else { &c.veh };
+        let at = |x: u32| labels[m * c.n + x as usize];
+        let mut other = at(s.0);
+        if self.has_specific {
+            for &x in tt.from_slots_at(s).iter().chain(tt.to_slots_at(s)) {
+                other = other.min(at(x));
+            }
+        }
+        t <= -other
+    }
+
     pub fn new(tt: &'a Timetable, sq: ScanQuery<'a>) -> Self {
         let n = tt.num_slots();
         let r = sq.max_rides + 1;
@@ -342,6 +416,10 @@ impl<'a, D: Direction> Search<'a, D> {
             marked: vec![false; tt.stops.len()],
             marked_list: Vec::new(),
             improved: vec![false; n],
+            improved_list: Vec::new(),
+            tgt_before: vec![INF; r],
+            wheelchair: sq.q.wheelchair,
+            reached: 0,
             queue_pos: vec![NONE; tt.patterns.len()],
             queued: Vec::new(),
             has_cont: !tt.rules.cont.is_empty(),
@@ -356,6 +434,16 @@ impl<'a, D: Direction> Search<'a, D> {
             enumerated: Vec::new(),
             first_day: *sq.days.start(),
             num_days: sq.days.clone().count(),
+            days_fifo: vec![0; tt.patterns.len()],
+            min_day_gap: (0..tt.zones.len().max(1) as u32)
+                .flat_map(|z| {
+                    tt.day_starts(z)[sq.days.clone()]
+                        .windows(2)
+                        .map(|w| w[1] - w[0])
+                        .collect::<Vec<_>>()
+                })
+                .min()
+                .unwrap_or(INF),
             counters: Counters::default(),
             sq,
             _d: std::marker::PhantomData,
@@ -400,13 +488,13 @@ impl<'a, D: Direction> Search<'a, D> {
     }
 
     fn stop_ok(&self, s: StopIdx) -> bool {
-        !self.sq.q.wheelchair || self.tt.stops[s.ix()].wheelchair == Wheelchair::Accessible
+        !self.wheelchair || self.tt.stops[s.ix()].wheelchair == Wheelchair::Accessible
     }
 
     fn trip_ok(&self, p: &Pattern, trip: usize, day: usize) -> bool {
         let t = &self.tt.trips[p.trips_start as usize + trip];
         self.tt.service_active(t.service, day)
-            && (!self.sq.q.wheelchair || t.wheelchair() == Wheelchair::Accessible)
+            && (!self.wheelchair || t.wheelchair() == Wheelchair::Accessible)
     }
 
     /// Scan time of "boarding" (`board`) or "alighting" trip `trip` on `day` at scan position
@@ -437,14 +525,20 @@ impl<'a, D: Direction> Search<'a, D> {
     }
 
     /// The trip instance (trip, day) of `p` with the earliest scan board time ≥ `t` at scan
-    /// position `i`, over the query's service days.
-    fn earliest_trip(&self, p: &Pattern, i: usize, t: i64) -> Option<(u32, u32, i64)> {
+    /// position `i`, over the query's service days (or on day `only`).
+    fn earliest_trip(
+        &self,
+        p: &Pattern,
+        i: usize,
+        t: i64,
+        only: Option<usize>,
+    ) -> Option<(u32, u32, i64)> {
         let n = p.num_stops as usize;
         let pos = D::real_pos(i, n);
         let nt = p.num_trips as usize;
         let col_start = p.times_start as usize + pos * nt;
         let mut best: Option<(u32, u32, i64)> = None;
-        let days = self.sq.days.clone();
+        let days = only.map_or(self.sq.days.clone(), |d| d..=d);
         if D::FORWARD {
             let col = &self.tt.dep[col_start..col_start + nt];
             for d in days {
@@ -546,7 +640,8 @@ impl<'a, D: Direction> Search<'a, D> {
         let tt = self.tt;
         let n = self.n;
         let r_max = self.sq.max_rides;
-        let tgt_before = self.tgt.clone();
+        let mut tgt_before = std::mem::take(&mut self.tgt_before);
+        tgt_before.clone_from(&self.tgt);
         // Round 0: the origins (every boarding slot of the stop).
         for a in self.sq.origins {
             let s = a.stop;
@@ -571,6 +666,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 break;
             }
             self.counters.rounds += 1;
+            self.reached = self.reached.max(k);
             // "At most k rides" includes everything with at most k − 1.
             let (lo, hi) = self.veh.split_at_mut(k * n);
             let (vprev, vcur) = (&lo[(k - 1) * n..], &mut hi[..n]);
@@ -608,7 +704,8 @@ impl<'a, D: Direction> Search<'a, D> {
                 }
             }
             let queued = std::mem::take(&mut self.queued);
-            let mut improved: Vec<u32> = Vec::new();
+            let mut improved = std::mem::take(&mut self.improved_list);
+            improved.clear();
             for &pi in &queued {
                 let first = std::mem::replace(&mut self.queue_pos[pi.ix()], NONE) as usize;
                 self.scan_pattern(pi, first, k, bound, &mut improved);
@@ -653,6 +750,7 @@ impl<'a, D: Direction> Search<'a, D> {
             if k < r_max {
                 self.relax_changes(k, &improved);
             }
+            self.improved_list = improved;
         }
         // Rounds not reached still need the "at most k" copy for the next iteration's bound.
         for k in 1..=r_max {
@@ -661,6 +759,7 @@ impl<'a, D: Direction> Search<'a, D> {
         for s in std::mem::take(&mut self.marked_list) {
             self.marked[s.ix()] = false;
         }
+        self.tgt_before = tgt_before;
     }
 
     /// Records a vehicle arrival at scan position `i` of the ride `ride` if it improves slot's
@@ -676,7 +775,7 @@ impl<'a, D: Direction> Search<'a, D> {
         improved: &mut Vec<u32>,
     ) {
         let idx = k * self.n + slot as usize;
-        if t < self.veh[idx] && t < bound {
+        if t < self.veh[idx] && t < bound && self.in_corridor(k, slot, t, true) {
             if !self.improved[slot as usize] {
                 self.improved[slot as usize] = true;
                 improved.push(slot);
@@ -684,6 +783,47 @@ impl<'a, D: Direction> Search<'a, D> {
             self.veh[idx] = t;
             self.veh_from[idx] = Some(ride);
         }
+    }
+
+    /// Whether the instances of `p` on different service days never overtake each other, so
+    /// that one "current trip" over all days is exact. True when at every stop the pattern's
+    /// trips (FIFO within a day, so each column is sorted) span no more than the shortest gap
+    /// between day starts: then every instance of a day is at or before every instance of the
+    /// next day, everywhere. Long-distance patterns (trips past 48:00 beside short ones) may
+    /// fail it; they are scanned once per service day.
+    fn days_fifo(&mut self, pi: PatternIdx) -> bool {
+        if self.num_days <= 1 {
+            return true;
+        }
+        let known = self.days_fifo[pi.ix()];
+        if known != 0 {
+            return known == 1;
+        }
+        let tt = self.tt;
+        let p = &tt.patterns[pi.ix()];
+        let gap = self.min_day_gap;
+        // Every time of the pattern lies between its first departure and its latest time: when
+        // those are close enough (a city pattern), no column can spread wider.
+        let earliest = tt.dep_column(p, 0).first().copied().unwrap_or(0);
+        let n = p.num_stops as usize;
+        let latest = p.max_time.max(
+            tt.dep_column(p, n.saturating_sub(1))
+                .last()
+                .copied()
+                .unwrap_or(0),
+        );
+        if (latest as i64 - earliest as i64) <= gap {
+            self.days_fifo[pi.ix()] = 1;
+            return true;
+        }
+        let spread_ok = |col: &[u32]| match (col.first(), col.last()) {
+            (Some(&a), Some(&b)) => (b as i64 - a as i64) <= gap,
+            _ => true,
+        };
+        let fifo = (0..p.num_stops as usize)
+            .all(|pos| spread_ok(tt.dep_column(p, pos)) && spread_ok(tt.arr_column(p, pos)));
+        self.days_fifo[pi.ix()] = if fifo { 1 } else { 2 };
+        fifo
     }
 
     fn scan_pattern(
@@ -695,14 +835,41 @@ impl<'a, D: Direction> Search<'a, D> {
         improved: &mut Vec<u32>,
     ) {
         self.counters.patterns_scanned += 1;
+        let mut boardable = std::mem::take(&mut self.boardable);
+        if self.days_fifo(pi) {
+            self.scan_trips(pi, first, k, bound, None, &mut boardable, improved);
+        } else {
+            for d in self.sq.days.clone() {
+                self.scan_trips(pi, first, k, bound, Some(d), &mut boardable, improved);
+            }
+        }
+        if !boardable.is_empty() {
+            self.queue_continuations(pi, &boardable, bound, k);
+        }
+        self.boardable = boardable;
+    }
+
+    /// One pass over pattern `pi` from scan position `first`, riding the current trip over
+    /// all service days (or over day `only`); fills `boardable`.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_trips(
+        &mut self,
+        pi: PatternIdx,
+        first: usize,
+        k: usize,
+        bound: i64,
+        only: Option<usize>,
+        boardable: &mut Vec<(u32, i64)>,
+        improved: &mut Vec<u32>,
+    ) {
         let tt = self.tt;
         let n_slots = self.n;
         let p = &tt.patterns[pi.ix()];
         let n = p.num_stops as usize;
         let stops = tt.pattern_stops(p);
         let flags = tt.pattern_flags(p);
-        // Where boarding was possible (scan position, ready time), for continuations.
-        let mut boardable = std::mem::take(&mut self.boardable);
+        // Where boarding was possible (scan position, ready time), for continuations: the same
+        // on every pass.
         boardable.clear();
         // (trip, day, scan board position)
         let mut cur: Option<(u32, u32, u32)> = None;
@@ -735,22 +902,36 @@ impl<'a, D: Direction> Search<'a, D> {
                     }
                     let current = cur.map(|(trip, day, _)| {
                         (
+                            trip,
+                            day,
                             self.board_time(p, trip as usize, day as usize, i),
-                            self.alight_time(p, trip as usize, day as usize, n - 1),
                         )
                     });
-                    if current.is_none_or(|(c, _)| r <= c)
-                        && let Some((trip, day, bt)) = self.earliest_trip(p, i, r)
+                    // The trip before the current one (in scan order, same day) leaves before
+                    // `r`: no earlier instance can be caught here, on this day or (days never
+                    // overtaking in a pass, see `days_fifo`) any other, so the search for one
+                    // is skipped.
+                    let settled = current.is_some_and(|(trip, day, c)| {
+                        let before = if D::FORWARD {
+                            (trip as usize).checked_sub(1)
+                        } else {
+                            Some(trip as usize + 1).filter(|&t| t < p.num_trips as usize)
+                        };
+                        r <= c && before.is_some_and(|t| self.board_time(p, t, day as usize, i) < r)
+                    });
+                    if !settled
+                        && current.is_none_or(|(_, _, c)| r <= c)
+                        && let Some((trip, day, bt)) = self.earliest_trip(p, i, r, only)
                     {
                         // Switch to the earlier trip; on a tie here, to the one that is better at
                         // the end of the pattern (and so, trips never overtaking, everywhere on).
                         let better = match current {
                             None => true,
-                            Some((c, end)) => {
+                            Some((ct, cd, c)) => {
                                 bt < c
                                     || (bt == c
                                         && self.alight_time(p, trip as usize, day as usize, n - 1)
-                                            < end)
+                                            < self.alight_time(p, ct as usize, cd as usize, n - 1))
                             }
                         };
                         if better {
@@ -760,10 +941,6 @@ impl<'a, D: Direction> Search<'a, D> {
                 }
             }
         }
-        if !boardable.is_empty() {
-            self.queue_continuations(pi, &boardable, bound, k);
-        }
-        self.boardable = boardable;
     }
 
     /// After a scan of `pi`: every trip instance a rider could be on at the pattern's last scan
@@ -782,7 +959,19 @@ impl<'a, D: Direction> Search<'a, D> {
         let n = p.num_stops as usize;
         let nt = p.num_trips as usize;
         let rounds = self.sq.max_rides + 1;
-        for d in self.sq.days.clone() {
+        // Only days with trips that can run between the earliest ready time and the bound (a
+        // search over many days would otherwise look at each of them for every pattern).
+        let min_r = boardable.iter().map(|&(_, r)| r).min().unwrap_or(INF);
+        let (lo, hi) = if D::FORWARD {
+            (min_r, bound - 1)
+        } else {
+            (1 - bound, -min_r)
+        };
+        let Some(near) = super::day_range(tt, lo, hi) else {
+            return;
+        };
+        let days = *near.start().max(self.sq.days.start())..=*near.end().min(self.sq.days.end());
+        for d in days {
             let cover = (pi.ix() * self.num_days + (d - self.first_day)) * rounds;
             let done = self.enumerated[cover + 1..=cover + k]
                 .iter()
@@ -1078,7 +1267,11 @@ impl<'a, D: Direction> Search<'a, D> {
     fn offer_ready(&mut self, k: usize, y: u32, t: i64, from: u32, secs: u32, bound: i64) {
         let idx = k * self.n + y as usize;
         let stop = self.tt.slot_stop(y);
-        if t < self.ready[idx] && t < bound && self.stop_ok(stop) {
+        if t < self.ready[idx]
+            && t < bound
+            && self.stop_ok(stop)
+            && self.in_corridor(k, y, t, false)
+        {
             self.ready[idx] = t;
             self.ready_from[idx] = ReadyFrom::Change {
                 from,

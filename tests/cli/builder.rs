@@ -486,17 +486,22 @@ fn raw_trip() -> impl Strategy<Value = RawTrip> {
         // Mostly a busy morning (so trips connect), some at any time, some around midnight;
         // often on whole minutes, as timetables are, so that times tie and changes have
         // exactly zero slack.
+        // and a few starting past 24:00 (written on the previous service day).
         prop_oneof![
-            3 => (7 * 60u32..=9 * 60).prop_map(|m| m * 60),
-            1 => 7 * 3600u32..=9 * 3600,
-            1 => 0u32..=26 * 3600,
-            1 => (23 * 60u32..=25 * 60).prop_map(|m| m * 60),
+            6 => (7 * 60u32..=9 * 60).prop_map(|m| m * 60),
+            2 => 7 * 3600u32..=9 * 3600,
+            2 => 0u32..=26 * 3600,
+            2 => (23 * 60u32..=25 * 60).prop_map(|m| m * 60),
+            1 => (24 * 60u32..=30 * 60).prop_map(|m| m * 60),
         ],
+        // Hops of minutes, and now and then of hours (an intercity train through the night):
+        // such trips run past 48:00 and make journeys of two or three days.
         vec(
             prop_oneof![
-                1 => Just(0u32),
-                4 => (0u32..=20).prop_map(|m| m * 60),
-                2 => 0u32..=1200,
+                2 => Just(0u32),
+                8 => (0u32..=20).prop_map(|m| m * 60),
+                4 => 0u32..=1200,
+                1 => (1u32..=20).prop_map(|h| h * 3600),
             ],
             4,
         ),
@@ -939,7 +944,8 @@ fn assemble(
     }
 }
 
-/// Times of one trip over `len` stops: hops of 0–20 min between stops, dwells of 0–2 min.
+/// Times of one trip over `len` stops: hops of 0–20 min (now and then hours) between stops,
+/// dwells of 0–2 min.
 fn trip_times(
     rt: &RawTrip,
     len: usize,

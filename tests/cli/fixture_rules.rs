@@ -266,3 +266,194 @@ fn parent_station_means_all_platforms_and_lends_its_wheelchair_value() {
         one("2021-11-02T10:00:00-07:00", "2021-11-02T10:20:00-07:00")
     );
 }
+
+/// An intercity train (Empire Builder: West 16:40 → Spokane 27:45 → Middle 62:55) and a
+/// connection (Lake Shore: Middle 21:30 → East 42:23), running on the nights of both DST
+/// changes in America/Los_Angeles. A service day starts at noon minus 12 h (00:00 PST on
+/// Saturday 13 March 2021, the change being the next night), so its 62:55 is Monday 15:55 PDT;
+/// from Saturday 6 November (00:00 PDT) 62:55 is Monday 13:55 PST.
+fn multi_day(args: &[&str]) -> (i32, Vec<(String, String)>, serde_json::Value) {
+    plan("multi_day_train", args)
+}
+
+#[test]
+fn two_day_journey_through_spring_forward() {
+    let (code, its, _) = multi_day(&[
+        "--from",
+        "stop:W",
+        "--to",
+        "stop:M",
+        "--depart-at",
+        "2021-03-13T16:00",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        its,
+        one("2021-03-13T16:40:00-08:00", "2021-03-15T15:55:00-07:00")
+    );
+}
+
+#[test]
+fn two_day_journey_through_fall_back() {
+    let (code, its, _) = multi_day(&[
+        "--from",
+        "stop:W",
+        "--to",
+        "stop:M",
+        "--depart-at",
+        "2021-11-06T16:00",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        its,
+        one("2021-11-06T16:40:00-07:00", "2021-11-08T13:55:00-08:00")
+    );
+}
+
+#[test]
+fn three_day_journey_with_a_change_both_ways() {
+    // Depart-at: the horizon grows from a day to four before the train arrives.
+    let (code, its, v) = multi_day(&[
+        "--from",
+        "stop:W",
+        "--to",
+        "stop:E",
+        "--depart-at",
+        "2021-03-13T16:00",
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        its,
+        one("2021-03-13T16:40:00-08:00", "2021-03-16T18:23:00-07:00")
+    );
+    // Arrive-by: backward, three days before the deadline.
+    let (code, its, _) = multi_day(&[
+        "--from",
+        "stop:W",
+        "--to",
+        "stop:E",
+        "--arrive-by",
+        "2021-03-16T20:00",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        its,
+        one("2021-03-13T16:40:00-08:00", "2021-03-16T18:23:00-07:00")
+    );
+    // A window finds it too (its horizon grows past the window the same way).
+    let (code, its, _) = multi_day(&[
+        "--from",
+        "stop:W",
+        "--to",
+        "stop:E",
+        "--arrive-by",
+        "2021-03-16T20:00",
+        "--window",
+        "2h",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        its,
+        one("2021-03-13T16:40:00-08:00", "2021-03-16T18:23:00-07:00")
+    );
+}
+
+#[test]
+fn max_duration_bounds_the_search_and_the_message_names_it() {
+    let mut c = gethere_on(fixture("multi_day_train"));
+    c.args([
+        "plan",
+        "--from",
+        "stop:W",
+        "--to",
+        "stop:E",
+        "--depart-at",
+        "2021-03-13T16:00",
+        "--max-duration",
+        "3d",
+    ]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "no journey from West to East leaves at or after 2021-03-13T16:00:00-08:00 \
+             (arriving within 3 days after)"
+        ),
+        "{err}"
+    );
+    // 3 days 3 h is enough (the arrival is 3 days 2 h 23 min after 16:00).
+    let (code, its, _) = multi_day(&[
+        "--from",
+        "stop:W",
+        "--to",
+        "stop:E",
+        "--depart-at",
+        "2021-03-13T16:00",
+        "--max-duration",
+        "75h",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(its.len(), 1);
+    let mut c = gethere_on(fixture("multi_day_train"));
+    c.args([
+        "plan",
+        "--from",
+        "stop:W",
+        "--to",
+        "stop:M",
+        "--arrive-by",
+        "2021-03-15T18:00",
+        "--max-duration",
+        "36h",
+    ]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("arrives by 2021-03-15T18:00:00-07:00 (leaving within 36 h before)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn without_a_bound_the_message_says_the_whole_service_was_searched() {
+    // The last train leaves on 8 November and reaches Middle on the 10th: nothing on to East.
+    // (From 16 March, the last March train, the search would go on to November.)
+    let mut c = gethere_on(fixture("multi_day_train"));
+    c.args([
+        "plan",
+        "--from",
+        "stop:W",
+        "--to",
+        "stop:E",
+        "--depart-at",
+        "2021-11-08T12:00",
+    ]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "leaves at or after 2021-11-08T12:00:00-08:00 (arriving as late as the feed's \
+             service allows, by 2021-11-10T14:55:00-08:00)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn max_duration_must_be_positive() {
+    let mut c = gethere_on(fixture("multi_day_train"));
+    c.args([
+        "plan",
+        "--from",
+        "stop:W",
+        "--to",
+        "stop:E",
+        "--depart-at",
+        "2021-03-13T16:00",
+        "--max-duration",
+        "0m",
+    ]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2);
+    assert!(err.contains("--max-duration"), "{err}");
+}

@@ -144,7 +144,8 @@ fn check(s: &Spec, p: &Params) -> Result<(), TestCaseError> {
                 walk_radius_m: p.walk_radius_m,
                 walk_speed_mps: p.walk_speed_mps,
                 wheelchair: p.wheelchair,
-                horizon: gethere::router::MAX_JOURNEY_SECS,
+                horizon: gethere::router::FIRST_HORIZON_SECS,
+                max_duration: None,
                 window_rule: oracle::WindowRule::Unbeaten,
             };
             let rides = oracle::rides(s, &insts, p.wheelchair);
@@ -191,6 +192,7 @@ fn check(s: &Spec, p: &Params) -> Result<(), TestCaseError> {
             max_walk_secs: 15 * 60,
             walk_speed_mps: p.walk_speed_mps,
             wheelchair: p.wheelchair,
+            max_duration_secs: Some(gethere::router::FIRST_HORIZON_SECS as u32),
         },
     };
     let shared = table(&tt, &venues, &people, &o, Sharing::Shared);

@@ -51,11 +51,13 @@ pub struct OQuery {
     pub walk_radius_m: u32,
     pub walk_speed_mps: f64,
     pub wheelchair: bool,
-    /// The journey-length bound the router searches with: depart-at journeys must leave the
-    /// last vehicle strictly before `T + W + horizon`, arrive-by journeys must board the first
-    /// vehicle strictly after `T − W − horizon` (vehicle times: walks at either end are not
-    /// counted). Without some bound a search would look at every later day of the feed.
+    /// The first journey-length bound: depart-at journeys must leave the last vehicle strictly
+    /// before `T + W + horizon`, arrive-by journeys must board the first vehicle strictly after
+    /// `T − W − horizon` (vehicle times: walks at either end are not counted). While the answer
+    /// within it is empty it doubles, up to `max_duration` (see [`answer_from`]).
     pub horizon: i64,
+    /// The largest horizon (`--max-duration`); `None`: unbounded (every journey the spec has).
+    pub max_duration: Option<u32>,
     /// Which journeys may dominate one in the window (see [`WindowRule`]).
     pub window_rule: WindowRule,
 }
@@ -531,8 +533,28 @@ pub fn answer(spec: &Spec, q: &OQuery) -> Vec<Triple> {
     answer_from(&candidates(spec, q), q)
 }
 
-/// [`answer`] over an already computed candidate list.
+/// [`answer`] over an already computed candidate list: the answer within the first horizon of
+/// `h, 2h, 4h, …` (`h` = `q.horizon`, each capped at `q.max_duration`) that has any journey, or
+/// the empty answer within the cap. So the first journey is the best of any length within the
+/// cap, and slower ones with fewer transfers are those within that horizon.
 pub fn answer_from(cands: &[Candidate], q: &OQuery) -> Vec<Triple> {
+    let cap = q.max_duration.map_or(i64::MAX / 4, i64::from);
+    let mut h = q.horizon.min(cap);
+    loop {
+        let a = answer_within(cands, q, h);
+        if !a.is_empty() || h >= cap {
+            return a;
+        }
+        h = h.saturating_mul(2).min(cap);
+    }
+}
+
+/// The answer when every vehicle of a journey runs within horizon `h` past the window.
+fn answer_within(cands: &[Candidate], q: &OQuery, h: i64) -> Vec<Triple> {
+    let q = &OQuery {
+        horizon: h,
+        ..q.clone()
+    };
     let t = q.time;
     let w = q.window as i64;
     let max_rides = q.max_transfers + 1;
@@ -660,6 +682,7 @@ mod tests {
             walk_speed_mps: 1.0,
             wheelchair: false,
             horizon: 24 * 3600,
+            max_duration: None,
             window_rule: WindowRule::InWindow,
         }
     }

@@ -242,6 +242,7 @@ fn compare(
     let want = oracle::answer_from(&cands, &q);
     let unbounded = oracle::OQuery {
         horizon: i64::MAX / 4,
+        max_duration: None,
         ..q.clone()
     };
     prop_assume!(want == oracle::answer_from(&cands, &unbounded));
@@ -333,6 +334,7 @@ fn a_late_trip_overtaking_the_next_is_exact() {
         walk_speed_mps: 1.2,
         wheelchair: false,
         horizon: i64::MAX / 4,
+        max_duration: None,
         window_rule: oracle::WindowRule::Unbeaten,
     };
     let got = triples(&plan(&tt, &rquery(&tt, &q)).journeys);
@@ -479,6 +481,7 @@ mod hostile {
                 walk_radius_m: 400,
                 walk_speed_mps: 1.2,
                 wheelchair: false,
+                max_duration_secs: None,
             };
             let _ = plan(&tt, &q);
         }

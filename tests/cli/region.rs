@@ -246,6 +246,7 @@ fn query(
         walk_radius_m: 400,
         walk_speed_mps: 1.3,
         wheelchair: false,
+        max_duration_secs: None,
     };
     router::plan(tt, &q)
         .journeys

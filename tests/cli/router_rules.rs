@@ -54,6 +54,7 @@ fn query(tt: &Timetable, kind: QueryKind, time: &str, from: &str, to: &str) -> Q
         walk_radius_m: 0,
         walk_speed_mps: 1.2,
         wheelchair: false,
+        max_duration_secs: None,
     }
 }
 

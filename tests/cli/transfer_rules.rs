@@ -6,7 +6,7 @@
 use super::builder::{Place, Sel, Spec, base_dates};
 use super::oracle::{self, Kind, OQuery, Triple, WindowRule};
 use super::router_props::router_triples;
-use gethere::router::MAX_JOURNEY_SECS;
+use gethere::router::FIRST_HORIZON_SECS;
 
 /// Seconds since "noon minus 12 h" for `h:mm`.
 fn m(h: u32, min: u32) -> u32 {
@@ -30,7 +30,8 @@ fn query(kind: Kind, time: i64, from: usize, to: usize) -> OQuery {
         walk_radius_m: 0,
         walk_speed_mps: 1.0,
         wheelchair: false,
-        horizon: MAX_JOURNEY_SECS,
+        horizon: FIRST_HORIZON_SECS,
+        max_duration: None,
         window_rule: WindowRule::Unbeaten,
     }
 }
