@@ -791,3 +791,54 @@ fn cli_times_are_shown_in_the_zone_of_the_place() {
         "2021-11-06T08:10:00-07:00"
     );
 }
+
+/// A date inside one feed's service and outside another's: the answer comes from the first,
+/// with a warning naming the other (plan and feed info).
+#[test]
+fn cli_a_date_valid_in_one_feed_only() {
+    let (dirs, _) = two_zones();
+    let t = trimet().display().to_string();
+    let den = format!("den={}", dirs[0].path().display());
+    let mut c = gethere_feeds();
+    c.args(["--feed", &t, "--feed", &den, "--streets", "none"]);
+    c.args([
+        "plan",
+        "--from",
+        "stop:8370",
+        "--to",
+        "stop:13123",
+        "--arrive-by",
+        "2021-12-15T17:30",
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("MAX Green Line"), "{out}");
+    assert!(
+        err.contains(
+            "warning: feed den has no service on 2021-12-15 (it runs 2021-11-01 to 2021-11-10)"
+        ),
+        "{err}"
+    );
+    let mut c = gethere_feeds();
+    c.args([
+        "--feed",
+        &t,
+        "--feed",
+        &den,
+        "--now",
+        "2021-12-15",
+        "feed",
+        "info",
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("feeds: 2"), "{out}");
+    assert!(
+        out.contains("all feeds run: 2021-11-01 to 2021-11-10"),
+        "{out}"
+    );
+    assert!(
+        out.contains("feed den has no service on 2021-12-15"),
+        "{out}"
+    );
+}
