@@ -115,18 +115,30 @@ fn main() -> Res<()> {
     z.start_file("agency.txt", opts)?;
     z.write_all(&agency)?;
     z.start_file("stops.txt", opts)?;
-    tile_csv(&stops, tiles, &mut z, &prefix, |_| true, |k, name, v| {
-        match (name, tiles > 1) {
+    tile_csv(
+        &stops,
+        tiles,
+        &mut z,
+        &prefix,
+        |_| true,
+        |k, name, v| match (name, tiles > 1) {
             ("stop_lat", true) => shift(v, rows(k)),
             ("stop_lon", true) => shift(v, cols(k)),
             ("stop_name", true) => Some(format!("{} (t{k})", v.trim())),
             _ => None,
-        }
-    })?;
+        },
+    )?;
     z.start_file("routes.txt", opts)?;
     tile_csv(&routes, tiles, &mut z, &prefix, |_| true, |_, _, _| None)?;
     z.start_file("calendar_dates.txt", opts)?;
-    tile_csv(&calendar_dates, tiles, &mut z, &prefix, |_| true, |_, _, _| None)?;
+    tile_csv(
+        &calendar_dates,
+        tiles,
+        &mut z,
+        &prefix,
+        |_| true,
+        |_, _, _| None,
+    )?;
 
     let is_template = |trip: Option<&str>| trip.is_some_and(|t| plan.windows.contains_key(t));
     z.start_file("trips.txt", opts)?;
@@ -250,7 +262,12 @@ fn frequency_plan(trips: &[u8], stop_times: &[u8]) -> Res<FrequencyPlan> {
             continue;
         };
         let (route, service, dir) = meta[id].clone();
-        let key = (route, service, dir, rs.iter().map(|r| r.1.clone()).collect());
+        let key = (
+            route,
+            service,
+            dir,
+            rs.iter().map(|r| r.1.clone()).collect(),
+        );
         let g = groups.entry(key.clone()).or_default();
         if g.is_empty() {
             group_order.push(key);
