@@ -47,6 +47,9 @@ pub struct StopEntry {
     /// The stop's feed, when several feeds make the timetable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feed: Option<String>,
+    /// How to name it as `stop:…` (`KEY:ID` when another feed has the same id).
+    #[serde(skip)]
+    pub reference: String,
     pub name: String,
     pub code: Option<String>,
     pub platform_code: Option<String>,
@@ -212,6 +215,7 @@ fn entry(tt: &Timetable, s: StopIdx, d: u32, walk_s: u32, req: &StopsRequest) ->
     StopEntry {
         stop_id: st.id.clone(),
         feed: tt.feed_key_of_stop(s),
+        reference: tt.stop_ref(s),
         name: st.name.clone(),
         code: st.code.clone(),
         platform_code: st.platform_code.clone(),
@@ -299,7 +303,7 @@ impl StopsReport {
                 s.push_str(&format!(
                     "{indent}{} (stop {}{code}) · {} m, {} walk{access}\n",
                     e.name,
-                    e.stop_id,
+                    e.reference,
                     e.distance_m,
                     minutes(e.walk_s as i64)
                 ));
