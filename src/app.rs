@@ -1361,10 +1361,9 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
     let mut out = Outcome::default();
     let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
     live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr, None);
-    let at = match &args.at {
-        Some(t) => Some(time_in_feed(&tt, t)?),
-        None => None,
-    };
+    if let Some(t) = &args.at {
+        time_in_feed(&tt, t)?;
+    }
     let venues = ctx.load_venues()?;
     let streets = open_streets(ctx, &mut tt, venues.as_ref(), &mut out.stderr)?;
     let index = StopIndex::new(&tt);
@@ -1384,6 +1383,14 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
     )?
     .pop()
     .expect("one place resolved");
+    // Departures are read and shown in the place's zone (a region may have several).
+    if tt.zones.len() > 1 {
+        tt.timezone = crate::itinerary::place_tz(&resolved, &tt).name().to_string();
+    }
+    let at = match &args.at {
+        Some(t) => Some(time_in_feed(&tt, t)?),
+        None => None,
+    };
     let req = crate::stops::StopsRequest {
         radius_m: args.radius,
         limit: args.limit,
@@ -1635,7 +1642,7 @@ fn meet(ctx: &Context, args: &MeetArgs) -> Result<Outcome> {
     let req = MeetRequest::from_args(args)?;
     let mut out = Outcome::default();
     let (mut tt, _) = open_feed(ctx, &mut out.stderr)?;
-    let time = time_in_feed(&tt, &req.time)?;
+    time_in_feed(&tt, &req.time)?;
     let venues_file = ctx.load_venues()?;
     let streets = open_streets(ctx, &mut tt, venues_file.as_ref(), &mut out.stderr)?;
     let walk = req.routing.walk_opts(streets.as_deref());
@@ -1675,6 +1682,14 @@ fn meet(ctx: &Context, args: &MeetArgs) -> Result<Outcome> {
         }
         None => all_venues(ctx, &tt, &index, &req.routing, &walk, &mut out.stderr)?,
     };
+    // Everyone arrives by TIME at the venues: read in their zone (the first venue's, in a
+    // region of several zones), and shown in it.
+    if tt.zones.len() > 1
+        && let Some(v) = venues.first()
+    {
+        tt.timezone = crate::itinerary::place_tz(v, &tt).name().to_string();
+    }
+    let time = time_in_feed(&tt, &req.time)?;
     let o = MeetOptions {
         time,
         window_secs: req.window_secs,
