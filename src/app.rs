@@ -1385,7 +1385,9 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
     .expect("one place resolved");
     // Departures are read and shown in the place's zone (a region may have several).
     if tt.zones.len() > 1 {
-        tt.timezone = crate::itinerary::place_tz(&resolved, &tt).name().to_string();
+        tt.timezone = crate::itinerary::place_tz(&resolved, &tt)
+            .name()
+            .to_string();
     }
     let at = match &args.at {
         Some(t) => Some(time_in_feed(&tt, t)?),

@@ -217,7 +217,8 @@ Exit codes: 0 some venue is reachable, 1 no venue is reachable by anyone, 2 erro
 
 #[derive(Debug, Args)]
 pub struct MeetArgs {
-    /// Everyone arrives at or before this time (YYYY-MM-DDTHH:MM, feed time zone).
+    /// Everyone arrives at or before this time (YYYY-MM-DDTHH:MM, feed time zone; with feeds in
+    /// several zones, the first venue's).
     #[arg(long, value_name = "TIME")]
     pub arrive_by: String,
     /// A candidate venue (repeatable): a venue key or any PLACE; `all` for every venue in the
@@ -292,7 +293,8 @@ pub struct AnnounceArgs {
     /// The venue key in the venues file.
     #[arg(long, value_name = "KEY")]
     pub venue: String,
-    /// When the event starts (journeys arrive by then), YYYY-MM-DDTHH:MM in the feed's zone.
+    /// When the event starts (journeys arrive by then), YYYY-MM-DDTHH:MM in the feed's zone
+    /// (with feeds in several zones, the venue's).
     #[arg(long, value_name = "TIME")]
     pub start: String,
     /// When it ends (adds the last trips home).
@@ -341,7 +343,8 @@ pub struct StopsArgs {
     /// At most this many stops.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub limit: usize,
-    /// List departures from this time (YYYY-MM-DDTHH:MM, feed time zone).
+    /// List departures from this time (YYYY-MM-DDTHH:MM, feed time zone; with feeds in several
+    /// zones, the place's).
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
     /// How far after --at to list departures.
@@ -369,7 +372,8 @@ const PLAN_EXAMPLES: &str = "Examples (bundled TriMet feed):
 PLACE is a venue key from the venues file (new-relic), a stop name or code
 (\"Convention Center MAX Station\"), stop:<stop_id> (a station means all its platforms),
 or LAT,LON.
-TIME is YYYY-MM-DDTHH:MM in the feed's time zone, or with an offset (2021-11-07T01:30-08:00).
+TIME is YYYY-MM-DDTHH:MM in the feed's time zone (with feeds in several zones: the zone of --to
+for --arrive-by, of --from for --depart-at), or with an offset (2021-11-07T01:30-08:00).
 On the night clocks go back, a local time that happens twice means the first one.";
 
 #[derive(Debug, Args)]
