@@ -115,6 +115,7 @@ fn bench(c: &mut Criterion) {
                     &mut t,
                     &[Decoded {
                         source: "bench".into(),
+                        feed: None,
                         msg: m,
                     }],
                 );
@@ -128,6 +129,7 @@ fn bench(c: &mut Criterion) {
         &mut rt,
         &[Decoded {
             source: "bench".into(),
+            feed: None,
             msg,
         }],
     );

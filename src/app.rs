@@ -477,10 +477,13 @@ fn live(
     notes: &mut String,
     schedule: Option<&mut Option<Timetable>>,
 ) -> Option<crate::realtime::RunReport> {
-    let feed = match &ctx.feed {
-        FeedSource::Path(p) => Some(p.clone()),
-        FeedSource::Url(_) => local_feed_path(ctx, &mut String::new()).ok(),
-    };
+    if sources.is_empty() {
+        return None;
+    }
+    // Each feed's key and local copy (for `auto` and KEY= sources).
+    let feeds: Vec<(String, PathBuf)> = local_feeds(ctx, &mut String::new())
+        .map(|v| v.into_iter().map(|f| (f.key, f.path)).collect())
+        .unwrap_or_default();
     let opt = crate::realtime::ReadOptions {
         max_age_secs: ctx.realtime_max_age_secs,
         now: ctx.now,
@@ -490,7 +493,7 @@ fn live(
     crate::realtime::load_and_apply(
         tt,
         sources,
-        feed.as_deref(),
+        &feeds,
         &opt,
         ctx.lang.as_deref(),
         notes,

@@ -29,6 +29,8 @@ pub struct Selector {
     pub direction: Option<u8>,
     /// An id was not found: the selector matches nothing.
     pub unknown: bool,
+    /// From a `KEY=` source: only that feed's routes.
+    pub routes_in: Option<std::ops::Range<u32>>,
 }
 
 /// A time range; `None` ends are open.
@@ -150,7 +152,11 @@ pub fn collect(tt: &Timetable, messages: &[super::Decoded], lang: Option<&str>) 
             let header = pick(&a.header_text, lang)
                 .or_else(|| pick(&a.description_text, lang))
                 .unwrap_or_else(|| "Service alert".into());
-            let selectors = a.informed_entity.iter().map(|s| resolve(tt, s)).collect();
+            let selectors = a
+                .informed_entity
+                .iter()
+                .map(|s| resolve(tt, s, m.feed.as_deref()))
+                .collect();
             let active = a
                 .active_period
                 .iter()
@@ -183,18 +189,21 @@ pub fn collect(tt: &Timetable, messages: &[super::Decoded], lang: Option<&str>) 
     out
 }
 
-fn resolve(tt: &Timetable, s: &proto::EntitySelector) -> Selector {
+/// An informed entity, with ids of feed `feed` (a `KEY=` source) or, unbound, of whichever
+/// single feed has them (an id two feeds share is unknown).
+fn resolve(tt: &Timetable, s: &proto::EntitySelector, feed: Option<&str>) -> Selector {
+    let scope = feed.and_then(|k| tt.feeds.iter().find(|f| f.key == k));
     let mut sel = Selector {
         route_type: s.route_type,
         direction: s.direction_id.map(|d| d as u8),
+        routes_in: scope.map(|f| f.routes.clone()),
         ..Default::default()
     };
     if let Some(a) = &s.agency_id {
-        match tt
-            .agencies
-            .iter()
-            .position(|x| x.id.as_deref() == Some(a.as_str()))
-        {
+        match tt.agencies.iter().enumerate().position(|(i, x)| {
+            x.id.as_deref() == Some(a.as_str())
+                && scope.is_none_or(|f| f.agencies.contains(&(i as u32)))
+        }) {
             Some(i) => sel.agency = Some(i as u32),
             // A single-agency feed may leave agency_id out.
             None if tt.agencies.len() == 1 && tt.agencies[0].id.is_none() => sel.agency = Some(0),
@@ -206,18 +215,30 @@ fn resolve(tt: &Timetable, s: &proto::EntitySelector) -> Selector {
         .as_ref()
         .or(s.trip.as_ref().and_then(|t| t.route_id.as_ref()));
     if let Some(r) = route_id {
-        match tt.routes.iter().position(|x| &x.id == r) {
-            Some(i) => sel.route = Some(RouteIdx(i as u32)),
-            None => sel.unknown = true,
+        let found: Vec<usize> = tt
+            .routes
+            .iter()
+            .enumerate()
+            .filter(|(i, x)| &x.id == r && scope.is_none_or(|f| f.routes.contains(&(*i as u32))))
+            .map(|(i, _)| i)
+            .collect();
+        match found.as_slice() {
+            [i] => sel.route = Some(RouteIdx(*i as u32)),
+            _ => sel.unknown = true,
         }
     }
     if let Some(t) = s.trip.as_ref().and_then(|t| t.trip_id.clone()) {
         sel.trip_id = Some(t);
     }
     if let Some(st) = &s.stop_id {
-        match tt.find_stop_id(st) {
-            Some(i) => sel.stop = Some(i),
-            None => sel.unknown = true,
+        let found: Vec<crate::timetable::StopIdx> = tt
+            .stops_with_id(st)
+            .into_iter()
+            .filter(|s| scope.is_none_or(|f| f.stops.contains(&s.0)))
+            .collect();
+        match found.as_slice() {
+            [i] => sel.stop = Some(*i),
+            _ => sel.unknown = true,
         }
     }
     if sel == Selector::default() {
@@ -247,6 +268,9 @@ impl AlertView {
                 && s.route_type.is_none_or(|x| x == route.route_type)
                 && s.direction.is_none_or(|d| trip.direction() == Some(d))
                 && s.trip_id.as_deref().is_none_or(|id| id == tt.trip_id(t))
+                && s.routes_in
+                    .as_ref()
+                    .is_none_or(|x| x.contains(&trip.route.0))
                 && s.stop
                     .is_none_or(|x| stops.iter().any(|&y| same_place(tt, x, y)))
         })
@@ -272,6 +296,7 @@ impl AlertView {
                 && s.trip_id.is_none()
                 && (s.route.is_some() || s.route_type.is_some() || s.agency.is_some())
                 && s.route.is_none_or(|x| x == r)
+                && s.routes_in.as_ref().is_none_or(|x| x.contains(&r.0))
                 && s.route_type.is_none_or(|x| x == route.route_type)
                 && s.agency.is_none_or(|a| a == route.agency)
         })

@@ -101,30 +101,23 @@ fn parse_hms(s: &str) -> Option<u32> {
 /// afterwards) and returns the overlay it recorded in `tt.realtime` too.
 pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
     let mut stats = ApplyStats::default();
-    let mut by_id: HashMap<&str, Vec<TripIdx>> = HashMap::new();
-    for (i, t) in tt.trips.iter().enumerate() {
-        by_id
-            .entry(tt.trip_strings.get(t.id))
-            .or_default()
-            .push(TripIdx(i as u32));
+    // The ids a message can name: its feed's (a source bound with KEY=), else every feed's
+    // ids that only one feed has.
+    let mut scopes: HashMap<Option<&str>, IdMaps> = HashMap::new();
+    for m in messages {
+        let k = m.feed.as_deref();
+        scopes.entry(k).or_insert_with(|| IdMaps::new(tt, k));
     }
-    let route_by_id: HashMap<&str, RouteIdx> = tt
-        .routes
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.as_str(), RouteIdx(i as u32)))
-        .collect();
-    let stop_by_id: HashMap<&str, StopIdx> = tt
-        .stops
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), StopIdx(i as u32)))
-        .collect();
     // Later messages (and later entities) win for the same instance.
     let mut instances: BTreeMap<(u32, u32), Instance> = BTreeMap::new();
     let mut cancelled: BTreeMap<(u32, u32), ()> = BTreeMap::new();
     let mut added: Vec<Instance> = Vec::new();
     for m in messages {
+        let IdMaps {
+            by_id,
+            route_by_id,
+            stop_by_id,
+        } = &scopes[&m.feed.as_deref()];
         let ts = m.msg.header.as_ref().and_then(|h| h.timestamp).unwrap_or(0) as i64;
         for e in &m.msg.entity {
             if e.is_deleted == Some(true) {
@@ -138,7 +131,7 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
             };
             let rel = td.schedule_relationship.unwrap_or(trip_rel::SCHEDULED);
             if rel == trip_rel::ADDED || rel == trip_rel::NEW {
-                match added_instance(tt, td, tu, &route_by_id, &stop_by_id, ts, &mut stats) {
+                match added_instance(tt, td, tu, route_by_id, stop_by_id, ts, &mut stats) {
                     Some(i) => {
                         stats.added += 1;
                         added.push(i);
@@ -154,7 +147,7 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
                 stats.ignored += 1;
                 continue;
             }
-            let Some((t, day)) = match_trip(tt, td, &by_id, ts, &mut stats) else {
+            let Some((t, day)) = match_trip(tt, td, by_id, ts, &mut stats) else {
                 continue;
             };
             stats.matched += 1;
@@ -166,7 +159,7 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
                 continue;
             }
             cancelled.remove(&key);
-            let inst = scheduled_instance(tt, t, day, tu, &stop_by_id, &mut stats);
+            let inst = scheduled_instance(tt, t, day, tu, stop_by_id, &mut stats);
             instances.insert(key, inst);
         }
     }
@@ -203,6 +196,79 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
     add_overlay_patterns(tt, all, &mut overlay);
     overlay.stats = stats;
     tt.realtime = Some(Box::new(overlay));
+}
+
+/// Trip, route and stop ids as one realtime message may name them.
+struct IdMaps<'a> {
+    by_id: HashMap<&'a str, Vec<TripIdx>>,
+    route_by_id: HashMap<&'a str, RouteIdx>,
+    stop_by_id: HashMap<&'a str, StopIdx>,
+}
+
+impl<'a> IdMaps<'a> {
+    /// The ids of feed `key` (every feed when `None`; an id two feeds share is then left out:
+    /// naming it, a message is ambiguous and its update is counted as unknown).
+    fn new(tt: &'a Timetable, key: Option<&str>) -> IdMaps<'a> {
+        let scope = key.and_then(|k| tt.feeds.iter().find(|f| f.key == k));
+        let feed_of_stop = |s: u32| tt.feeds.iter().position(|f| f.stops.contains(&s));
+        let feed_of_route = |r: u32| tt.feeds.iter().position(|f| f.routes.contains(&r));
+        let in_scope_route = |r: u32| scope.is_none_or(|f| f.routes.contains(&r));
+        let in_scope_stop = |s: u32| scope.is_none_or(|f| f.stops.contains(&s));
+        // (index, feed) of the first id seen; a second feed with the id makes it ambiguous.
+        fn unique<'a, T: Copy>(
+            items: impl Iterator<Item = (&'a str, T, Option<usize>)>,
+        ) -> HashMap<&'a str, T> {
+            let mut seen: HashMap<&str, (T, Option<usize>, bool)> = HashMap::new();
+            for (id, x, f) in items {
+                match seen.get_mut(id) {
+                    None => {
+                        seen.insert(id, (x, f, true));
+                    }
+                    Some(e) if e.1 != f => e.2 = false,
+                    Some(_) => {}
+                }
+            }
+            seen.into_iter()
+                .filter(|(_, v)| v.2)
+                .map(|(k, v)| (k, v.0))
+                .collect()
+        }
+        let route_by_id = unique(
+            tt.routes
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| in_scope_route(*i as u32))
+                .map(|(i, r)| (r.id.as_str(), RouteIdx(i as u32), feed_of_route(i as u32))),
+        );
+        let stop_by_id = unique(
+            (0..tt.stops.len())
+                .filter(|&i| in_scope_stop(i as u32))
+                .map(|i| (tt.stops.id(i), StopIdx(i as u32), feed_of_stop(i as u32))),
+        );
+        let mut by_id: HashMap<&str, (Vec<TripIdx>, Option<usize>, bool)> = HashMap::new();
+        for (i, t) in tt.trips.iter().enumerate() {
+            if !in_scope_route(t.route.0) {
+                continue;
+            }
+            let f = feed_of_route(t.route.0);
+            let e = by_id
+                .entry(tt.trip_strings.get(t.id))
+                .or_insert((Vec::new(), f, true));
+            if e.1 != f {
+                e.2 = false;
+            }
+            e.0.push(TripIdx(i as u32));
+        }
+        IdMaps {
+            by_id: by_id
+                .into_iter()
+                .filter(|(_, v)| v.2)
+                .map(|(k, v)| (k, v.0))
+                .collect(),
+            route_by_id,
+            stop_by_id,
+        }
+    }
 }
 
 /// The (trip, service day) a descriptor names, or `None` (counted).

@@ -46,12 +46,20 @@ pub enum Source {
     Url(String),
     /// The URLs of the static feed's `linked_datasets.txt`.
     Auto,
+    /// `KEY=SOURCE`: a source whose ids are those of feed `KEY` of a region.
+    Feed(String, Box<Source>),
 }
 
 impl Source {
     /// `http(s)://…` is a URL, `auto` the linked datasets, anything else a file path.
     pub fn parse(s: &str) -> Source {
         let s = s.trim();
+        if let Some((k, rest)) = s.split_once('=')
+            && crate::config::valid_key(k)
+            && !rest.is_empty()
+        {
+            return Source::Feed(k.to_string(), Box::new(Source::parse(rest)));
+        }
         if s.eq_ignore_ascii_case("auto") {
             Source::Auto
         } else if s.starts_with("http://") || s.starts_with("https://") {
@@ -66,6 +74,7 @@ impl Source {
             Source::File(p) => p.display().to_string(),
             Source::Url(u) => u.clone(),
             Source::Auto => "auto".into(),
+            Source::Feed(k, s) => format!("{k}={}", s.label()),
         }
     }
 }
@@ -83,6 +92,8 @@ pub fn split_env(v: &str) -> Vec<Source> {
 #[derive(Clone, Debug)]
 pub struct Decoded {
     pub source: String,
+    /// The feed its ids belong to (a source given as `KEY=SOURCE`), else any feed.
+    pub feed: Option<String>,
     pub msg: proto::FeedMessage,
 }
 
@@ -143,8 +154,12 @@ pub fn read_sources(sources: &[Source], opt: &ReadOptions) -> Loaded {
     let mut http: Option<(reqwest::Client, tokio::runtime::Runtime)> = None;
     for s in sources {
         let label = s.label();
+        let (feed, s) = match s {
+            Source::Feed(k, inner) => (Some(k.clone()), inner.as_ref()),
+            s => (None, s),
+        };
         let bytes = match s {
-            Source::Auto => continue,
+            Source::Auto | Source::Feed(..) => continue,
             Source::File(p) => std::fs::read(p).map_err(|e| e.to_string()),
             Source::Url(u) => {
                 if http.is_none() {
@@ -212,7 +227,11 @@ pub fn read_sources(sources: &[Source], opt: &ReadOptions) -> Loaded {
                     continue;
                 }
                 out.reports.push(rep);
-                out.messages.push(Decoded { source: label, msg });
+                out.messages.push(Decoded {
+                    source: label,
+                    feed,
+                    msg,
+                });
             }
         }
     }
@@ -445,7 +464,7 @@ pub struct RunReport {
 pub fn load_and_apply(
     tt: &mut crate::timetable::Timetable,
     sources: &[Source],
-    feed: Option<&std::path::Path>,
+    feeds: &[(String, PathBuf)],
     opt: &ReadOptions,
     lang: Option<&str>,
     notes: &mut String,
@@ -454,18 +473,43 @@ pub fn load_and_apply(
     if sources.is_empty() {
         return None;
     }
+    // The first feed's path (its language names alert translations).
+    let feed = feeds.first().map(|(_, p)| p.as_path());
     let mut expanded = Vec::new();
     for s in sources {
-        if *s == Source::Auto {
-            let linked = feed.map(linked_datasets).unwrap_or_default();
-            if linked.is_empty() {
-                notes.push_str(
-                    "warning: --realtime auto: the feed has no linked_datasets.txt URLs; answering from the schedule\n",
-                );
+        // `auto`: each feed's linked_datasets.txt URLs, bound to that feed when there are several.
+        let auto_of: Option<Vec<&(String, PathBuf)>> = match s {
+            Source::Auto => Some(feeds.iter().collect()),
+            Source::Feed(k, inner) if **inner == Source::Auto => {
+                Some(feeds.iter().filter(|(key, _)| key == k).collect())
             }
-            expanded.extend(linked.into_iter().map(|(u, _)| Source::parse(&u)));
-        } else if !expanded.contains(s) {
-            expanded.push(s.clone());
+            _ => None,
+        };
+        match auto_of {
+            Some(list) => {
+                let mut any = false;
+                for (key, path) in list {
+                    for (u, _) in linked_datasets(path) {
+                        any = true;
+                        let src = Source::parse(&u);
+                        let src = if feeds.len() > 1 {
+                            Source::Feed(key.clone(), Box::new(src))
+                        } else {
+                            src
+                        };
+                        if !expanded.contains(&src) {
+                            expanded.push(src);
+                        }
+                    }
+                }
+                if !any {
+                    notes.push_str(
+                        "warning: --realtime auto: the feed has no linked_datasets.txt URLs; answering from the schedule\n",
+                    );
+                }
+            }
+            None if !expanded.contains(s) => expanded.push(s.clone()),
+            None => {}
         }
     }
     let loaded = read_sources(&expanded, opt);

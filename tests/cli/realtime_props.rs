@@ -218,6 +218,7 @@ fn compare(
         &mut tt,
         &[gethere::realtime::Decoded {
             source: "test".into(),
+            feed: None,
             msg,
         }],
     );
@@ -311,6 +312,7 @@ fn a_late_trip_overtaking_the_next_is_exact() {
         &mut tt,
         &[gethere::realtime::Decoded {
             source: "t".into(),
+            feed: None,
             msg,
         }],
     );
@@ -461,7 +463,7 @@ mod hostile {
             let msg = gethere::realtime::decode(&bytes).map_err(TestCaseError::fail)?;
             gethere::realtime::apply::apply(
                 &mut tt,
-                &[gethere::realtime::Decoded { source: "fuzz".into(), msg }],
+                &[gethere::realtime::Decoded { source: "fuzz".into(), feed: None, msg }],
             );
             for pat in &tt.patterns {
                 for pos in 0..pat.num_stops as usize {

@@ -842,3 +842,49 @@ fn cli_a_date_valid_in_one_feed_only() {
         "{out}"
     );
 }
+
+/// Realtime in a region: a source bound to a feed (`KEY=FILE`) updates that feed's trips only;
+/// unbound, ids two feeds share are ambiguous and counted as unknown, never applied to both.
+#[test]
+fn cli_realtime_is_bound_to_its_feed() {
+    let Some(d) = shared_data("caltrain-2023-11-rt") else {
+        eprintln!("skipped: ../shared/data/caltrain-2023-11-rt is not here");
+        return;
+    };
+    let zip = d.join("caltrain-2023-09.gtfs.zip").display().to_string();
+    let tu = d.join("ct-trip-updates.pb").display().to_string();
+    let plan = |rt: &str| {
+        let mut c = gethere_feeds();
+        c.args(["--feed", &format!("a={zip}"), "--feed", &format!("b={zip}")]);
+        c.args(["--now", "2023-11-07T17:08-08:00", "--realtime", rt]);
+        c.args([
+            "plan",
+            "--from",
+            "stop:b:san_francisco",
+            "--to",
+            "stop:b:palo_alto",
+        ]);
+        c.args(["--depart-at", "2023-11-07T17:05", "--stats"]);
+        run(c)
+    };
+    let (code, out, err) = plan(&format!("b={tu}"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("17:05 (scheduled 17:04, +1 min)  board B7 Bullet"),
+        "{out}"
+    );
+    let stats: serde_json::Value =
+        serde_json::from_str(err.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    assert_eq!(stats["realtime"]["applied"]["matched"], 19, "{err}");
+    // Bound to the other copy: feed b's ride stays on its schedule.
+    let (code, out, err) = plan(&format!("a={tu}"));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("scheduled 17:04"), "{out}");
+    // Unbound: every trip id is in both copies, so nothing is applied.
+    let (code, out, err) = plan(&tu);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("scheduled 17:04"), "{out}");
+    let stats: serde_json::Value =
+        serde_json::from_str(err.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    assert_eq!(stats["realtime"]["applied"]["matched"], 0, "{err}");
+}
