@@ -17,6 +17,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod error;
+mod escape;
 pub mod fares;
 pub mod feed;
 pub mod fsutil;

@@ -4,20 +4,7 @@
 use super::Announcement;
 use crate::timetable::Timetable;
 
-pub(crate) fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+pub(crate) use crate::escape::xml as esc;
 
 /// A colour from routes.txt, validated (it goes into a style attribute).
 fn color(c: &Option<String>) -> String {

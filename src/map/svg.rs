@@ -23,22 +23,7 @@ pub(crate) fn num(x: f64) -> String {
     }
 }
 
-/// Escapes text for XML content and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => o.push(' '),
-            c => o.push(c),
-        }
-    }
-    o
-}
+pub(crate) use crate::escape::xml as esc;
 
 /// Path data for polylines: "M x y L x y x y …" per part.
 fn path_d(parts: &[Vec<Px>]) -> String {

@@ -188,3 +188,23 @@ pub fn serve(
             .collect(),
     )
 }
+
+/// The binary with no feed, venues or config from the test's environment, and `platform` as
+/// the platform config directory (the machine's own ~/.config/gethere is never read).
+pub fn bare(platform: &Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("gethere").expect("binary built");
+    for v in [
+        "GETHERE_FEED",
+        "GETHERE_CONFIG",
+        "GETHERE_VENUES",
+        "GETHERE_GEOCODER",
+        "GETHERE_STREETS",
+        "GETHERE_REALTIME",
+    ] {
+        c.env_remove(v);
+    }
+    c.env("GETHERE_CACHE_DIR", cache_dir())
+        .env("XDG_CONFIG_HOME", platform)
+        .current_dir(root());
+    c
+}

@@ -2,28 +2,8 @@
 //! built-in file), precedence of flags and environment over the file, `gethere config`, its
 //! errors, and the Triangle as the second home example (data/triangle.toml, GoDurham).
 
-use crate::common::{cache_dir, fixture, root, run, trimet};
+use crate::common::{bare, cache_dir, fixture, root, run, trimet};
 use std::path::Path;
-
-/// The binary with no feed, venues or config from the test's environment, and an empty
-/// platform config directory (the machine's own ~/.config/gethere is never read).
-fn bare(platform: &Path) -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("gethere").expect("binary built");
-    for v in [
-        "GETHERE_FEED",
-        "GETHERE_CONFIG",
-        "GETHERE_VENUES",
-        "GETHERE_GEOCODER",
-        "GETHERE_STREETS",
-        "GETHERE_REALTIME",
-    ] {
-        c.env_remove(v);
-    }
-    c.env("GETHERE_CACHE_DIR", cache_dir())
-        .env("XDG_CONFIG_HOME", platform)
-        .current_dir(root());
-    c
-}
 
 fn json(out: &str) -> serde_json::Value {
     serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"))
