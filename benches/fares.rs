@@ -10,7 +10,7 @@ mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gethere::fares::{self, Rider};
-use gethere::router::{Access, Query, QueryKind, plan};
+use gethere::router::{Query, QueryKind, plan};
 use gethere::time::parse_user_time;
 use gethere::timetable::cache::load_or_compile;
 use gethere::timetable::{StopIdx, Timetable};
@@ -21,26 +21,7 @@ const PAIRS: usize = 300;
 
 fn query(tt: &Timetable, when: &str, a: StopIdx, b: StopIdx) -> Query {
     let time = parse_user_time(when, tt.tz()).expect("valid time");
-    let at = |s| {
-        vec![Access {
-            stop: s,
-            secs: 0,
-            metres: 0,
-        }]
-    };
-    Query {
-        kind: QueryKind::ArriveBy,
-        time,
-        window_secs: 3600,
-        origins: at(a),
-        targets: at(b),
-        max_transfers: 5,
-        min_transfer_secs: 60,
-        walk_radius_m: 400,
-        walk_speed_mps: 1.2,
-        wheelchair: false,
-        max_duration_secs: None,
-    }
+    common::stop_query(QueryKind::ArriveBy, time, 3600, a, b, 60, 400)
 }
 
 /// The bundled feed's files plus TriMet's Dec 2024 Fares v2 tables, in a directory.

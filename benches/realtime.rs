@@ -9,7 +9,7 @@ mod common;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use gethere::realtime::proto::*;
 use gethere::realtime::{Decoded, apply::apply, decode};
-use gethere::router::{Access, Query, QueryKind, plan};
+use gethere::router::{Query, QueryKind, plan};
 use gethere::timetable::cache::load_or_compile;
 use gethere::timetable::{StopIdx, Timetable, TripIdx};
 use prost::Message;
@@ -64,26 +64,7 @@ fn day_message(tt: &Timetable) -> Vec<u8> {
 fn query(tt: &Timetable, a: StopIdx, b: StopIdx) -> Query {
     let time =
         gethere::time::parse_user_time(&format!("{DATE}T17:00"), tt.tz()).expect("valid time");
-    let at = |s| {
-        vec![Access {
-            stop: s,
-            secs: 0,
-            metres: 0,
-        }]
-    };
-    Query {
-        kind: QueryKind::ArriveBy,
-        time,
-        window_secs: 0,
-        origins: at(a),
-        targets: at(b),
-        max_transfers: 5,
-        min_transfer_secs: 60,
-        walk_radius_m: 400,
-        walk_speed_mps: 1.2,
-        wheelchair: false,
-        max_duration_secs: None,
-    }
+    common::stop_query(QueryKind::ArriveBy, time, 0, a, b, 60, 400)
 }
 
 fn bench(c: &mut Criterion) {

@@ -8,7 +8,7 @@
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gethere::router::{Access, Query, QueryKind, plan};
+use gethere::router::{Query, QueryKind, plan};
 use gethere::time::parse_user_time;
 use gethere::timetable::cache::load_or_compile;
 use gethere::timetable::{StopIdx, Timetable};
@@ -19,26 +19,7 @@ const DATE: &str = "2018-10-10";
 
 fn query(tt: &Timetable, kind: QueryKind, hm: &str, window: u32, a: StopIdx, b: StopIdx) -> Query {
     let time = parse_user_time(&format!("{DATE}T{hm}"), tt.tz()).expect("valid time");
-    let at = |s| {
-        vec![Access {
-            stop: s,
-            secs: 0,
-            metres: 0,
-        }]
-    };
-    Query {
-        kind,
-        time,
-        window_secs: window,
-        origins: at(a),
-        targets: at(b),
-        max_transfers: 5,
-        min_transfer_secs: 60,
-        walk_radius_m: 400,
-        walk_speed_mps: 1.2,
-        wheelchair: false,
-        max_duration_secs: None,
-    }
+    common::stop_query(kind, time, window, a, b, 60, 400)
 }
 
 fn latency(

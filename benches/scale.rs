@@ -13,7 +13,7 @@
 mod common;
 
 use gethere::feed::load::content_hash;
-use gethere::router::{Access, Query, QueryKind, plan};
+use gethere::router::{Query, QueryKind, plan};
 use gethere::time::parse_user_time;
 use gethere::timetable::cache::{cache_path, read_cache};
 use gethere::timetable::{StopIdx, Timetable};
@@ -107,26 +107,7 @@ fn query(
     b: StopIdx,
 ) -> Query {
     let time = parse_user_time(&format!("{date}T{hm}"), tt.tz()).expect("valid time");
-    let at = |s| {
-        vec![Access {
-            stop: s,
-            secs: 0,
-            metres: 0,
-        }]
-    };
-    Query {
-        kind,
-        time,
-        window_secs: w,
-        origins: at(a),
-        targets: at(b),
-        max_transfers: 5,
-        min_transfer_secs: 60,
-        walk_radius_m: 400,
-        walk_speed_mps: 1.2,
-        wheelchair: false,
-        max_duration_secs: None,
-    }
+    common::stop_query(kind, time, w, a, b, 60, 400)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

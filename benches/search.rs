@@ -16,7 +16,7 @@
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gethere::router::{Access, Query, QueryKind, plan};
+use gethere::router::{Query, QueryKind, plan};
 use gethere::time::parse_user_time;
 use gethere::timetable::cache::load_or_compile;
 use gethere::timetable::{StopIdx, Timetable};
@@ -32,26 +32,7 @@ const KINDS: [(&str, QueryKind, &str); 2] = [
 
 fn query(tt: &Timetable, kind: QueryKind, hm: &str, a: StopIdx, b: StopIdx) -> Query {
     let time = parse_user_time(&format!("{DATE}T{hm}"), tt.tz()).expect("valid time");
-    let at = |s| {
-        vec![Access {
-            stop: s,
-            secs: 0,
-            metres: 0,
-        }]
-    };
-    Query {
-        kind,
-        time,
-        window_secs: 0,
-        origins: at(a),
-        targets: at(b),
-        max_transfers: 5,
-        min_transfer_secs: 0,
-        walk_radius_m: 0,
-        walk_speed_mps: 1.2,
-        wheelchair: false,
-        max_duration_secs: None,
-    }
+    common::stop_query(kind, time, 0, a, b, 0, 0)
 }
 
 fn bench(c: &mut Criterion) {

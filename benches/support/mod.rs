@@ -72,3 +72,38 @@ pub fn served_pairs(
     }
     v
 }
+
+/// A stop-to-stop query as the benchmarks ask it: ≤ 5 transfers, 1.2 m/s, no wheelchair, no
+/// duration bound; `min_transfer_secs` and `walk_radius_m` as the benchmark measures (the
+/// defaults are 60 and 400; issue 17's search figures use 0 and 0).
+#[allow(clippy::too_many_arguments)]
+pub fn stop_query(
+    kind: gethere::router::QueryKind,
+    time: gethere::time::Instant,
+    window_secs: u32,
+    a: gethere::timetable::StopIdx,
+    b: gethere::timetable::StopIdx,
+    min_transfer_secs: u32,
+    walk_radius_m: u32,
+) -> gethere::router::Query {
+    let at = |s| {
+        vec![gethere::router::Access {
+            stop: s,
+            secs: 0,
+            metres: 0,
+        }]
+    };
+    gethere::router::Query {
+        kind,
+        time,
+        window_secs,
+        origins: at(a),
+        targets: at(b),
+        max_transfers: 5,
+        min_transfer_secs,
+        walk_radius_m,
+        walk_speed_mps: 1.2,
+        wheelchair: false,
+        max_duration_secs: None,
+    }
+}
