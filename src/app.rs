@@ -1058,6 +1058,10 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         &tt,
     );
     let time = time_in_zone(&tt, &req.time, zone)?;
+    // Text shows times in the query's zone; a time in another zone carries its abbreviation.
+    if tt.zones.len() > 1 {
+        tt.timezone = zone.name().to_string();
+    }
     for w in tt.feed_date_warnings(crate::time::local_date(zone, time)) {
         out.stderr.push_str(&format!("warning: {w}\n"));
     }
