@@ -23,12 +23,12 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use zip::write::SimpleFileOptions;
 
-const COLUMNS: usize = 8;
-const DLON: f64 = 1.2;
-const DLAT: f64 = 0.9;
+#[path = "support/mod.rs"]
+mod support;
+use support::*;
 
 /// Columns holding ids that must be unique per tile.
 const ID_COLUMNS: [&str; 6] = [
@@ -40,7 +40,7 @@ const ID_COLUMNS: [&str; 6] = [
     "block_id",
 ];
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let src = args
         .first()
@@ -57,12 +57,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if tiles == 0 {
         return Err("TILES must be at least 1".into());
     }
-    let mut zin = zip::ZipArchive::new(std::io::BufReader::new(File::open(src)?))?;
-    let mut read = |name: &str| -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-        let mut v = Vec::new();
-        zin.by_name(name)?.read_to_end(&mut v)?;
-        Ok(v)
-    };
+    let mut zin = open_source(src)?;
+    let mut read = |name: &str| member(&mut zin, name);
     let agency = read("agency.txt")?;
     let stops = read("stops.txt")?;
     let routes = read("routes.txt")?;
@@ -86,15 +82,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     z.start_file("agency.txt", opts)?;
     z.write_all(&agency)?;
 
-    let rows = |k: usize| (k / COLUMNS) as f64 * DLAT;
-    let cols = |k: usize| (k % COLUMNS) as f64 * DLON;
+    let rows = |k: usize| tile_offset(k).0;
+    let cols = |k: usize| tile_offset(k).1;
     z.start_file("stops.txt", opts)?;
-    tile_csv(&stops, tiles, &mut z, |k, name, v| match name {
-        "stop_lat" => shift(v, rows(k)),
-        "stop_lon" => shift(v, cols(k)),
-        "stop_name" => Some(format!("{} (t{k})", v.trim())),
-        _ => None,
-    })?;
+    tile_csv(
+        &stops,
+        tiles,
+        &mut z,
+        &ID_COLUMNS,
+        &tile_id,
+        |_| true,
+        |k, name, v| match name {
+            "stop_lat" => shift(v, rows(k)),
+            "stop_lon" => shift(v, cols(k)),
+            "stop_name" => Some(format!("{} (t{k})", v.trim())),
+            _ => None,
+        },
+    )?;
     for k in 0..tiles {
         writeln!(
             z,
@@ -105,7 +109,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     z.start_file("routes.txt", opts)?;
-    tile_csv(&routes, tiles, &mut z, |_, _, _| None)?;
+    tile_csv(
+        &routes,
+        tiles,
+        &mut z,
+        &ID_COLUMNS,
+        &tile_id,
+        |_| true,
+        |_, _, _| None,
+    )?;
     let lines = rail_lines(tiles);
     for (i, _) in lines.iter().enumerate() {
         // route_id,route_short_name,route_long_name,route_desc,route_type,…: the source's header.
@@ -113,16 +125,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     z.start_file("trips.txt", opts)?;
-    tile_csv(&trips, tiles, &mut z, |_, name, _| {
-        (name == "shape_id").then(String::new)
-    })?;
+    tile_csv(
+        &trips,
+        tiles,
+        &mut z,
+        &ID_COLUMNS,
+        &tile_id,
+        |_| true,
+        |_, name, _| (name == "shape_id").then(String::new),
+    )?;
     let rail_trips = rail_trip_list(&lines);
     for t in &rail_trips {
         writeln!(z, "{}", rail_trip_row(&trips, t)?)?;
     }
 
     z.start_file("stop_times.txt", opts)?;
-    tile_csv(&stop_times, tiles, &mut z, |_, _, _| None)?;
+    tile_csv(
+        &stop_times,
+        tiles,
+        &mut z,
+        &ID_COLUMNS,
+        &tile_id,
+        |_| true,
+        |_, _, _| None,
+    )?;
     for t in &rail_trips {
         for (pos, &tile) in t.tiles.iter().enumerate() {
             let arr = t.start + pos as u32 * 52 * 60;
@@ -139,7 +165,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     z.start_file("calendar_dates.txt", opts)?;
-    tile_csv(&calendar_dates, tiles, &mut z, |_, _, _| None)?;
+    tile_csv(
+        &calendar_dates,
+        tiles,
+        &mut z,
+        &ID_COLUMNS,
+        &tile_id,
+        |_| true,
+        |_, _, _| None,
+    )?;
     z.start_file("calendar.txt", opts)?;
     writeln!(
         z,
@@ -150,64 +184,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Writes the header of `csv` once, then its rows once per tile with ids prefixed and the
-/// values `edit(tile, column, value)` returns replaced.
-fn tile_csv(
-    csv: &[u8],
-    tiles: usize,
-    out: &mut impl Write,
-    edit: impl Fn(usize, &str, &str) -> Option<String>,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let mut r = csv::ReaderBuilder::new().from_reader(strip_bom(csv));
-    let header: Vec<String> = r.headers()?.iter().map(|h| h.trim().to_string()).collect();
-    let records: Vec<csv::StringRecord> = r.records().collect::<Result<_, _>>()?;
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(&header)?;
-    for k in 0..tiles {
-        for rec in &records {
-            let row: Vec<String> = rec
-                .iter()
-                .zip(&header)
-                .map(|(v, h)| {
-                    if let Some(x) = edit(k, h, v) {
-                        x
-                    } else if ID_COLUMNS.contains(&h.as_str()) && !v.trim().is_empty() {
-                        format!("{k}:{}", v.trim())
-                    } else {
-                        v.to_string()
-                    }
-                })
-                .collect();
-            w.write_record(&row)?;
-        }
-    }
-    w.flush()?;
-    Ok(())
-}
-
-fn strip_bom(b: &[u8]) -> &[u8] {
-    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
-}
-
-fn shift(v: &str, by: f64) -> Option<String> {
-    v.trim()
-        .parse::<f64>()
-        .ok()
-        .map(|x| format!("{:.6}", x + by))
-}
-
-fn hms(s: u32) -> String {
-    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
-fn column(header: &csv::StringRecord, name: &str) -> Result<usize, Box<dyn std::error::Error>> {
-    header
-        .iter()
-        .position(|h| h.trim() == name)
-        .ok_or_else(|| format!("source has no {name} column").into())
-}
-
-fn busiest_stop(stop_times: &[u8]) -> Result<String, Box<dyn std::error::Error>> {
+fn busiest_stop(stop_times: &[u8]) -> Res<String> {
     let mut r = csv::Reader::from_reader(strip_bom(stop_times));
     let c = column(r.headers()?, "stop_id")?;
     let mut n: HashMap<String, usize> = HashMap::new();
@@ -220,7 +197,7 @@ fn busiest_stop(stop_times: &[u8]) -> Result<String, Box<dyn std::error::Error>>
         .ok_or_else(|| "source has no stop_times".into())
 }
 
-fn stop_position(stops: &[u8], id: &str) -> Result<(f64, f64), Box<dyn std::error::Error>> {
+fn stop_position(stops: &[u8], id: &str) -> Res<(f64, f64)> {
     let mut r = csv::Reader::from_reader(strip_bom(stops));
     let h = r.headers()?.clone();
     let (ci, la, lo) = (
@@ -237,7 +214,7 @@ fn stop_position(stops: &[u8], id: &str) -> Result<(f64, f64), Box<dyn std::erro
     Err(format!("stop {id} not in stops.txt").into())
 }
 
-fn date_range(calendar_dates: &[u8]) -> Result<(String, String), Box<dyn std::error::Error>> {
+fn date_range(calendar_dates: &[u8]) -> Res<(String, String)> {
     let mut r = csv::Reader::from_reader(strip_bom(calendar_dates));
     let c = column(r.headers()?, "date")?;
     let mut dates: Vec<String> = Vec::new();
@@ -307,7 +284,7 @@ fn rail_trip_list(lines: &[Vec<usize>]) -> Vec<RailTrip> {
 }
 
 /// A routes.txt row for rail line `i` in the source's column order.
-fn rail_route_row(routes: &[u8], i: usize) -> Result<String, Box<dyn std::error::Error>> {
+fn rail_route_row(routes: &[u8], i: usize) -> Res<String> {
     let mut r = csv::Reader::from_reader(strip_bom(routes));
     let h = r.headers()?.clone();
     let row: Vec<String> = h
@@ -324,7 +301,7 @@ fn rail_route_row(routes: &[u8], i: usize) -> Result<String, Box<dyn std::error:
 }
 
 /// A trips.txt row for a rail trip in the source's column order.
-fn rail_trip_row(trips: &[u8], t: &RailTrip) -> Result<String, Box<dyn std::error::Error>> {
+fn rail_trip_row(trips: &[u8], t: &RailTrip) -> Res<String> {
     let mut r = csv::Reader::from_reader(strip_bom(trips));
     let h = r.headers()?.clone();
     let last = *t.tiles.last().unwrap_or(&0);

@@ -33,14 +33,12 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use zip::write::SimpleFileOptions;
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
-const COLUMNS: usize = 8;
-const DLON: f64 = 1.2;
-const DLAT: f64 = 0.9;
+#[path = "support/mod.rs"]
+mod support;
+use support::*;
 
 /// Band starts in seconds after midnight: the last band is open-ended.
 const BANDS: [u32; 6] = [0, 6 * 3600, 9 * 3600, 15 * 3600, 19 * 3600, 22 * 3600];
@@ -71,12 +69,8 @@ fn main() -> Res<()> {
     if tiles == 0 {
         return Err("TILES must be at least 1".into());
     }
-    let mut zin = zip::ZipArchive::new(std::io::BufReader::new(File::open(src)?))?;
-    let mut read = |name: &str| -> Res<Vec<u8>> {
-        let mut v = Vec::new();
-        zin.by_name(name)?.read_to_end(&mut v)?;
-        Ok(v)
-    };
+    let mut zin = open_source(src)?;
+    let mut read = |name: &str| member(&mut zin, name);
     let agency = read("agency.txt")?;
     let stops = read("stops.txt")?;
     let routes = read("routes.txt")?;
@@ -109,8 +103,8 @@ fn main() -> Res<()> {
             v.to_string()
         }
     };
-    let rows = |k: usize| (k / COLUMNS) as f64 * DLAT;
-    let cols = |k: usize| (k % COLUMNS) as f64 * DLON;
+    let rows = |k: usize| tile_offset(k).0;
+    let cols = |k: usize| tile_offset(k).1;
 
     z.start_file("agency.txt", opts)?;
     z.write_all(&agency)?;
@@ -119,6 +113,7 @@ fn main() -> Res<()> {
         &stops,
         tiles,
         &mut z,
+        &ID_COLUMNS,
         &prefix,
         |_| true,
         |k, name, v| match (name, tiles > 1) {
@@ -129,12 +124,21 @@ fn main() -> Res<()> {
         },
     )?;
     z.start_file("routes.txt", opts)?;
-    tile_csv(&routes, tiles, &mut z, &prefix, |_| true, |_, _, _| None)?;
+    tile_csv(
+        &routes,
+        tiles,
+        &mut z,
+        &ID_COLUMNS,
+        &prefix,
+        |_| true,
+        |_, _, _| None,
+    )?;
     z.start_file("calendar_dates.txt", opts)?;
     tile_csv(
         &calendar_dates,
         tiles,
         &mut z,
+        &ID_COLUMNS,
         &prefix,
         |_| true,
         |_, _, _| None,
@@ -146,6 +150,7 @@ fn main() -> Res<()> {
         &trips,
         tiles,
         &mut z,
+        &ID_COLUMNS,
         &prefix,
         |r| is_template(r.get("trip_id")),
         |_, name, _| matches!(name, "block_id" | "shape_id").then(String::new),
@@ -155,6 +160,7 @@ fn main() -> Res<()> {
         &stop_times,
         tiles,
         &mut z,
+        &ID_COLUMNS,
         &prefix,
         |r| is_template(r.get("trip_id")),
         |_, _, _| None,
@@ -347,92 +353,4 @@ fn headway_windows(deps: &[u32]) -> Vec<Window> {
         i = j;
     }
     out
-}
-
-/// Writes the header of `csv` once, then the rows `keep` accepts once per tile, ids given
-/// `prefix(tile, id)` and the values `edit(tile, column, value)` returns replaced.
-fn tile_csv(
-    csv: &[u8],
-    tiles: usize,
-    out: &mut impl Write,
-    prefix: &impl Fn(usize, &str) -> String,
-    keep: impl Fn(&Named) -> bool,
-    edit: impl Fn(usize, &str, &str) -> Option<String>,
-) -> Res<()> {
-    let mut r = csv::ReaderBuilder::new().from_reader(strip_bom(csv));
-    let header: Vec<String> = r.headers()?.iter().map(|h| h.trim().to_string()).collect();
-    let records: Vec<csv::StringRecord> = r
-        .records()
-        .filter(|rec| {
-            rec.as_ref().map_or(true, |rec| {
-                keep(&Named {
-                    header: &header,
-                    rec,
-                })
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(&header)?;
-    for k in 0..tiles {
-        for rec in &records {
-            let row: Vec<String> = rec
-                .iter()
-                .zip(&header)
-                .map(|(v, h)| {
-                    if let Some(x) = edit(k, h, v) {
-                        x
-                    } else if ID_COLUMNS.contains(&h.as_str()) && !v.trim().is_empty() {
-                        prefix(k, v.trim())
-                    } else {
-                        v.to_string()
-                    }
-                })
-                .collect();
-            w.write_record(&row)?;
-        }
-    }
-    w.flush()?;
-    Ok(())
-}
-
-/// A CSV record read by column name.
-struct Named<'a> {
-    header: &'a [String],
-    rec: &'a csv::StringRecord,
-}
-
-impl Named<'_> {
-    fn get(&self, name: &str) -> Option<&str> {
-        let i = self.header.iter().position(|h| h == name)?;
-        self.rec.get(i).map(str::trim)
-    }
-}
-
-fn strip_bom(b: &[u8]) -> &[u8] {
-    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
-}
-
-fn shift(v: &str, by: f64) -> Option<String> {
-    v.trim()
-        .parse::<f64>()
-        .ok()
-        .map(|x| format!("{:.6}", x + by))
-}
-
-fn parse_time(v: &str) -> Option<u32> {
-    let mut it = v.trim().split(':');
-    let (h, m, s) = (it.next()?, it.next()?, it.next()?);
-    Some(h.parse::<u32>().ok()? * 3600 + m.parse::<u32>().ok()? * 60 + s.parse::<u32>().ok()?)
-}
-
-fn hms(s: u32) -> String {
-    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
-fn column(header: &csv::StringRecord, name: &str) -> Res<usize> {
-    header
-        .iter()
-        .position(|h| h.trim() == name)
-        .ok_or_else(|| format!("source has no {name} column").into())
 }
