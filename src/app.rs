@@ -35,8 +35,6 @@ pub struct Outcome {
 /// Resolved global options.
 #[derive(Clone, Debug)]
 pub struct Context {
-    /// The feed opened: the first of `feeds`.
-    pub feed: FeedSource,
     /// Every feed named (`--feed`/`GETHERE_FEED`, else the config file's `[[feeds]]`, else
     /// the bundled feed); never empty.
     pub feeds: Vec<crate::config::FeedSpec>,
@@ -62,6 +60,9 @@ pub struct Context {
     pub lang: Option<String>,
     /// `--skip-broken-feeds`.
     pub skip_broken_feeds: bool,
+    /// The feeds as local files, once fetched ([`local_feeds`]): a run downloads or
+    /// revalidates each URL once, however many steps need the files.
+    fetched: std::sync::OnceLock<Vec<crate::timetable::cache::RegionFeed>>,
 }
 
 impl Context {
@@ -76,7 +77,6 @@ impl Context {
             crate::config::resolve(&cli.global, crate::config::platform_config_file(), || {
                 embedded_feed(&cache_dir)
             })?;
-        let feed = region.feeds[0].feed_source();
         let now = match &cli.global.now {
             None => clock_now,
             // --now is read in UTC when it has no offset and the feed is not open yet; a date
@@ -108,7 +108,7 @@ impl Context {
             ));
         }
         Ok(Context {
-            feed,
+            fetched: std::sync::OnceLock::new(),
             feeds: region.feeds,
             config: Arc::new(region.file),
             provenance: region.provenance,
@@ -523,7 +523,7 @@ fn realtime_sources(ctx: &Context) -> Vec<crate::realtime::Source> {
 /// The feed as a local path: a path as given, a URL downloaded (or revalidated) into the
 /// cache. A failed refresh with a previous copy is a note, not an error.
 fn local_feed_path(ctx: &Context, notes: &mut String) -> Result<PathBuf> {
-    fetch_source(&ctx.feed, ctx, notes)
+    Ok(local_feeds(ctx, notes)?.swap_remove(0).path)
 }
 
 /// Every feed of the run (`--feed`, repeatable, or the config's `[[feeds]]`) as a local path with
@@ -533,6 +533,9 @@ fn local_feeds(
     ctx: &Context,
     notes: &mut String,
 ) -> Result<Vec<crate::timetable::cache::RegionFeed>> {
+    if let Some(done) = ctx.fetched.get() {
+        return Ok(done.clone());
+    }
     let mut out: Vec<crate::timetable::cache::RegionFeed> = Vec::new();
     for spec in &ctx.feeds {
         let key = spec.key.clone().unwrap_or_else(|| {
@@ -570,6 +573,7 @@ fn local_feeds(
             reason: "no feed could be read".into(),
         });
     }
+    let _ = ctx.fetched.set(out.clone());
     Ok(out)
 }
 
@@ -658,15 +662,12 @@ fn feed_info(ctx: &Context) -> Result<Outcome> {
     let name = if ctx.feeds.len() > 1 {
         name
     } else {
-        ctx.feed.display()
+        ctx.feeds[0].feed_source().display()
     };
     let info = crate::feed::info::info(&tt, &name, today);
-    let linked = match &ctx.feed {
-        FeedSource::Path(p) => crate::realtime::linked_datasets(p),
-        FeedSource::Url(_) => local_feed_path(ctx, &mut String::new())
-            .map(|p| crate::realtime::linked_datasets(&p))
-            .unwrap_or_default(),
-    };
+    let linked = local_feed_path(ctx, &mut String::new())
+        .map(|p| crate::realtime::linked_datasets(&p))
+        .unwrap_or_default();
     let rt = live(ctx, &mut tt, &realtime_sources(ctx), &mut out.stderr, None);
     out.stdout = match ctx.format {
         Format::Json => {
@@ -1059,9 +1060,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
     );
     let time = time_in_zone(&tt, &req.time, zone)?;
     // Text shows times in the query's zone; a time in another zone carries its abbreviation.
-    if tt.zones.len() > 1 {
-        tt.timezone = zone.name().to_string();
-    }
+    tt.show_times_in(zone);
     for w in tt.feed_date_warnings(crate::time::local_date(zone, time)) {
         out.stderr.push_str(&format!("warning: {w}\n"));
     }
@@ -1391,11 +1390,7 @@ fn stops(ctx: &Context, args: &StopsArgs) -> Result<Outcome> {
     .pop()
     .expect("one place resolved");
     // Departures are read and shown in the place's zone (a region may have several).
-    if tt.zones.len() > 1 {
-        tt.timezone = crate::itinerary::place_tz(&resolved, &tt)
-            .name()
-            .to_string();
-    }
+    tt.show_times_in(crate::itinerary::place_tz(&resolved, &tt));
     let at = match &args.at {
         Some(t) => Some(time_in_feed(&tt, t)?),
         None => None,
@@ -1458,11 +1453,12 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
     };
     // In a region of several time zones the announcement is in the venue's: that of its
     // nearest stop (the event's times, its trips, its last trips home).
+    let index = StopIndex::new(&tt);
     if tt.zones.len() > 1
         && let Some(v) = venues.get(&args.venue)
-        && let Some(&(s, _)) = StopIndex::new(&tt).nearest(&tt, v.lat, v.lon, 1).first()
+        && let Some(&(s, _)) = index.nearest(&tt, v.lat, v.lon, 1).first()
     {
-        tt.timezone = tt.stop_tz(s).name().to_string();
+        tt.show_times_in(tt.stop_tz(s));
     }
     let tz = tt.tz();
     let start = crate::time::parse_user_time(&args.start, tz)?;
@@ -1471,7 +1467,6 @@ fn announce(ctx: &Context, args: &AnnounceArgs) -> Result<Outcome> {
         None => None,
     };
     let streets = open_streets(ctx, &mut tt, Some(&venues), &mut out.stderr)?;
-    let index = StopIndex::new(&tt);
     let gcfg = ctx.geocoder_config(Some(&venues));
     let gfn = geocoder_fn(&gcfg, ctx);
     let req = AnnounceRequest {
@@ -1693,10 +1688,8 @@ fn meet(ctx: &Context, args: &MeetArgs) -> Result<Outcome> {
     };
     // Everyone arrives by TIME at the venues: read in their zone (the first venue's, in a
     // region of several zones), and shown in it.
-    if tt.zones.len() > 1
-        && let Some(v) = venues.first()
-    {
-        tt.timezone = crate::itinerary::place_tz(v, &tt).name().to_string();
+    if let Some(v) = venues.first() {
+        tt.show_times_in(crate::itinerary::place_tz(v, &tt));
     }
     let time = time_in_feed(&tt, &req.time)?;
     let o = MeetOptions {

@@ -484,10 +484,7 @@ impl Timetable {
 
     /// The feed a stop belongs to.
     pub fn feed_of_stop(&self, s: StopIdx) -> &FeedPart {
-        self.feeds
-            .iter()
-            .find(|f| f.stops.contains(&s.0))
-            .unwrap_or(&self.feeds[0])
+        self.feed_of_stop_opt(s).unwrap_or(&self.feeds[0])
     }
 
     /// The key of stop `s`'s feed when the timetable has several feeds (for JSON), else `None`.
@@ -528,6 +525,15 @@ impl Timetable {
             .iter()
             .find(|f| f.routes.contains(&r.0))
             .unwrap_or(&self.feeds[0])
+    }
+
+    /// This run's times are read and shown in `tz`, the zone of the place asked about: with
+    /// feeds in several zones `timezone` (what [`Timetable::tz`] gives text and user input)
+    /// becomes it; with one zone nothing changes. The router never reads it.
+    pub fn show_times_in(&mut self, tz: Tz) {
+        if self.zones.len() > 1 {
+            self.timezone = tz.name().to_string();
+        }
     }
 
     /// The time zone of a pattern's trips.
