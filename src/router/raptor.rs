@@ -1071,63 +1071,93 @@ impl<'a, D: Direction> Search<'a, D> {
     /// Scans every queued continuation from its first scan stop, riding only that trip, and
     /// follows its own continuations, until none is left.
     fn follow_continuations(&mut self, k: usize, bound: i64, improved: &mut Vec<u32>) {
-        let tt = self.tt;
-        while let Some((qi, trip, day, link)) = self.cont_queue.pop() {
-            let q = &tt.patterns[qi.ix()];
-            let n = q.num_stops as usize;
-            let nt = q.num_trips;
-            let (t, d) = (trip as usize, day as usize);
-            if self.board_time(q, t, d, 0) >= bound {
-                continue;
-            }
-            let rank = if D::FORWARD { trip } else { nt - 1 - trip };
-            let cb = qi.ix() * self.num_days + (d - self.first_day);
-            let dominated = match self.cont_best[cb] {
-                (stamp, r) if stamp == self.stamp && r <= rank => true,
-                _ => {
-                    self.cont_best[cb] = (self.stamp, rank);
-                    false
-                }
-            };
-            if !dominated {
-                self.counters.continuations_scanned += 1;
-                let stops = tt.pattern_stops(q);
-                let flags = tt.pattern_flags(q);
-                // Not at its first scan stop: that is where the vehicle changes trips.
-                for i in 1..n {
-                    let pos = D::real_pos(i, n);
-                    if flags[pos] & D::ALIGHT == 0 || !self.stop_ok(stops[pos]) {
-                        continue;
-                    }
-                    let at = self.alight_time(q, t, d, i);
-                    let ride = Ride {
-                        pattern: qi,
-                        trip,
-                        day,
-                        board: 0,
-                        alight: i as u32,
-                        chain: link,
-                    };
-                    self.offer_vehicle(k, D::alight_slot(tt, q, pos), at, bound, ride, improved);
-                }
-            }
-            let global = crate::timetable::TripIdx(q.trips_start + trip);
-            let f = self.td(global, d);
-            if self.followed[f] as usize <= k {
-                continue;
-            }
-            self.followed[f] = k as u16;
-            self.links.push(Link {
-                pattern: qi,
-                trip,
-                day,
-                board: 0,
-                prev: link,
+        // In waves (what following a wave queues is the next one), each sorted by (pattern,
+        // day, scan-order rank): the first trip of a pattern and day scanned in a round is then
+        // its earliest queued one, and the later ones are dominated (FIFO), not scanned again.
+        let mut wave = std::mem::take(&mut self.cont_queue);
+        while !wave.is_empty() {
+            wave.sort_unstable_by_key(|&(qi, trip, day, link)| {
+                let rank = if D::FORWARD { trip } else { u32::MAX - trip };
+                (qi, day, rank, link)
             });
-            let next_link = (self.links.len() - 1) as u32;
-            self.push_next(global, d, next_link, k);
+            for &(qi, trip, day, link) in &wave {
+                self.follow_one(qi, trip, day, link, k, bound, improved);
+            }
+            wave.clear();
+            std::mem::swap(&mut wave, &mut self.cont_queue);
         }
+        self.cont_queue = wave;
         self.stamp += 1;
+    }
+
+    /// Scans the continuation `trip` of pattern `qi` on `day` entered in-seat after chain link
+    /// `link` (unless a trip of the same pattern and day that is no later was scanned this
+    /// round), then queues its own continuations.
+    #[allow(clippy::too_many_arguments)]
+    fn follow_one(
+        &mut self,
+        qi: PatternIdx,
+        trip: u32,
+        day: u32,
+        link: u32,
+        k: usize,
+        bound: i64,
+        improved: &mut Vec<u32>,
+    ) {
+        let tt = self.tt;
+        let q = &tt.patterns[qi.ix()];
+        let n = q.num_stops as usize;
+        let nt = q.num_trips;
+        let (t, d) = (trip as usize, day as usize);
+        if self.board_time(q, t, d, 0) >= bound {
+            return;
+        }
+        let rank = if D::FORWARD { trip } else { nt - 1 - trip };
+        let cb = qi.ix() * self.num_days + (d - self.first_day);
+        let dominated = match self.cont_best[cb] {
+            (stamp, r) if stamp == self.stamp && r <= rank => true,
+            _ => {
+                self.cont_best[cb] = (self.stamp, rank);
+                false
+            }
+        };
+        if !dominated {
+            self.counters.continuations_scanned += 1;
+            let stops = tt.pattern_stops(q);
+            let flags = tt.pattern_flags(q);
+            // Not at its first scan stop: that is where the vehicle changes trips.
+            for i in 1..n {
+                let pos = D::real_pos(i, n);
+                if flags[pos] & D::ALIGHT == 0 || !self.stop_ok(stops[pos]) {
+                    continue;
+                }
+                let at = self.alight_time(q, t, d, i);
+                let ride = Ride {
+                    pattern: qi,
+                    trip,
+                    day,
+                    board: 0,
+                    alight: i as u32,
+                    chain: link,
+                };
+                self.offer_vehicle(k, D::alight_slot(tt, q, pos), at, bound, ride, improved);
+            }
+        }
+        let global = crate::timetable::TripIdx(q.trips_start + trip);
+        let f = self.td(global, d);
+        if self.followed[f] as usize <= k {
+            return;
+        }
+        self.followed[f] = k as u16;
+        self.links.push(Link {
+            pattern: qi,
+            trip,
+            day,
+            board: 0,
+            prev: link,
+        });
+        let next_link = (self.links.len() - 1) as u32;
+        self.push_next(global, d, next_link, k);
     }
 
     /// The change time from the vehicle label in slot `x` (stop `a`) to a boarding in slot `y`
