@@ -23,6 +23,7 @@
 //!   86:52 → three days back) can have events in the horizon, so trips that started days
 //!   before are found.
 
+mod labels;
 pub mod profile;
 pub mod raptor;
 mod reach;

@@ -34,6 +34,7 @@
 //! Backward, the same happens with the trips a trip continues from. A ride through
 //! continuations is one ride over the concatenated stops of its trips.
 
+use super::labels::Labels;
 use super::{Access, Query};
 use crate::time::Instant;
 use crate::timetable::{
@@ -190,12 +191,9 @@ pub(crate) struct ScanQuery<'a> {
 /// pruned this way is no better than one that is infeasible, so what the pass keeps and
 /// finds is unchanged.
 pub(crate) struct Corridor {
-    /// Label slots per round.
-    n: usize,
     /// The last round the search ran.
     reached: usize,
-    veh: Vec<i64>,
-    ready: Vec<i64>,
+    labels: Labels,
 }
 
 /// A ride (or one trip of a ride through continuations) in scan terms.
@@ -225,7 +223,7 @@ struct Link {
 }
 
 #[derive(Copy, Clone, Debug)]
-enum ReadyFrom {
+pub(crate) enum ReadyFrom {
     None,
     Origin,
     /// A change from the vehicle label of slot `from` in round `round`, taking `secs`.
@@ -298,14 +296,10 @@ impl Counters {
 pub(crate) struct Search<'a, D: Direction> {
     tt: &'a Timetable,
     sq: ScanQuery<'a>,
-    /// Label slots (stops, then the extra slots of specific rules).
-    n: usize,
-    /// `veh[k * n + s]`: best scan arrival by vehicle in slot s with ≤ k rides.
-    veh: Vec<i64>,
-    veh_from: Vec<Option<Ride>>,
-    /// `ready[k * n + s]`: best scan time one can board at s with ≤ k rides before it.
-    ready: Vec<i64>,
-    ready_from: Vec<ReadyFrom>,
+    /// Per round k and label slot s (stops, then the extra slots of specific rules): the best
+    /// scan arrival by vehicle with ≤ k rides, and the best scan time one can board with ≤ k
+    /// rides before it.
+    labels: Labels,
     /// `tgt[k]`: best scan arrival at the destination with ≤ k rides.
     tgt: Vec<i64>,
     egress: Vec<u32>,
@@ -368,10 +362,8 @@ impl<'a, D: Direction> Search<'a, D> {
     /// The [`Corridor`] of this finished search.
     pub fn into_corridor(self) -> Corridor {
         Corridor {
-            n: self.n,
             reached: self.reached,
-            veh: self.veh,
-            ready: self.ready,
+            labels: self.labels,
         }
     }
 
@@ -386,8 +378,13 @@ impl<'a, D: Direction> Search<'a, D> {
         let tt = self.tt;
         let s = tt.slot_stop(slot);
         let m = (self.sq.max_rides - k).min(c.reached);
-        let labels = if vehicle { &c.ready } else { &c.veh };
-        let at = |x: u32| labels[m * c.n + x as usize];
+        let at = |x: u32| {
+            if vehicle {
+                c.labels.ready(m, x)
+            } else {
+                c.labels.veh(m, x)
+            }
+        };
         let mut other = at(s.0);
         if self.has_specific {
             for &x in tt.from_slots_at(s).iter().chain(tt.to_slots_at(s)) {
@@ -400,17 +397,15 @@ impl<'a, D: Direction> Search<'a, D> {
     pub fn new(tt: &'a Timetable, sq: ScanQuery<'a>) -> Self {
         let n = tt.num_slots();
         let r = sq.max_rides + 1;
+        // Room for the query's own search, so that its passes' stores serve it later too.
+        let labels = Labels::take(n, r.max(sq.q.max_transfers as usize + 2));
         let mut egress = vec![NONE; tt.stops.len()];
         for a in sq.targets {
             egress[a.stop.ix()] = egress[a.stop.ix()].min(a.secs);
         }
         Search {
             tt,
-            n,
-            veh: vec![INF; r * n],
-            veh_from: vec![None; r * n],
-            ready: vec![INF; r * n],
-            ready_from: vec![ReadyFrom::None; r * n],
+            labels,
             tgt: vec![INF; r],
             egress,
             marked: vec![false; tt.stops.len()],
@@ -638,7 +633,6 @@ impl<'a, D: Direction> Search<'a, D> {
     fn iteration(&mut self, start: i64, found: &mut Vec<Found>) {
         self.counters.iterations += 1;
         let tt = self.tt;
-        let n = self.n;
         let r_max = self.sq.max_rides;
         let mut tgt_before = std::mem::take(&mut self.tgt_before);
         tgt_before.clone_from(&self.tgt);
@@ -651,9 +645,8 @@ impl<'a, D: Direction> Search<'a, D> {
             let t = start + a.secs as i64;
             let mut any = false;
             for slot in std::iter::once(s.0).chain(D::board_slots_at(tt, s).iter().copied()) {
-                if t < self.ready[slot as usize] {
-                    self.ready[slot as usize] = t;
-                    self.ready_from[slot as usize] = ReadyFrom::Origin;
+                if t < self.labels.ready(0, slot) {
+                    self.labels.set_ready(0, slot, t, ReadyFrom::Origin);
                     any = true;
                 }
             }
@@ -668,24 +661,7 @@ impl<'a, D: Direction> Search<'a, D> {
             self.counters.rounds += 1;
             self.reached = self.reached.max(k);
             // "At most k rides" includes everything with at most k − 1.
-            let (lo, hi) = self.veh.split_at_mut(k * n);
-            let (vprev, vcur) = (&lo[(k - 1) * n..], &mut hi[..n]);
-            let (flo, fhi) = self.veh_from.split_at_mut(k * n);
-            for s in 0..n {
-                if vprev[s] < vcur[s] {
-                    vcur[s] = vprev[s];
-                    fhi[s] = flo[(k - 1) * n + s];
-                }
-            }
-            let (lo, hi) = self.ready.split_at_mut(k * n);
-            let (rprev, rcur) = (&lo[(k - 1) * n..], &mut hi[..n]);
-            let (flo, fhi) = self.ready_from.split_at_mut(k * n);
-            for s in 0..n {
-                if rprev[s] < rcur[s] {
-                    rcur[s] = rprev[s];
-                    fhi[s] = flo[(k - 1) * n + s];
-                }
-            }
+            self.labels.carry(k);
             let bound = self.tgt[k].min(self.tgt[k - 1]).min(self.sq.limit);
 
             // Collect the patterns through marked stops, from their first marked position.
@@ -723,7 +699,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 let s = a.stop;
                 let e = self.egress[s.ix()];
                 for slot in std::iter::once(s.0).chain(D::alight_slots_at(tt, s).iter().copied()) {
-                    let v = self.veh[k * n + slot as usize];
+                    let v = self.labels.veh(k, slot);
                     if v < INF && v + (e as i64) < best_k {
                         best_k = v + e as i64;
                         best_slot = Some(slot);
@@ -774,14 +750,12 @@ impl<'a, D: Direction> Search<'a, D> {
         ride: Ride,
         improved: &mut Vec<u32>,
     ) {
-        let idx = k * self.n + slot as usize;
-        if t < self.veh[idx] && t < bound && self.in_corridor(k, slot, t, true) {
+        if t < self.labels.veh(k, slot) && t < bound && self.in_corridor(k, slot, t, true) {
             if !self.improved[slot as usize] {
                 self.improved[slot as usize] = true;
                 improved.push(slot);
             }
-            self.veh[idx] = t;
-            self.veh_from[idx] = Some(ride);
+            self.labels.set_veh(k, slot, t, ride);
         }
     }
 
@@ -863,7 +837,6 @@ impl<'a, D: Direction> Search<'a, D> {
         improved: &mut Vec<u32>,
     ) {
         let tt = self.tt;
-        let n_slots = self.n;
         let p = &tt.patterns[pi.ix()];
         let n = p.num_stops as usize;
         let stops = tt.pattern_stops(p);
@@ -893,7 +866,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 self.offer_vehicle(k, D::alight_slot(tt, p, pos), t, bound, ride, improved);
             }
             if f & D::BOARD != 0 {
-                let r = self.ready[(k - 1) * n_slots + D::board_slot(tt, p, pos) as usize];
+                let r = self.labels.ready(k - 1, D::board_slot(tt, p, pos));
                 if r < INF && self.stop_ok(s) {
                     // Boarding at the last scan stop to stay on board is not riding: the
                     // vehicle only changes trips there.
@@ -1208,12 +1181,11 @@ impl<'a, D: Direction> Search<'a, D> {
     fn relax_changes(&mut self, k: usize, improved: &[u32]) {
         let tt = self.tt;
         let q = self.sq.q;
-        let n = self.n;
         let min_change = q.min_transfer_secs as i64;
         let bound = self.tgt[k].min(self.sq.limit);
         for &x in improved {
             self.counters.stops_relaxed += 1;
-            let v = self.veh[k * n + x as usize];
+            let v = self.labels.veh(k, x);
             if v >= INF {
                 continue;
             }
@@ -1295,19 +1267,18 @@ impl<'a, D: Direction> Search<'a, D> {
     }
 
     fn offer_ready(&mut self, k: usize, y: u32, t: i64, from: u32, secs: u32, bound: i64) {
-        let idx = k * self.n + y as usize;
         let stop = self.tt.slot_stop(y);
-        if t < self.ready[idx]
+        if t < self.labels.ready(k, y)
             && t < bound
             && self.stop_ok(stop)
             && self.in_corridor(k, y, t, false)
         {
-            self.ready[idx] = t;
-            self.ready_from[idx] = ReadyFrom::Change {
+            let from = ReadyFrom::Change {
                 from,
                 round: k as u8,
                 secs,
             };
+            self.labels.set_ready(k, y, t, from);
             self.mark(stop);
         }
     }
@@ -1315,14 +1286,13 @@ impl<'a, D: Direction> Search<'a, D> {
     /// Follows the parent pointers from the vehicle label of `slot` in round `k`.
     fn reconstruct(&self, k: usize, slot: u32) -> Vec<ScanLeg> {
         let tt = self.tt;
-        let n = self.n;
         let mut legs = vec![ScanLeg::Egress {
             stop: tt.slot_stop(slot),
         }];
         let (mut s, mut k) = (slot, k);
         // Bounded by the number of rounds: each step goes to a lower round.
         for _ in 0..=2 * self.sq.max_rides + 1 {
-            let Some(ride) = self.veh_from[k * n + s as usize] else {
+            let Some(ride) = self.labels.veh_from(k, s) else {
                 break;
             };
             // The trips of the ride, last (in scan order) first.
@@ -1355,7 +1325,7 @@ impl<'a, D: Direction> Search<'a, D> {
             let pos = D::real_pos(first.board as usize, p.num_stops as usize);
             let b_slot = D::board_slot(tt, p, pos);
             let b = tt.slot_stop(b_slot);
-            match self.ready_from[(k - 1) * n + b_slot as usize] {
+            match self.labels.ready_from(k - 1, b_slot) {
                 ReadyFrom::Origin | ReadyFrom::None => {
                     legs.push(ScanLeg::Access { stop: b });
                     break;
@@ -1399,7 +1369,8 @@ impl<D: Direction> Search<'_, D> {
     fn best_slot(&self, k: usize, s: StopIdx) -> Option<(u32, i64)> {
         std::iter::once(s.0)
             .chain(D::alight_slots_at(self.tt, s).iter().copied())
-            .filter_map(|slot| self.veh.get(k * self.n + slot as usize).map(|&t| (slot, t)))
+            .filter(|_| k <= self.sq.max_rides)
+            .map(|slot| (slot, self.labels.veh(k, slot)))
             .min_by_key(|&(slot, t)| (t, slot))
     }
 }
