@@ -328,6 +328,9 @@ pub(crate) struct Search<'a, D: Direction> {
     /// Per (pattern, day): the earliest (in scan order) trip scanned in-seat this round.
     /// Indexed by (pattern, day): (round stamp, rank); valid when the stamp is this round's.
     cont_best: Vec<(u32, u32)>,
+    /// Per (pattern, day): (wave stamp, the earliest rank the current wave queues).
+    wave_best: Vec<(u32, u32)>,
+    wave_stamp: u32,
     /// Counts rounds over the whole search, so `cont_best` needs no clearing.
     stamp: u32,
     /// Reused buffer of a pattern scan's boardable positions.
@@ -422,6 +425,8 @@ impl<'a, D: Direction> Search<'a, D> {
             links: Vec::new(),
             cont_queue: Vec::new(),
             cont_best: Vec::new(),
+            wave_best: Vec::new(),
+            wave_stamp: 0,
             stamp: 1,
             boardable: Vec::new(),
             seated: Vec::new(),
@@ -462,6 +467,7 @@ impl<'a, D: Direction> Search<'a, D> {
             self.enumerated =
                 vec![NONE; tt.patterns.len() * self.num_days * (self.sq.max_rides + 1)];
             self.cont_best = vec![(0, 0); tt.patterns.len() * self.num_days];
+            self.wave_best = vec![(0, 0); tt.patterns.len() * self.num_days];
         }
         if self.sq.window == 0 {
             self.iteration(self.sq.start, &mut found);
@@ -1044,17 +1050,23 @@ impl<'a, D: Direction> Search<'a, D> {
     /// Scans every queued continuation from its first scan stop, riding only that trip, and
     /// follows its own continuations, until none is left.
     fn follow_continuations(&mut self, k: usize, bound: i64, improved: &mut Vec<u32>) {
-        // In waves (what following a wave queues is the next one), each sorted by (pattern,
-        // day, scan-order rank): the first trip of a pattern and day scanned in a round is then
-        // its earliest queued one, and the later ones are dominated (FIFO), not scanned again.
+        // In waves (what following a wave queues is the next one). Per pattern and day, only the
+        // earliest (scan order) trip a wave queues is scanned: the later ones are dominated
+        // (FIFO), whatever the order they were queued in.
         let mut wave = std::mem::take(&mut self.cont_queue);
         while !wave.is_empty() {
-            wave.sort_unstable_by_key(|&(qi, trip, day, link)| {
-                let rank = if D::FORWARD { trip } else { u32::MAX - trip };
-                (qi, day, rank, link)
-            });
+            self.wave_stamp += 1;
+            for &(qi, trip, day, _) in &wave {
+                let (cb, rank) = self.cont_rank(qi, trip, day);
+                let w = &mut self.wave_best[cb];
+                if w.0 != self.wave_stamp || rank < w.1 {
+                    *w = (self.wave_stamp, rank);
+                }
+            }
             for &(qi, trip, day, link) in &wave {
-                self.follow_one(qi, trip, day, link, k, bound, improved);
+                let (cb, rank) = self.cont_rank(qi, trip, day);
+                let later = rank > self.wave_best[cb].1;
+                self.follow_one(qi, trip, day, link, later, k, bound, improved);
             }
             wave.clear();
             std::mem::swap(&mut wave, &mut self.cont_queue);
@@ -1063,9 +1075,20 @@ impl<'a, D: Direction> Search<'a, D> {
         self.stamp += 1;
     }
 
+    /// The index of (pattern, day) in `cont_best` and `wave_best`, and the scan-order rank of
+    /// `trip` in the pattern.
+    #[inline]
+    fn cont_rank(&self, qi: PatternIdx, trip: u32, day: u32) -> (usize, u32) {
+        let nt = self.tt.patterns[qi.ix()].num_trips;
+        let rank = if D::FORWARD { trip } else { nt - 1 - trip };
+        let cb = qi.ix() * self.num_days + (day as usize - self.first_day);
+        (cb, rank)
+    }
+
     /// Scans the continuation `trip` of pattern `qi` on `day` entered in-seat after chain link
-    /// `link` (unless a trip of the same pattern and day that is no later was scanned this
-    /// round), then queues its own continuations.
+    /// `link` (unless `later`, an earlier trip of the pattern and day being queued in the same
+    /// wave, or a trip of them that is no later was scanned this round), then queues its own
+    /// continuations.
     #[allow(clippy::too_many_arguments)]
     fn follow_one(
         &mut self,
@@ -1073,6 +1096,7 @@ impl<'a, D: Direction> Search<'a, D> {
         trip: u32,
         day: u32,
         link: u32,
+        later: bool,
         k: usize,
         bound: i64,
         improved: &mut Vec<u32>,
@@ -1087,13 +1111,14 @@ impl<'a, D: Direction> Search<'a, D> {
         }
         let rank = if D::FORWARD { trip } else { nt - 1 - trip };
         let cb = qi.ix() * self.num_days + (d - self.first_day);
-        let dominated = match self.cont_best[cb] {
-            (stamp, r) if stamp == self.stamp && r <= rank => true,
-            _ => {
-                self.cont_best[cb] = (self.stamp, rank);
-                false
-            }
-        };
+        let dominated = later
+            || match self.cont_best[cb] {
+                (stamp, r) if stamp == self.stamp && r <= rank => true,
+                _ => {
+                    self.cont_best[cb] = (self.stamp, rank);
+                    false
+                }
+            };
         if !dominated {
             self.counters.continuations_scanned += 1;
             let stops = tt.pattern_stops(q);
