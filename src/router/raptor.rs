@@ -339,11 +339,13 @@ pub(crate) struct Search<'a, D: Direction> {
     /// are "at most k rides", so whatever was done in round k' ≤ k already holds in round k
     /// (and in later range iterations, whose labels only improve). Per (trip, day): the round
     /// in which it was entered in-seat (`seated`), and in which its own continuation was
-    /// followed (`followed`); [`NEVER`] when not yet.
+    /// followed (`followed`), as round + 1; 0 when not yet (zero-filled arrays: on a country
+    /// network the pages of trips a search never meets are never touched).
     seated: Vec<u16>,
     followed: Vec<u16>,
     /// Per (pattern, day, round): the first scan-order rank from which the pattern's ridable
-    /// trips were followed in that round (the rest of the pattern was then followed too).
+    /// trips were followed in that round (the rest of the pattern was then followed too),
+    /// bitwise negated (0: none).
     enumerated: Vec<u32>,
     first_day: usize,
     num_days: usize,
@@ -358,8 +360,12 @@ pub(crate) struct Search<'a, D: Direction> {
 }
 
 const NONE: u32 = u32::MAX;
-/// "Not yet" for the per-round continuation marks.
-const NEVER: u16 = u16::MAX;
+
+/// Whether a per-(trip, day) round mark (`seated`, `followed`) says "in round ≤ k".
+#[inline]
+fn by_round(mark: u16, k: usize) -> bool {
+    mark != 0 && mark as usize <= k + 1
+}
 
 impl<'a, D: Direction> Search<'a, D> {
     /// The [`Corridor`] of this finished search.
@@ -462,10 +468,9 @@ impl<'a, D: Direction> Search<'a, D> {
         let mut found = Vec::new();
         if self.has_cont && self.seated.is_empty() && self.num_days > 0 {
             let tt = self.tt;
-            self.seated = vec![NEVER; tt.trips.len() * self.num_days];
-            self.followed = vec![NEVER; tt.trips.len() * self.num_days];
-            self.enumerated =
-                vec![NONE; tt.patterns.len() * self.num_days * (self.sq.max_rides + 1)];
+            self.seated = vec![0; tt.trips.len() * self.num_days];
+            self.followed = vec![0; tt.trips.len() * self.num_days];
+            self.enumerated = vec![0; tt.patterns.len() * self.num_days * (self.sq.max_rides + 1)];
             self.cont_best = vec![(0, 0); tt.patterns.len() * self.num_days];
             self.wave_best = vec![(0, 0); tt.patterns.len() * self.num_days];
         }
@@ -952,11 +957,11 @@ impl<'a, D: Direction> Search<'a, D> {
         let days = *near.start().max(self.sq.days.start())..=*near.end().min(self.sq.days.end());
         for d in days {
             let cover = (pi.ix() * self.num_days + (d - self.first_day)) * rounds;
-            let done = self.enumerated[cover + 1..=cover + k]
+            let done = !self.enumerated[cover + 1..=cover + k]
                 .iter()
                 .copied()
-                .min()
-                .unwrap_or(NONE) as usize;
+                .max()
+                .unwrap_or(0) as usize;
             let end = nt.min(done);
             if end == 0 {
                 continue;
@@ -979,7 +984,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 continue;
             }
             let e = &mut self.enumerated[cover + k];
-            *e = (*e).min(from as u32);
+            *e = (*e).max(!(from as u32));
             for rank in from..end {
                 let trip = if D::FORWARD { rank } else { nt - 1 - rank };
                 if self.alight_time(p, trip, d, n - 1) >= bound {
@@ -995,10 +1000,10 @@ impl<'a, D: Direction> Search<'a, D> {
                     continue;
                 }
                 let f = self.td(t, d);
-                if self.followed[f] as usize <= k || !self.trip_ok(p, trip, d) {
+                if by_round(self.followed[f], k) || !self.trip_ok(p, trip, d) {
                     continue;
                 }
-                self.followed[f] = k as u16;
+                self.followed[f] = k as u16 + 1;
                 // The position it is caught at: the first boardable one from which it is.
                 let board = boardable
                     .iter()
@@ -1025,10 +1030,10 @@ impl<'a, D: Direction> Search<'a, D> {
         self.counters.continuations_followed += 1;
         let push = |s: &mut Self, b: crate::timetable::TripIdx| {
             let i = s.td(b, d);
-            if s.seated[i] as usize <= k {
+            if by_round(s.seated[i], k) {
                 return;
             }
-            s.seated[i] = k as u16;
+            s.seated[i] = k as u16 + 1;
             let qi = tt.pattern_index_of(b);
             let q = &tt.patterns[qi.ix()];
             let trip = b.0 - q.trips_start;
@@ -1143,10 +1148,10 @@ impl<'a, D: Direction> Search<'a, D> {
         }
         let global = crate::timetable::TripIdx(q.trips_start + trip);
         let f = self.td(global, d);
-        if self.followed[f] as usize <= k {
+        if by_round(self.followed[f], k) {
             return;
         }
-        self.followed[f] = k as u16;
+        self.followed[f] = k as u16 + 1;
         self.links.push(Link {
             pattern: qi,
             trip,
