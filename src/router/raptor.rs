@@ -665,6 +665,8 @@ impl<'a, D: Direction> Search<'a, D> {
                 self.mark(s);
             }
         }
+        // `k` is the round (rides), not only an index into `tgt_before`.
+        #[allow(clippy::needless_range_loop)]
         for k in 1..=r_max {
             if self.marked_list.is_empty() {
                 break;
