@@ -76,8 +76,6 @@ impl Labels {
     }
 
     fn new(n: usize, rounds: usize) -> Self {
-        // `pending` has a bit per round; the router allows at most 11 rides (12 rounds).
-        assert!(rounds <= 16, "at most 16 rounds");
         let len = n * rounds;
         Labels {
             n,
@@ -86,11 +84,17 @@ impl Labels {
             veh_from: vec![[0; 6]; len],
             ready: vec![0; len],
             ready_from: vec![[0; 3]; len],
-            changed: vec![Some(Vec::new()); rounds],
+            changed: vec![Self::lists(rounds).then(Vec::new); rounds],
             pending: vec![0; n],
             written: Some(Vec::new()),
             used: 1,
         }
+    }
+
+    /// Whether changed slots are listed per round: `pending` has a bit per round (the CLI
+    /// allows 11 rides, 12 rounds); beyond 16 rounds every carry is a full pass.
+    fn lists(rounds: usize) -> bool {
+        rounds <= 16
     }
 
     /// Empties the store, clearing what was written.
@@ -121,7 +125,7 @@ impl Labels {
                 }
                 None => {
                     self.pending.fill(0);
-                    *c = Some(Vec::new());
+                    *c = Self::lists(self.rounds).then(Vec::new);
                 }
             }
         }
@@ -217,7 +221,7 @@ impl Labels {
     pub fn carry(&mut self, k: usize) {
         self.used = self.used.max(k + 1);
         let listed = self.changed[k - 1].replace(Vec::new());
-        let bit = 1u16 << (k - 1);
+        let bit = 1u16.checked_shl(k as u32 - 1).unwrap_or(0);
         match listed {
             Some(mut c) => {
                 for &s in &c {
@@ -337,5 +341,75 @@ impl Drop for Labels {
         if let Some(mut l) = mine {
             l.n = 0;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ride(x: u32) -> Ride {
+        Ride {
+            pattern: PatternIdx(x),
+            trip: x + 1,
+            day: 2,
+            board: 0,
+            alight: 3,
+            chain: u32::MAX,
+        }
+    }
+
+    /// Writes `count` labels in round 0 and 1, carries into 2, and checks round 2 against the
+    /// better of rounds 0 and 1 at every slot.
+    fn check(n: usize, rounds: usize, count: usize) {
+        let mut l = Labels::new(n, rounds);
+        for s in 0..count as u32 {
+            let s = (s * 7) % n as u32;
+            l.set_ready(0, s, 100 + s as i64, ReadyFrom::Origin);
+            l.set_veh(0, s, 200 + s as i64, ride(s));
+        }
+        l.carry(1);
+        for s in 0..count as u32 {
+            let s = (s * 11) % n as u32;
+            if 150 + (s as i64) < l.veh(1, s) {
+                l.set_veh(1, s, 150 + s as i64, ride(s + 1));
+            }
+        }
+        l.carry(2);
+        for s in 0..n as u32 {
+            let best = l.veh(0, s).min(l.veh(1, s));
+            assert_eq!(l.veh(2, s), best, "slot {s}");
+            assert_eq!(l.ready(2, s), l.ready(0, s), "slot {s}");
+            if best < INF {
+                let r = l.veh_from(2, s).map(|r| r.pattern);
+                let want = if l.veh(1, s) < l.veh(0, s) { s + 1 } else { s };
+                assert_eq!(r, Some(PatternIdx(want)));
+            } else {
+                assert!(l.veh_from(2, s).is_none());
+                assert!(matches!(l.ready_from(2, s), ReadyFrom::None));
+            }
+        }
+        l.reset();
+        for k in 0..rounds {
+            for s in 0..n as u32 {
+                assert_eq!((l.veh(k, s), l.ready(k, s)), (INF, INF));
+            }
+        }
+    }
+
+    #[test]
+    fn carry_and_reset_sparse_dense_and_unlisted() {
+        check(1000, 4, 10); // listed
+        check(1000, 4, 900); // too many to list: full passes
+        check(50, 20, 30); // more rounds than `pending` has bits
+    }
+
+    #[test]
+    fn a_dropped_store_serves_the_next_search_empty() {
+        let mut l = Labels::take(64, 3);
+        l.set_veh(1, 5, 10, ride(1));
+        drop(l);
+        let l = Labels::take(64, 2);
+        assert_eq!(l.veh(1, 5), INF);
     }
 }
