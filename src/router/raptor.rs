@@ -462,8 +462,8 @@ impl<'a, D: Direction> Search<'a, D> {
         let mut found = Vec::new();
         if self.has_cont && self.seated.is_empty() && self.num_days > 0 {
             let tt = self.tt;
-            self.seated = vec![NEVER; tt.trips.len() * self.num_days];
-            self.followed = vec![NEVER; tt.trips.len() * self.num_days];
+            self.seated = vec![NEVER; tt.num_trip_ids() * self.num_days];
+            self.followed = vec![NEVER; tt.num_trip_ids() * self.num_days];
             self.enumerated =
                 vec![NONE; tt.patterns.len() * self.num_days * (self.sq.max_rides + 1)];
             self.cont_best = vec![(0, 0); tt.patterns.len() * self.num_days];
@@ -492,7 +492,7 @@ impl<'a, D: Direction> Search<'a, D> {
     }
 
     fn trip_ok(&self, p: &Pattern, trip: usize, day: usize) -> bool {
-        let t = &self.tt.trips[p.trips_start as usize + trip];
+        let t = self.tt.trip_rec(p, trip);
         self.tt.service_active(t.service, day)
             && (!self.wheelchair || t.wheelchair() == Wheelchair::Accessible)
     }
@@ -503,14 +503,8 @@ impl<'a, D: Direction> Search<'a, D> {
     fn event_time(&self, p: &Pattern, trip: usize, day: usize, i: usize, board: bool) -> i64 {
         let pos = D::real_pos(i, p.num_stops as usize);
         let base = self.tt.day_base(p.zone, day);
-        let k = p.times_start as usize + pos * p.num_trips as usize + trip;
         let departure = board == D::FORWARD;
-        let t = base
-            + if departure {
-                self.tt.dep[k]
-            } else {
-                self.tt.arr[k]
-            } as i64;
+        let t = base + self.tt.stop_time(p, trip, pos, departure) as i64;
         if D::FORWARD { t } else { -t }
     }
 
@@ -536,22 +530,23 @@ impl<'a, D: Direction> Search<'a, D> {
         let n = p.num_stops as usize;
         let pos = D::real_pos(i, n);
         let nt = p.num_trips as usize;
-        let col_start = p.times_start as usize + pos * nt;
         let mut best: Option<(u32, u32, i64)> = None;
         let days = only.map_or(self.sq.days.clone(), |d| d..=d);
+        // A frequency pattern's column is arithmetic: the first run at or after a time is
+        // computed, not searched (see `timetable::freq`).
         if D::FORWARD {
-            let col = &self.tt.dep[col_start..col_start + nt];
+            let col = self.tt.dep_column(p, pos);
             for d in days {
                 let base = self.tt.day_base(p.zone, d);
-                if base + col[nt - 1] as i64 >= t {
+                if base + col.get(nt - 1) as i64 >= t {
                     if let Some((_, _, b)) = best
-                        && base + col[0] as i64 >= b
+                        && base + col.get(0) as i64 >= b
                     {
                         break;
                     }
-                    let from = col.partition_point(|&x| base + (x as i64) < t);
-                    for (k, &x) in col.iter().enumerate().skip(from) {
-                        let bt = base + x as i64;
+                    let from = col.first_at_least(t - base);
+                    for k in from..nt {
+                        let bt = base + col.get(k) as i64;
                         if best.is_some_and(|(_, _, b)| bt >= b) {
                             break;
                         }
@@ -564,19 +559,19 @@ impl<'a, D: Direction> Search<'a, D> {
             }
         } else {
             // Scan time −(arrival): the latest arrival at or before −t.
-            let col = &self.tt.arr[col_start..col_start + nt];
+            let col = self.tt.arr_column(p, pos);
             let real = -t;
             for d in days.rev() {
                 let base = self.tt.day_base(p.zone, d);
-                if base + (col[0] as i64) <= real {
+                if base + (col.get(0) as i64) <= real {
                     if let Some((_, _, b)) = best
-                        && -(base + col[nt - 1] as i64) >= b
+                        && -(base + col.get(nt - 1) as i64) >= b
                     {
                         break;
                     }
-                    let upto = col.partition_point(|&x| base + (x as i64) <= real);
+                    let upto = col.first_above(real - base);
                     for k in (0..upto).rev() {
-                        let bt = -(base + col[k] as i64);
+                        let bt = -(base + col.get(k) as i64);
                         if best.is_some_and(|(_, _, b)| bt >= b) {
                             break;
                         }
@@ -804,20 +799,17 @@ impl<'a, D: Direction> Search<'a, D> {
         let gap = self.min_day_gap;
         // Every time of the pattern lies between its first departure and its latest time: when
         // those are close enough (a city pattern), no column can spread wider.
-        let earliest = tt.dep_column(p, 0).first().copied().unwrap_or(0);
+        let earliest = tt.dep_column(p, 0).first().unwrap_or(0);
         let n = p.num_stops as usize;
-        let latest = p.max_time.max(
-            tt.dep_column(p, n.saturating_sub(1))
-                .last()
-                .copied()
-                .unwrap_or(0),
-        );
+        let latest = p
+            .max_time
+            .max(tt.dep_column(p, n.saturating_sub(1)).last().unwrap_or(0));
         if (latest as i64 - earliest as i64) <= gap {
             self.days_fifo[pi.ix()] = 1;
             return true;
         }
-        let spread_ok = |col: &[u32]| match (col.first(), col.last()) {
-            (Some(&a), Some(&b)) => (b as i64 - a as i64) <= gap,
+        let spread_ok = |col: crate::timetable::Column| match (col.first(), col.last()) {
+            (Some(a), Some(b)) => (b as i64 - a as i64) <= gap,
             _ => true,
         };
         let fifo = (0..p.num_stops as usize)
@@ -988,11 +980,9 @@ impl<'a, D: Direction> Search<'a, D> {
                 let pos = D::real_pos(i as usize, n);
                 let base = tt.day_base(p.zone, d);
                 let rank = if D::FORWARD {
-                    let col = tt.dep_column(p, pos);
-                    col.partition_point(|&x| base + (x as i64) < r)
+                    tt.dep_column(p, pos).first_at_least(r - base)
                 } else {
-                    let col = tt.arr_column(p, pos);
-                    nt - col.partition_point(|&x| base + (x as i64) <= -r)
+                    nt - tt.arr_column(p, pos).first_above(-r - base)
                 };
                 from = from.min(rank);
             }
