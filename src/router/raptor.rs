@@ -36,8 +36,10 @@
 
 use super::{Access, Query};
 use crate::time::Instant;
+use crate::timetable::freq::Times;
 use crate::timetable::{
-    CAN_ALIGHT, CAN_BOARD, Pattern, PatternIdx, StopIdx, Timetable, TransferRule, Wheelchair,
+    CAN_ALIGHT, CAN_BOARD, Column, Pattern, PatternIdx, StopIdx, Timetable, TransferRule,
+    Wheelchair,
 };
 
 /// Scan times beyond this are "unreached".
@@ -527,26 +529,48 @@ impl<'a, D: Direction> Search<'a, D> {
         t: i64,
         only: Option<usize>,
     ) -> Option<(u32, u32, i64)> {
-        let n = p.num_stops as usize;
-        let pos = D::real_pos(i, n);
+        let pos = D::real_pos(i, p.num_stops as usize);
+        let col = if D::FORWARD {
+            self.tt.dep_column(p, pos)
+        } else {
+            self.tt.arr_column(p, pos)
+        };
+        // A scheduled row is searched as a plain slice; a frequency pattern's column is
+        // arithmetic: the first run at or after a time is computed (see `timetable::freq`).
+        match col {
+            Column::Rows(row) => self.earliest_in(p, row, t, only),
+            runs => self.earliest_in(p, runs, t, only),
+        }
+    }
+
+    #[inline(always)]
+    fn earliest_in<C: Times>(
+        &self,
+        p: &Pattern,
+        col: C,
+        t: i64,
+        only: Option<usize>,
+    ) -> Option<(u32, u32, i64)> {
         let nt = p.num_trips as usize;
         let mut best: Option<(u32, u32, i64)> = None;
         let days = only.map_or(self.sq.days.clone(), |d| d..=d);
-        // A frequency pattern's column is arithmetic: the first run at or after a time is
-        // computed, not searched (see `timetable::freq`).
+        // A frequency pattern's runs share one record: a day on which one cannot be taken is
+        // skipped whole (the first run found is then taken).
         if D::FORWARD {
-            let col = self.tt.dep_column(p, pos);
             for d in days {
+                if p.is_frequency() && !self.trip_ok(p, 0, d) {
+                    continue;
+                }
                 let base = self.tt.day_base(p.zone, d);
-                if base + col.get(nt - 1) as i64 >= t {
+                if base + col.at(nt - 1) as i64 >= t {
                     if let Some((_, _, b)) = best
-                        && base + col.get(0) as i64 >= b
+                        && base + col.at(0) as i64 >= b
                     {
                         break;
                     }
-                    let from = col.first_at_least(t - base);
+                    let from = col.at_least(t - base);
                     for k in from..nt {
-                        let bt = base + col.get(k) as i64;
+                        let bt = base + col.at(k) as i64;
                         if best.is_some_and(|(_, _, b)| bt >= b) {
                             break;
                         }
@@ -559,19 +583,21 @@ impl<'a, D: Direction> Search<'a, D> {
             }
         } else {
             // Scan time −(arrival): the latest arrival at or before −t.
-            let col = self.tt.arr_column(p, pos);
             let real = -t;
             for d in days.rev() {
+                if p.is_frequency() && !self.trip_ok(p, 0, d) {
+                    continue;
+                }
                 let base = self.tt.day_base(p.zone, d);
-                if base + (col.get(0) as i64) <= real {
+                if base + (col.at(0) as i64) <= real {
                     if let Some((_, _, b)) = best
-                        && -(base + col.get(nt - 1) as i64) >= b
+                        && -(base + col.at(nt - 1) as i64) >= b
                     {
                         break;
                     }
-                    let upto = col.first_above(real - base);
+                    let upto = col.above(real - base);
                     for k in (0..upto).rev() {
-                        let bt = -(base + col.get(k) as i64);
+                        let bt = -(base + col.at(k) as i64);
                         if best.is_some_and(|(_, _, b)| bt >= b) {
                             break;
                         }
@@ -604,6 +630,9 @@ impl<'a, D: Direction> Search<'a, D> {
                     continue;
                 }
                 for d in self.sq.days.clone() {
+                    if p.is_frequency() && !self.trip_ok(p, 0, d) {
+                        continue;
+                    }
                     for k in 0..p.num_trips as usize {
                         let t = self.board_time(p, k, d, i) - a.secs as i64;
                         if t < lo || !self.trip_ok(p, k, d) {

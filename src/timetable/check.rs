@@ -5,7 +5,7 @@
 //! ranges, stops of patterns, walking links, trips' routes and services, continuations and
 //! label slots, and the service days. The work is linear in stops, patterns, pattern stops and
 //! trips, never in stop times: `arr`/`dep` hold times (any `u32` is a time) and are only
-//! length-checked, except a frequency pattern's one row of offsets (see [`frequency_pattern`]).
+//! length-checked; a frequency pattern's windows are checked, not its offsets.
 
 use super::{NO_HEADSIGN, Timetable};
 
@@ -41,15 +41,14 @@ fn csr(start: &[u32], keys: usize, items: usize, optional: bool, what: &str) -> 
 
 /// A frequency pattern's windows ([`super::freq`]): inside `freq_windows`, numbered from run 0
 /// without gaps up to `num_trips`, each at least one run with a headway, sorted without
-/// overlap (so every column is ascending), and every run's time at every stop (start plus the
-/// offset read here: linear in pattern stops) within `u32`, so arithmetic never wraps.
+/// overlap (so every column is ascending). Like stop times, the offsets are not read: any value
+/// gives a time (the arithmetic wraps, never panics), so damage there is a wrong time.
 fn frequency_pattern(tt: &Timetable, p: &super::Pattern) -> Check {
     let (ws, nw) = (p.windows_start as u64, p.num_windows as u64);
     ensure(ws + nw <= tt.freq_windows.len() as u64, "frequency windows")?;
-    let w = tt.windows(p);
     let mut next = 0u64;
     let mut last = 0u64;
-    for (i, x) in w.iter().enumerate() {
+    for (i, x) in tt.windows(p).iter().enumerate() {
         ensure(
             x.first_run as u64 == next
                 && x.runs >= 1
@@ -61,17 +60,7 @@ fn frequency_pattern(tt: &Timetable, p: &super::Pattern) -> Check {
         next += x.runs as u64;
         last = x.last_start();
     }
-    ensure(next == p.num_trips as u64, "frequency runs")?;
-    let s = p.times_start as usize;
-    let n = p.num_stops as usize;
-    let max_offset = tt.arr[s..s + n]
-        .iter()
-        .chain(&tt.dep[s..s + n])
-        .fold(0u32, |m, &x| m.max(x));
-    ensure(
-        last + max_offset as u64 <= u32::MAX as u64,
-        "frequency times",
-    )
+    ensure(next == p.num_trips as u64, "frequency runs")
 }
 
 pub(super) fn indices(tt: &Timetable) -> Check {
@@ -108,6 +97,10 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         tt.pattern_flags.len() == nps && tt.pattern_headsigns.len() == nps,
         "pattern stop columns",
     )?;
+    ensure(
+        tt.scheduled_trips as usize <= nt.min(nrec),
+        "scheduled trips",
+    )?;
     let mut trips_seen = 0u64;
     for p in tt.patterns.iter() {
         let (ss, n, ts, k, rows) = (
@@ -131,6 +124,14 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         if p.is_frequency() {
             frequency_pattern(tt, p)?;
         }
+        // `record_of` reads trips[t] for t below `scheduled_trips`.
+        ensure(
+            ts >= tt.scheduled_trips as u64
+                || (!p.is_frequency()
+                    && p.rec_start as u64 == ts
+                    && ts + k <= tt.scheduled_trips as u64),
+            "scheduled trips",
+        )?;
         trips_seen = ts + k;
     }
     ensure(trips_seen == nt as u64, "pattern trips")?;

@@ -338,6 +338,7 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
         walk_start: walk_start.into(),
         walk: walk.into(),
         max_time: built.max_time,
+        scheduled_trips: built.scheduled_trips,
         rules: rules_c.0,
         street_links: None,
         fares: Default::default(),
@@ -1370,6 +1371,8 @@ struct Built {
     /// Per [`TripIdx`].
     trip_ends: Vec<Option<rules::TripEnds>>,
     max_time: u32,
+    /// [`Timetable::scheduled_trips`].
+    scheduled_trips: u32,
 }
 
 /// Stage 3, "patterns": trips grouped by (route, stops, flags, stop headsigns) in order of first
@@ -1424,13 +1427,17 @@ fn patterns(region: &Region) -> Result<Built> {
         trip_strings: Default::default(),
         trip_ends: Vec::with_capacity(recs.len()),
         max_time: 0,
+        scheduled_trips: 0,
     };
     let mut strings = super::flat::StrInterner::default();
+    // Scheduled patterns first, so that their trips' records are `trips[t]` (see
+    // `Timetable::scheduled_trips`); then one pattern per compact frequency template.
+    let mut templates = Vec::new();
     for mut g in groups {
         if let [k] = g[..]
             && !recs[k].windows.is_empty()
         {
-            frequency_pattern(&mut b, &mut strings, &recs[k], meta(recs[k].trip), region);
+            templates.push(k);
             continue;
         }
         g.sort_by(|&a, &b| {
@@ -1517,6 +1524,10 @@ fn patterns(region: &Region) -> Result<Built> {
             }
             b.patterns.push(p);
         }
+    }
+    b.scheduled_trips = b.run_trips.len() as u32;
+    for k in templates {
+        frequency_pattern(&mut b, &mut strings, &recs[k], meta(recs[k].trip), region);
     }
     if b.arr.len() > u32::MAX as usize {
         return Err(Error::FeedUnusable {

@@ -148,6 +148,47 @@ impl<'a> Column<'a> {
     }
 }
 
+/// A column as the router's earliest-trip search reads it: a scheduled pattern's row (a plain
+/// slice, so that search is monomorphised without a branch per time) or a [`Column`].
+pub trait Times: Copy {
+    /// The time of trip `k`.
+    fn at(self, k: usize) -> u32;
+    /// The first trip whose time is ≥ `v`.
+    fn at_least(self, v: i64) -> usize;
+    /// The first trip whose time is > `v`.
+    fn above(self, v: i64) -> usize;
+}
+
+impl Times for &[u32] {
+    #[inline(always)]
+    fn at(self, k: usize) -> u32 {
+        self[k]
+    }
+    #[inline(always)]
+    fn at_least(self, v: i64) -> usize {
+        self.partition_point(|&x| (x as i64) < v)
+    }
+    #[inline(always)]
+    fn above(self, v: i64) -> usize {
+        self.partition_point(|&x| (x as i64) <= v)
+    }
+}
+
+impl Times for Column<'_> {
+    #[inline]
+    fn at(self, k: usize) -> u32 {
+        self.get(k)
+    }
+    #[inline]
+    fn at_least(self, v: i64) -> usize {
+        self.first_at_least(v)
+    }
+    #[inline]
+    fn above(self, v: i64) -> usize {
+        self.first_above(v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

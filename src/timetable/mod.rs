@@ -473,6 +473,9 @@ pub struct Timetable {
 
     /// The largest stop time in the feed (seconds): how many service days back a query looks.
     pub max_time: u32,
+    /// Trips `0..scheduled_trips` are the scheduled patterns' (compiled before any frequency
+    /// pattern) and their records are `trips[t]`: [`Timetable::record_of`] is O(1) there.
+    pub scheduled_trips: u32,
 
     /// Route- and trip-specific transfer rules, their label slots, and in-seat continuations.
     pub rules: rules::Rules,
@@ -669,14 +672,21 @@ impl Timetable {
 
     /// The time of trip `k` of `p` at stop position `pos` (departure or arrival), in seconds of
     /// its service day: the one way to read a stop time, for both kinds of pattern.
-    #[inline]
+    #[inline(always)]
     pub fn stop_time(&self, p: &Pattern, k: usize, pos: usize, departure: bool) -> u32 {
         let times = if departure { &self.dep } else { &self.arr };
         if p.is_frequency() {
-            freq::run_start(self.windows(p), k).wrapping_add(times[p.times_start as usize + pos])
+            self.run_time(times, p, k, pos)
         } else {
             times[p.times_start as usize + pos * p.num_trips as usize + k]
         }
+    }
+
+    /// [`Timetable::stop_time`] of a frequency pattern's run, out of line so that the
+    /// scheduled case stays a plain array read where it is inlined.
+    #[inline(never)]
+    fn run_time(&self, times: &[u32], p: &Pattern, k: usize, pos: usize) -> u32 {
+        freq::run_start(self.windows(p), k).wrapping_add(times[p.times_start as usize + pos])
     }
 
     /// Departure of trip `k` of `p` at position `pos`.
@@ -699,14 +709,22 @@ impl Timetable {
     }
 
     /// The record of trip `k` of `p` (a frequency pattern's runs share their template's).
-    #[inline]
+    #[inline(always)]
     pub fn trip_rec(&self, p: &Pattern, k: usize) -> &Trip {
         let r = if p.is_frequency() { 0 } else { k };
         &self.trips[p.rec_start as usize + r]
     }
 
     /// The index in [`Timetable::trips`] of trip `t`'s record.
+    #[inline]
     pub fn record_of(&self, t: TripIdx) -> usize {
+        if t.0 < self.scheduled_trips {
+            return t.ix();
+        }
+        self.record_of_slow(t)
+    }
+
+    fn record_of_slow(&self, t: TripIdx) -> usize {
         let p = self.pattern_of(t);
         let k = t.0.saturating_sub(p.trips_start) as usize;
         p.rec_start as usize + if p.is_frequency() { 0 } else { k }
