@@ -164,20 +164,28 @@ proptest! {
     }
 }
 
-/// One template with two windows (06:00–09:00 every 20 min, about; 23:00–25:30 every 30 min,
-/// exact) on the spring-forward and fall-back days and the days around them, against the 9 + 5
-/// runs written as trips, queried every 10 minutes over those days both ways.
-#[test]
-fn two_windows_across_midnight_on_dst_days() {
+/// The hand-built case: one template (a → b → c, 19 min) with two windows, 06:00–09:00 every
+/// 20 min (about) and 23:00–25:30 every 30 min (exact), on the spring-forward and fall-back
+/// days and the days around them, plus a scheduled b → c trip at 25:00 that only a late run
+/// can feed. Returns the compact feed, the same 9 + 5 runs written as trips, the trip index in
+/// the written-out feed of each run (in departure order) and the stops.
+#[allow(clippy::type_complexity)]
+fn two_windows() -> (
+    (tempfile::TempDir, Timetable),
+    (tempfile::TempDir, Timetable),
+    Vec<usize>,
+    [usize; 3],
+    Vec<chrono::NaiveDate>,
+) {
     use chrono::NaiveDate;
     let d = |m, day| NaiveDate::from_ymd_opt(2021, m, day).expect("date");
-    let dates = [d(3, 13), d(3, 14), d(3, 15), d(11, 6), d(11, 7), d(11, 8)];
+    let dates = vec![d(3, 13), d(3, 14), d(3, 15), d(11, 6), d(11, 7), d(11, 8)];
     let mut s = Spec::empty(d(3, 13));
     let a = s.stop(0.0, 0.0);
     let b = s.stop(0.0, 800.0);
     let c = s.stop(0.0, 1600.0);
     let v = s.service(&dates);
-    // Template: a 0, b +7 min, c +19 min (dwell at b).
+    // Template: a 0, b +7 min (dwell 1 min), c +19 min.
     let calls = |t: u32| [(a, t, t), (b, t + 420, t + 480), (c, t + 1140, t + 1140)];
     let t0 = s.trip(v, &calls(0));
     s.trips[t0].frequency = Some(super::builder::FreqSpec {
@@ -186,7 +194,6 @@ fn two_windows_across_midnight_on_dst_days() {
         headway: 1800,
         exact: true,
     });
-    // A scheduled trip b → c that only a late run can feed, past midnight.
     s.trip(
         v,
         &[
@@ -196,37 +203,41 @@ fn two_windows_across_midnight_on_dst_days() {
     );
     s.transfer(Place::Stop(b), Place::Stop(b), 2, Some(0));
     let extra = format!("T{t0},{},{},1200,0\n", hms(6 * 3600), hms(9 * 3600));
-    let (_d1, compact) = compile_with(&s, &extra);
-    let fp: Vec<_> = compact
-        .patterns
-        .iter()
-        .filter(|p| p.is_frequency())
-        .collect();
-    assert_eq!(fp.len(), 1, "the template is one compact pattern");
-    assert_eq!(compact.windows(fp[0]).len(), 2);
-    assert_eq!(fp[0].num_trips, 9 + 5);
+    let compact = compile_with(&s, &extra);
 
     let mut e = s.clone();
     e.trips[t0].frequency = None;
     let starts = (0..9)
         .map(|k| 6 * 3600 + k * 1200)
         .chain((0..5).map(|k| 23 * 3600 + k * 1800));
+    let mut ids = Vec::new();
     for (i, st) in starts.enumerate() {
         let c = calls(st);
         if i == 0 {
             e.trips[t0].arr = c.iter().map(|x| x.1).collect();
             e.trips[t0].dep = c.iter().map(|x| x.2).collect();
+            ids.push(t0);
         } else {
-            e.trip(v, &c);
+            ids.push(e.trip(v, &c));
         }
     }
-    let (_d2, explicit) = e.compile().expect("written-out feed compiles");
-    assert!(explicit.patterns.iter().all(|p| !p.is_frequency()));
+    let explicit = e.compile().expect("written-out feed compiles");
+    (compact, explicit, ids, [a, b, c], dates)
+}
 
+/// Every query from a, b to b, c every 10 minutes over the case's days (depart-at, arrive-by,
+/// one-hour windows): the same journeys leg by leg. Returns how many found one.
+fn same_answers(
+    compact: &Timetable,
+    explicit: &Timetable,
+    stops: [usize; 3],
+    dates: &[chrono::NaiveDate],
+) -> usize {
+    let [a, b, c] = stops;
     let tz: chrono_tz::Tz = super::builder::TZ.parse().expect("zone");
     let stop = |tt: &Timetable, i: usize| tt.find_stop_id(&format!("S{i}")).expect("stop compiled");
     let mut answered = 0;
-    for date in &dates[..5] {
+    for date in dates {
         let midnight = date
             .and_hms_opt(0, 0, 0)
             .expect("time")
@@ -263,10 +274,10 @@ fn two_windows_across_midnight_on_dst_days() {
                         wheelchair: false,
                         max_duration_secs: Some(2 * 86_400),
                     };
-                    let x = answers(&compact, &q(&compact));
+                    let x = answers(compact, &q(compact));
                     assert_eq!(
                         x,
-                        answers(&explicit, &q(&explicit)),
+                        answers(explicit, &q(explicit)),
                         "{kind:?} {from}→{to} at {time} (window {window})"
                     );
                     answered += usize::from(!x.is_empty());
@@ -274,5 +285,82 @@ fn two_windows_across_midnight_on_dst_days() {
             }
         }
     }
+    answered
+}
+
+#[test]
+fn two_windows_across_midnight_on_dst_days() {
+    let ((_d1, compact), (_d2, explicit), _, stops, dates) = two_windows();
+    let fp: Vec<_> = compact
+        .patterns
+        .iter()
+        .filter(|p| p.is_frequency())
+        .collect();
+    assert_eq!(fp.len(), 1, "the template is one compact pattern");
+    assert_eq!(compact.windows(fp[0]).len(), 2);
+    assert_eq!(fp[0].num_trips, 9 + 5);
+    assert!(explicit.patterns.iter().all(|p| !p.is_frequency()));
+    let answered = same_answers(&compact, &explicit, stops, &dates[..5]);
     assert!(answered > 1000, "the queries find journeys ({answered})");
+}
+
+/// Realtime names a frequency-based run by trip_id and start_time (GTFS-RT): delaying the
+/// 23:30 run on the spring-forward day by 5 minutes, and cancelling the 06:20 one, gives the
+/// compact feed the same answers as the written-out feed given the same updates by the runs'
+/// own trip ids.
+#[test]
+fn realtime_on_a_run_equals_realtime_on_its_written_out_trip() {
+    use gethere::realtime::proto::*;
+    let ((_d1, mut compact), (_d2, mut explicit), ids, stops, dates) = two_windows();
+    let update = |trip: String, start: Option<&str>, cancel: bool| FeedEntity {
+        id: Some(trip.clone()),
+        trip_update: Some(TripUpdate {
+            trip: Some(TripDescriptor {
+                trip_id: Some(trip),
+                start_date: Some("20210314".into()),
+                start_time: start.map(str::to_string),
+                schedule_relationship: cancel.then_some(trip_rel::CANCELED),
+                route_id: None,
+                direction_id: None,
+            }),
+            stop_time_update: Vec::new(),
+            timestamp: None,
+            delay: (!cancel).then_some(300),
+        }),
+        ..Default::default()
+    };
+    let message = |entity: Vec<FeedEntity>| {
+        vec![gethere::realtime::Decoded {
+            source: "test".into(),
+            feed: None,
+            msg: FeedMessage {
+                header: Some(FeedHeader {
+                    gtfs_realtime_version: Some("2.0".into()),
+                    incrementality: None,
+                    timestamp: Some(1_615_700_000),
+                }),
+                entity,
+            },
+        }]
+    };
+    gethere::realtime::apply::apply(
+        &mut compact,
+        &message(vec![
+            update("T0".into(), Some("23:30:00"), false),
+            update("T0".into(), Some("06:20:00"), true),
+        ]),
+    );
+    // Runs in departure order: 06:00, 06:20, … (9), then 23:00, 23:30, …
+    gethere::realtime::apply::apply(
+        &mut explicit,
+        &message(vec![
+            update(format!("T{}", ids[10]), None, false),
+            update(format!("T{}", ids[1]), None, true),
+        ]),
+    );
+    let stats = |tt: &Timetable| tt.realtime.as_ref().expect("applied").stats.clone();
+    assert_eq!(stats(&compact).matched, 2, "{:?}", stats(&compact));
+    assert_eq!(stats(&explicit).matched, 2, "{:?}", stats(&explicit));
+    let answered = same_answers(&compact, &explicit, stops, &dates[..3]);
+    assert!(answered > 500, "the queries find journeys ({answered})");
 }
