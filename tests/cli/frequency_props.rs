@@ -364,3 +364,16 @@ fn realtime_on_a_run_equals_realtime_on_its_written_out_trip() {
     let answered = same_answers(&compact, &explicit, stops, &dates[..3]);
     assert!(answered > 500, "the queries find journeys ({answered})");
 }
+
+/// The compact form through the cache: windows and offsets are flat sections, mapped back
+/// unchanged, and the loaded timetable passes the open-time checks (`timetable::check`).
+#[test]
+fn compact_patterns_round_trip_through_the_cache() {
+    use gethere::timetable::cache::{read_cache, write_cache};
+    let ((dir, tt), ..) = two_windows();
+    let path = dir.path().join("compiled.timetable");
+    write_cache(&path, &tt).expect("cache written");
+    let back = read_cache(&path, &tt.meta.content_hash).expect("cache read and checked");
+    assert!(back.freq_windows.is_mapped() && back.freq_windows.len() == 2);
+    assert_eq!(format!("{back:?}"), format!("{tt:?}"));
+}
