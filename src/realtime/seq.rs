@@ -69,12 +69,17 @@ pub fn stop_sequences(trips: &[Trip], patterns: &[Pattern], order: &[(u32, u32, 
     let mut list = Vec::new();
     for p in patterns {
         let n = p.num_stops as usize;
-        for rec in p.rec_start as usize..(p.rec_start + p.num_records()) as usize {
-            let Some(t) = trips.get(rec) else { continue };
+        let recs = p.rec_start as usize..(p.rec_start + p.num_records()) as usize;
+        for (t, f) in trips
+            .get(recs.clone())
+            .unwrap_or(&[])
+            .iter()
+            .zip(&mut first[recs])
+        {
             let a = order.partition_point(|&(k, _, _)| k < t.key);
             let b = order.partition_point(|&(k, _, _)| k <= t.key);
             let seqs: Vec<u32> = order[a..b].iter().map(|&(_, s, _)| s).collect();
-            first[rec] = if seqs.len() != n || n == 0 {
+            *f = if seqs.len() != n || n == 0 {
                 NONE
             } else if seqs[0] < LISTED
                 && seqs.windows(2).all(|w| w[1] == w[0] + 1)
