@@ -377,3 +377,44 @@ fn compact_patterns_round_trip_through_the_cache() {
     assert!(back.freq_windows.is_mapped() && back.freq_windows.len() == 2);
     assert_eq!(format!("{back:?}"), format!("{tt:?}"));
 }
+
+/// Overlapping frequencies.txt rows of one template (06:00–07:00 every 10 min and 06:30–08:00
+/// every 15 min) interleave their runs, which windows sorted by start cannot number in
+/// departure order: such a template is expanded into trips, as before, and answers as the
+/// same runs written out.
+#[test]
+fn overlapping_windows_are_expanded_and_exact() {
+    let d = chrono::NaiveDate::from_ymd_opt(2021, 6, 1).expect("date");
+    let mut s = Spec::empty(d);
+    let a = s.stop(0.0, 0.0);
+    let b = s.stop(0.0, 900.0);
+    let v = s.service(&[d]);
+    let t0 = s.trip(v, &[(a, 0, 0), (b, 600, 600)]);
+    s.trips[t0].frequency = Some(super::builder::FreqSpec {
+        start: 6 * 3600,
+        end: 7 * 3600,
+        headway: 600,
+        exact: true,
+    });
+    let extra = format!("T{t0},{},{},900,1\n", hms(6 * 3600 + 1800), hms(8 * 3600));
+    let (_d1, tt) = compile_with(&s, &extra);
+    assert!(tt.patterns.iter().all(|p| !p.is_frequency()));
+    assert_eq!(tt.num_trip_ids(), 6 + 6);
+
+    let mut e = s.clone();
+    e.trips[t0].frequency = None;
+    let starts = (0..6)
+        .map(|k| 6 * 3600 + k * 600)
+        .chain((0..6).map(|k| 6 * 3600 + 1800 + k * 900));
+    for (i, st) in starts.enumerate() {
+        if i == 0 {
+            e.trips[t0].arr = vec![st, st + 600];
+            e.trips[t0].dep = vec![st, st + 600];
+        } else {
+            e.trip(v, &[(a, st, st), (b, st + 600, st + 600)]);
+        }
+    }
+    let (_d2, explicit) = e.compile().expect("written-out feed compiles");
+    let answered = same_answers(&tt, &explicit, [a, b, b], &[d]);
+    assert!(answered > 50, "the queries find journeys ({answered})");
+}
