@@ -95,10 +95,10 @@ for tiles in "$@"; do
         !seen[$c]++ { s[n++] = $c }
         END { for (i = 0; i < n; i++) print s[i], s[(i + int(n / 2)) % n] }' |
         awk -v runs="$runs" 'NR % 7 == 1 && k < runs { print; k++ }' >"$dir/pairs.txt"
-    measure "all-frequency Charlotte, $tiles tile(s), frequencies expanded" "$feed"
+    measure "all-frequency Charlotte, $tiles tile(s)" "$feed"
     # The control: the same feed without frequencies.txt, so each template runs once. Same
-    # stops, patterns and walking links, 1/20 of the trips: about what a compact (template +
-    # headway windows) form would cost, less its window table.
+    # stops, patterns and walking links, 1/20 of the trips: the floor of the compact (template
+    # + headway windows) form, less its window table.
     control="$dir/templates-$tiles.gtfs.zip"
     if [ ! -f "$control" ]; then
         cp "$feed" "$control"

@@ -1278,8 +1278,8 @@ fn no_journey_message(
             acc.iter().any(|a| {
                 tt.patterns_at(a.stop).iter().any(|&(p, _)| {
                     let p = tt.pattern(p);
-                    (p.trips_start..p.trips_start + p.num_trips)
-                        .any(|t| tt.trip_active(crate::timetable::TripIdx(t), d))
+                    (0..p.num_records() as usize)
+                        .any(|k| tt.service_active(tt.trips[p.rec_start as usize + k].service, d))
                 })
             })
         })

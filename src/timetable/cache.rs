@@ -53,7 +53,7 @@ use std::time::Instant;
 
 const MAGIC: &[u8; 8] = b"GETHERE\0";
 /// Bump when the layout of [`Timetable`] or its meaning changes.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 const HEADER_LEN: usize = 160;
 const BYTE_ORDER: u32 = 0x0102_0304;
 
@@ -75,6 +75,7 @@ macro_rules! flat_fields {
             pattern_headsigns,
             arr,
             dep,
+            freq_windows,
             stop_patterns_start,
             stop_patterns,
             transfers_start,

@@ -5,7 +5,7 @@
 //! ranges, stops of patterns, walking links, trips' routes and services, continuations and
 //! label slots, and the service days. The work is linear in stops, patterns, pattern stops and
 //! trips, never in stop times: `arr`/`dep` hold times (any `u32` is a time) and are only
-//! length-checked.
+//! length-checked; a frequency pattern's windows are checked, not its offsets.
 
 use super::{NO_HEADSIGN, Timetable};
 
@@ -39,8 +39,33 @@ fn csr(start: &[u32], keys: usize, items: usize, optional: bool, what: &str) -> 
     )
 }
 
+/// A frequency pattern's windows ([`super::freq`]): inside `freq_windows`, numbered from run 0
+/// without gaps up to `num_trips`, each at least one run with a headway, sorted without
+/// overlap (so every column is ascending). Like stop times, the offsets are not read: any value
+/// gives a time (the arithmetic wraps, never panics), so damage there is a wrong time.
+fn frequency_pattern(tt: &Timetable, p: &super::Pattern) -> Check {
+    let (ws, nw) = (p.windows_start as u64, p.num_windows as u64);
+    ensure(ws + nw <= tt.freq_windows.len() as u64, "frequency windows")?;
+    let mut next = 0u64;
+    let mut last = 0u64;
+    for (i, x) in tt.windows(p).iter().enumerate() {
+        ensure(
+            x.first_run as u64 == next
+                && x.runs >= 1
+                && x.headway >= 1
+                && x.exact <= 1
+                && (i == 0 || x.start as u64 >= last),
+            "frequency windows",
+        )?;
+        next += x.runs as u64;
+        last = x.last_start();
+    }
+    ensure(next == p.num_trips as u64, "frequency runs")
+}
+
 pub(super) fn indices(tt: &Timetable) -> Check {
-    let (ns, nt, nr) = (tt.stops.len(), tt.trips.len(), tt.routes.len());
+    let (ns, nrec, nr) = (tt.stops.len(), tt.trips.len(), tt.routes.len());
+    let nt = tt.num_trip_ids();
     let nsvc = tt.service_ids.len();
     let nz = tt.zones.len();
     ensure(
@@ -72,24 +97,40 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         tt.pattern_flags.len() == nps && tt.pattern_headsigns.len() == nps,
         "pattern stop columns",
     )?;
+    ensure(
+        tt.scheduled_trips as usize <= nt.min(nrec),
+        "scheduled trips",
+    )?;
     let mut trips_seen = 0u64;
     for p in tt.patterns.iter() {
-        let (ss, n, ts, k) = (
+        let (ss, n, ts, k, rows) = (
             p.stops_start as u64,
             p.num_stops as u64,
             p.trips_start as u64,
             p.num_trips as u64,
+            p.num_records() as u64,
         );
         ensure(
             p.route.ix() < nr
                 && n >= 1
                 && ss + n <= nps as u64
                 && ts == trips_seen
-                && ts + k <= nt as u64
-                && p.times_start as u64 + n * k <= tt.arr.len() as u64
+                && p.rec_start as u64 + rows <= nrec as u64
+                && p.times_start as u64 + n * rows <= tt.arr.len() as u64
                 && p.max_time <= tt.max_time
                 && (p.zone as usize) < nz,
             "pattern",
+        )?;
+        if p.is_frequency() {
+            frequency_pattern(tt, p)?;
+        }
+        // `record_of` reads trips[t] for t below `scheduled_trips`.
+        ensure(
+            ts >= tt.scheduled_trips as u64
+                || (!p.is_frequency()
+                    && p.rec_start as u64 == ts
+                    && ts + k <= tt.scheduled_trips as u64),
+            "scheduled trips",
         )?;
         trips_seen = ts + k;
     }

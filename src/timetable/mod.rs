@@ -16,6 +16,7 @@ pub mod cache;
 mod check;
 pub mod compile;
 pub mod flat;
+pub mod freq;
 pub mod rules;
 pub mod shapes;
 pub mod stops;
@@ -24,6 +25,7 @@ use crate::time::Instant;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 pub use flat::{NO_STRING, Pod, Store, StrTable};
+pub use freq::{Column, FreqWindow};
 use serde::{Deserialize, Serialize};
 
 macro_rules! index_type {
@@ -54,7 +56,8 @@ index_type!(
     RouteIdx
 );
 index_type!(
-    /// A trip in [`Timetable::trips`] (frequency-based trips are expanded into one each).
+    /// A trip as the router sees it: `trips_start + k` of its pattern. A run of a frequency
+    /// pattern is one too (its record, shared by all runs, is [`Timetable::trip`]).
     TripIdx
 );
 index_type!(
@@ -299,20 +302,51 @@ pub struct Pattern {
     /// Into `pattern_stops` / `pattern_flags`.
     pub stops_start: u32,
     pub num_stops: u32,
-    /// Trips `trips_start .. trips_start + num_trips` in [`Timetable::trips`], sorted.
+    /// Trips (as [`TripIdx`]) `trips_start .. trips_start + num_trips`, sorted.
     pub trips_start: u32,
     pub num_trips: u32,
-    /// Into `arr` / `dep`, stop-major.
+    /// Into `arr` / `dep`, stop-major; a frequency pattern has one row of offsets there.
     pub times_start: u32,
     /// The latest arrival time of any trip at any stop, to bound the service days searched.
     pub max_time: u32,
     /// The time zone of its feed, into [`Timetable::zones`]: its trips' times count from that
     /// zone's service-day starts.
     pub zone: u32,
+    /// Its trips' records in [`Timetable::trips`]: `rec_start + k` for trip k of a scheduled
+    /// pattern; `rec_start` for every run of a frequency pattern.
+    pub rec_start: u32,
+    /// A frequency pattern's windows, into [`Timetable::freq_windows`] (see [`freq`]);
+    /// `num_windows == 0` for a scheduled pattern.
+    pub windows_start: u32,
+    pub num_windows: u32,
 }
 
-// SAFETY: repr(C), eight u32s.
+// SAFETY: repr(C), eleven u32s.
 unsafe impl Pod for Pattern {}
+
+impl Pattern {
+    /// Are its trips the runs of one frequencies.txt template ([`freq`])?
+    #[inline]
+    pub fn is_frequency(&self) -> bool {
+        self.num_windows > 0
+    }
+
+    /// How many trip records it has (one for a frequency pattern).
+    #[inline]
+    pub fn num_records(&self) -> u32 {
+        if self.is_frequency() {
+            1
+        } else {
+            self.num_trips
+        }
+    }
+
+    /// The width of its stop-major time rows in `arr`/`dep`.
+    #[inline]
+    fn row_len(&self) -> usize {
+        self.num_records() as usize
+    }
+}
 
 /// Bit flags per pattern stop.
 pub const CAN_BOARD: u8 = 1;
@@ -389,6 +423,8 @@ pub struct Timetable {
     #[serde(skip)]
     pub stops: stops::Stops,
     pub routes: Vec<Route>,
+    /// Trip records: one per scheduled trip, one per frequency template (see
+    /// [`Pattern::rec_start`]); read through [`Timetable::trip`] / [`Timetable::trip_rec`].
     #[serde(skip)]
     pub trips: Store<Trip>,
     /// trip_id, trip_headsign and trip_short_name strings of [`Trip`]s.
@@ -409,6 +445,9 @@ pub struct Timetable {
     pub arr: Store<u32>,
     #[serde(skip)]
     pub dep: Store<u32>,
+    /// Headway windows of frequency patterns ([`Pattern::windows_start`]).
+    #[serde(skip)]
+    pub freq_windows: Store<FreqWindow>,
 
     /// For each stop, the (pattern, position) pairs serving it: CSR with `stop_patterns_start`.
     #[serde(skip)]
@@ -434,6 +473,9 @@ pub struct Timetable {
 
     /// The largest stop time in the feed (seconds): how many service days back a query looks.
     pub max_time: u32,
+    /// Trips `0..scheduled_trips` are the scheduled patterns' (compiled before any frequency
+    /// pattern) and their records are `trips[t]`: [`Timetable::record_of`] is O(1) there.
+    pub scheduled_trips: u32,
 
     /// Route- and trip-specific transfer rules, their label slots, and in-seat continuations.
     pub rules: rules::Rules,
@@ -572,7 +614,7 @@ impl Timetable {
     /// Does trip `t` run on service-day index `day`?
     #[inline]
     pub fn trip_active(&self, t: TripIdx, day: usize) -> bool {
-        self.service_active(self.trips[t.ix()].service, day)
+        self.service_active(self.trips[self.record_of(t)].service, day)
     }
 
     /// Does any trip run on service-day index `day`?
@@ -603,16 +645,96 @@ impl Timetable {
 
     /// Departures of all trips of `p` at stop position `pos` (sorted ascending).
     #[inline]
-    pub fn dep_column(&self, p: &Pattern, pos: usize) -> &[u32] {
-        let s = p.times_start as usize + pos * p.num_trips as usize;
-        &self.dep[s..s + p.num_trips as usize]
+    pub fn dep_column(&self, p: &Pattern, pos: usize) -> Column<'_> {
+        self.column(&self.dep, p, pos)
     }
 
     /// Arrivals of all trips of `p` at stop position `pos` (sorted ascending).
     #[inline]
-    pub fn arr_column(&self, p: &Pattern, pos: usize) -> &[u32] {
-        let s = p.times_start as usize + pos * p.num_trips as usize;
-        &self.arr[s..s + p.num_trips as usize]
+    pub fn arr_column(&self, p: &Pattern, pos: usize) -> Column<'_> {
+        self.column(&self.arr, p, pos)
+    }
+
+    #[inline]
+    fn column<'a>(&'a self, times: &'a [u32], p: &Pattern, pos: usize) -> Column<'a> {
+        let w = p.row_len();
+        let s = p.times_start as usize + pos * w;
+        if p.is_frequency() {
+            Column::Runs {
+                windows: self.windows(p),
+                offset: times[s],
+                len: p.num_trips as usize,
+            }
+        } else {
+            Column::Rows(&times[s..s + w])
+        }
+    }
+
+    /// The time of trip `k` of `p` at stop position `pos` (departure or arrival), in seconds of
+    /// its service day: the one way to read a stop time, for both kinds of pattern.
+    #[inline(always)]
+    pub fn stop_time(&self, p: &Pattern, k: usize, pos: usize, departure: bool) -> u32 {
+        let times = if departure { &self.dep } else { &self.arr };
+        if p.is_frequency() {
+            self.run_time(times, p, k, pos)
+        } else {
+            times[p.times_start as usize + pos * p.num_trips as usize + k]
+        }
+    }
+
+    /// [`Timetable::stop_time`] of a frequency pattern's run, out of line so that the
+    /// scheduled case stays a plain array read where it is inlined.
+    #[inline(never)]
+    fn run_time(&self, times: &[u32], p: &Pattern, k: usize, pos: usize) -> u32 {
+        freq::run_start(self.windows(p), k).wrapping_add(times[p.times_start as usize + pos])
+    }
+
+    /// Departure of trip `k` of `p` at position `pos`.
+    #[inline]
+    pub fn dep_at(&self, p: &Pattern, k: usize, pos: usize) -> u32 {
+        self.stop_time(p, k, pos, true)
+    }
+
+    /// Arrival of trip `k` of `p` at position `pos`.
+    #[inline]
+    pub fn arr_at(&self, p: &Pattern, k: usize, pos: usize) -> u32 {
+        self.stop_time(p, k, pos, false)
+    }
+
+    /// The headway windows of a frequency pattern (empty for a scheduled one).
+    #[inline]
+    pub fn windows(&self, p: &Pattern) -> &[FreqWindow] {
+        let s = p.windows_start as usize;
+        &self.freq_windows[s..s + p.num_windows as usize]
+    }
+
+    /// The record of trip `k` of `p` (a frequency pattern's runs share their template's).
+    #[inline(always)]
+    pub fn trip_rec(&self, p: &Pattern, k: usize) -> &Trip {
+        let r = if p.is_frequency() { 0 } else { k };
+        &self.trips[p.rec_start as usize + r]
+    }
+
+    /// The index in [`Timetable::trips`] of trip `t`'s record.
+    #[inline]
+    pub fn record_of(&self, t: TripIdx) -> usize {
+        if t.0 < self.scheduled_trips {
+            return t.ix();
+        }
+        self.record_of_slow(t)
+    }
+
+    fn record_of_slow(&self, t: TripIdx) -> usize {
+        let p = self.pattern_of(t);
+        let k = t.0.saturating_sub(p.trips_start) as usize;
+        p.rec_start as usize + if p.is_frequency() { 0 } else { k }
+    }
+
+    /// How many [`TripIdx`] there are (runs of frequency patterns counted one each).
+    pub fn num_trip_ids(&self) -> usize {
+        self.patterns
+            .last()
+            .map_or(0, |p| (p.trips_start + p.num_trips) as usize)
     }
 
     /// The (pattern, position) pairs at stop `s`.
@@ -743,24 +865,36 @@ impl Timetable {
         }
     }
 
-    /// Trip `t`.
-    pub fn trip(&self, t: TripIdx) -> &Trip {
-        &self.trips[t.ix()]
+    /// Trip `t`: its record, with a frequency run's own window's headway and exact_times.
+    pub fn trip(&self, t: TripIdx) -> Trip {
+        let p = self.pattern_of(t);
+        let k = t.0.saturating_sub(p.trips_start) as usize;
+        let mut trip = *self.trip_rec(p, k);
+        if p.is_frequency() {
+            let w = freq::window_of(self.windows(p), k);
+            trip.set_frequency(Some(&Frequency {
+                headway_secs: w.headway,
+                exact: w.exact != 0,
+            }));
+        }
+        trip
     }
 
     /// The GTFS trip_id of trip `t`.
     pub fn trip_id(&self, t: TripIdx) -> &str {
-        self.trip_strings.get(self.trips[t.ix()].id)
+        self.trip_strings.get(self.trips[self.record_of(t)].id)
     }
 
     /// trip_headsign of trip `t`, if given.
     pub fn trip_headsign(&self, t: TripIdx) -> Option<&str> {
-        self.trip_strings.opt(self.trips[t.ix()].headsign)
+        self.trip_strings
+            .opt(self.trips[self.record_of(t)].headsign)
     }
 
     /// trip_short_name of trip `t`, if given.
     pub fn trip_short_name(&self, t: TripIdx) -> Option<&str> {
-        self.trip_strings.opt(self.trips[t.ix()].short_name)
+        self.trip_strings
+            .opt(self.trips[self.record_of(t)].short_name)
     }
 
     /// Days in the feed's range on which no trip runs at all.
