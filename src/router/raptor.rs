@@ -1153,7 +1153,6 @@ impl<'a, D: Direction> Search<'a, D> {
                 Some(m) => m,
                 None => tt
                     .walk_links_for(a, q.wheelchair)
-                    .iter()
                     .find(|l| l.0 == b)
                     .map(|l| l.1)?,
             };
@@ -1206,7 +1205,7 @@ impl<'a, D: Direction> Search<'a, D> {
                     }
                 }
                 if q.walk_radius_m > 0 {
-                    for &(y, metres) in tt.walk_links_for(a, q.wheelchair) {
+                    for (y, metres) in tt.walk_links_for(a, q.wheelchair) {
                         if metres > q.walk_radius_m {
                             break;
                         }
@@ -1231,7 +1230,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 }
             }
             if q.walk_radius_m > 0 {
-                for &(y, metres) in tt.walk_links_for(a, q.wheelchair) {
+                for (y, metres) in tt.walk_links_for(a, q.wheelchair) {
                     if metres > q.walk_radius_m {
                         break;
                     }

@@ -1,14 +1,18 @@
-//! The timetable's stops, decoded only when a query reads them.
+//! The timetable's stops, as flat columns decoded into a [`Stop`] only when a query reads one.
 //!
-//! A country has hundreds of thousands of stops; decoding all of them (names, codes, zones) on
-//! every start would cost more than the search. So each [`Stop`] is kept as a postcard record
-//! in a flat section and decoded on first access (`stops[i]`, [`Stops::iter`]); what the
-//! whole-network passes need — stop ids (`stop:<id>` lookups), coordinates (the spatial
-//! index) and parent stations (validated on open) — are plain columns beside the records.
+//! A country has hundreds of thousands of stops; decoding all of them on every start would
+//! cost more than the search, and storing each as a self-contained record repeated what the
+//! columns already hold. So every field is a column of plain data borrowed from the mapped
+//! cache: stop ids, coordinates and parent stations (what whole-network passes read: the
+//! spatial index, the street-map area test, validation on open), and string indices into
+//! one interned table for names, and for the few stops that have them codes, platform codes
+//! and zones (a name shared by the stops on both sides of a street is stored once). A [`Stop`] is assembled from the columns on first
+//! access (`stops[i]`, [`Stops::iter`]). `by_id` lists the stops sorted by stop_id, so a
+//! `stop:<id>` argument is a binary search, not a scan of every id.
 //! The compiler's stops are all decoded already (built from a `Vec<Stop>`).
 
-use super::flat::{Store, StrTable};
-use super::{Stop, StopIdx};
+use super::flat::{NO_STRING, Store, StrInterner, StrTable};
+use super::{Stop, StopIdx, Trip, Wheelchair};
 use std::sync::OnceLock;
 
 /// No parent station (in [`Stops::parents`]).
@@ -16,25 +20,37 @@ const NO_PARENT: u32 = u32::MAX;
 
 #[derive(Clone, Default)]
 pub struct Stops {
-    /// postcard(Stop) per stop: record `i` is `rec_bytes[rec_ends[i-1]..rec_ends[i]]`.
-    pub rec_ends: Store<u32>,
-    pub rec_bytes: Store<u8>,
     /// stop_id per stop.
     pub ids: StrTable,
+    /// Stop indices sorted by (stop_id bytes, index): the id lookup.
+    pub by_id: Store<u32>,
     pub lats: Store<f64>,
     pub lons: Store<f64>,
     /// Parent station per stop, or `u32::MAX`.
     pub parents: Store<u32>,
+    /// Names, codes, platform codes and time zones, each distinct string once.
+    pub strings: StrTable,
+    /// Per stop, its name's index into `strings`.
+    pub names: Store<u32>,
+    /// The stops that have a stop_code, platform_code or stop_timezone (ascending; most
+    /// feeds give none or not all), and per such stop three indices into `strings`: code,
+    /// platform code, zone ([`NO_STRING`] when absent).
+    pub extra_stops: Store<u32>,
+    pub extras: Store<u32>,
+    /// GTFS location_type per stop.
+    pub kinds: Store<u8>,
+    /// Wheelchair boarding per stop (the code of [`Trip::wheelchair_to_code`]).
+    pub wheelchair: Store<u8>,
     decoded: Vec<OnceLock<Box<Stop>>>,
 }
 
 impl Stops {
     pub fn len(&self) -> usize {
-        self.rec_ends.len()
+        self.lats.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rec_ends.is_empty()
+        self.lats.is_empty()
     }
 
     /// Makes room for lazily decoded stops after the columns were loaded.
@@ -42,46 +58,52 @@ impl Stops {
         self.decoded = (0..self.len()).map(|_| OnceLock::new()).collect();
     }
 
-    /// Stop `i`, decoded on first use. A record that does not decode (a damaged cache) reads
-    /// as a stop named "?" at its column's coordinates, never a panic.
+    /// Stop `i`, assembled from the columns on first use. The columns' lengths are checked
+    /// on open; string indices out of range (a damaged cache) read as "".
     pub fn get(&self, i: usize) -> Option<&Stop> {
         let cell = self.decoded.get(i)?;
         Some(cell.get_or_init(|| Box::new(self.decode(i))))
     }
 
     fn decode(&self, i: usize) -> Stop {
-        let a = if i == 0 {
-            0
-        } else {
-            self.rec_ends[i - 1] as usize
+        let extra = self
+            .extra_stops
+            .binary_search(&(i as u32))
+            .ok()
+            .and_then(|k| self.extras.get(3 * k..3 * k + 3));
+        let opt = |j: usize| {
+            let s = extra.map_or(NO_STRING, |e| e[j]);
+            self.strings.opt(s).map(str::to_string)
         };
-        let b = self.rec_ends[i] as usize;
-        let mut s = self
-            .rec_bytes
-            .get(a..b)
-            .and_then(|r| postcard::from_bytes::<Stop>(r).ok())
-            .unwrap_or_else(|| Stop {
-                id: self.id(i).to_string(),
-                code: None,
-                name: "?".into(),
-                lat: 0.0,
-                lon: 0.0,
-                parent: None,
-                location_type: 0,
-                wheelchair: Default::default(),
-                platform_code: None,
-                timezone: None,
-            });
-        // The columns are what open validated: they win over the record.
-        s.parent = self.parent(i);
-        s.lat = self.lats[i];
-        s.lon = self.lons[i];
-        s
+        Stop {
+            id: self.id(i).to_string(),
+            code: opt(0),
+            name: self.strings.get(self.names[i]).to_string(),
+            lat: self.lats[i],
+            lon: self.lons[i],
+            parent: self.parent(i),
+            location_type: self.kinds[i],
+            wheelchair: match self.wheelchair[i] {
+                1 => Wheelchair::Accessible,
+                2 => Wheelchair::NotAccessible,
+                _ => Wheelchair::Unknown,
+            },
+            platform_code: opt(1),
+            timezone: opt(2),
+        }
     }
 
     /// The stop_id of stop `i`.
     pub fn id(&self, i: usize) -> &str {
         self.ids.get(i as u32)
+    }
+
+    /// The stops whose stop_id is exactly `id`, ascending: a binary search of `by_id`.
+    pub fn with_id(&self, id: &str) -> impl Iterator<Item = StopIdx> + '_ {
+        let key = |&s: &u32| self.ids.get(s);
+        let a = self.by_id.partition_point(|s| key(s) < id);
+        let b = a + self.by_id[a..].partition_point(|s| key(s) == id);
+        self.by_id[a..b].iter().map(|&s| StopIdx(s))
     }
 
     pub fn lat(&self, i: usize) -> f64 {
@@ -115,19 +137,24 @@ impl std::ops::Index<usize> for Stops {
 
 impl From<Vec<Stop>> for Stops {
     fn from(v: Vec<Stop>) -> Self {
-        let mut ends = Vec::with_capacity(v.len());
-        let mut bytes = Vec::new();
-        let mut id_table = StrTable::default();
-        for s in &v {
-            // postcard writes plain data into a Vec without failing.
-            bytes.extend(postcard::to_stdvec(s).unwrap_or_default());
-            ends.push(bytes.len() as u32);
-            id_table.push(&s.id);
+        let mut ids = StrTable::default();
+        let mut strings = StrInterner::default();
+        let (mut names, mut extra_stops, mut extras) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, s) in v.iter().enumerate() {
+            ids.push(&s.id);
+            names.push(strings.intern(&s.name));
+            let e = [&s.code, &s.platform_code, &s.timezone].map(|x| x.as_deref());
+            if e.iter().any(Option::is_some) {
+                extra_stops.push(i as u32);
+                extras.extend(e.map(|x| strings.intern_opt(x)));
+            }
         }
+        let mut by_id: Vec<u32> = (0..v.len() as u32).collect();
+        by_id.sort_by(|&a, &b| v[a as usize].id.cmp(&v[b as usize].id).then(a.cmp(&b)));
+        let col = |f: &dyn Fn(&Stop) -> u8| v.iter().map(f).collect::<Vec<u8>>().into();
         Stops {
-            rec_ends: ends.into(),
-            rec_bytes: bytes.into(),
-            ids: id_table,
+            ids,
+            by_id: by_id.into(),
             lats: v.iter().map(|s| s.lat).collect::<Vec<_>>().into(),
             lons: v.iter().map(|s| s.lon).collect::<Vec<_>>().into(),
             parents: v
@@ -135,6 +162,12 @@ impl From<Vec<Stop>> for Stops {
                 .map(|s| s.parent.map_or(NO_PARENT, |p| p.0))
                 .collect::<Vec<_>>()
                 .into(),
+            strings: strings.finish(),
+            names: names.into(),
+            extra_stops: extra_stops.into(),
+            extras: extras.into(),
+            kinds: col(&|s| s.location_type),
+            wheelchair: col(&|s| Trip::wheelchair_to_code(s.wheelchair)),
             decoded: v.into_iter().map(|s| OnceLock::from(Box::new(s))).collect(),
         }
     }
@@ -143,5 +176,52 @@ impl From<Vec<Stop>> for Stops {
 impl std::fmt::Debug for Stops {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stop(id: &str, name: &str) -> Stop {
+        Stop {
+            id: id.into(),
+            code: None,
+            name: name.into(),
+            lat: 45.0,
+            lon: -122.0,
+            parent: None,
+            location_type: 0,
+            wheelchair: Wheelchair::Unknown,
+            platform_code: None,
+            timezone: None,
+        }
+    }
+
+    #[test]
+    fn ids_are_found_by_binary_search_and_names_stored_once() {
+        let mut coded = stop("c", "Oak");
+        coded.code = Some("77".into());
+        coded.timezone = Some("America/New_York".into());
+        let stops = Stops::from(vec![
+            stop("b", "Main St"),
+            stop("a", "Main St"),
+            coded,
+            stop("a", "Elm"),
+        ]);
+        let found = |id: &str| stops.with_id(id).map(|s| s.0).collect::<Vec<_>>();
+        assert_eq!(found("a"), [1, 3]);
+        assert_eq!(found("b"), [0]);
+        assert_eq!(found("c"), [2]);
+        assert!(found("").is_empty() && found("aa").is_empty() && found("d").is_empty());
+        assert_eq!(stops.strings.len(), 5);
+        assert_eq!((&*stops.extra_stops, stops.extras.len()), (&[2][..], 3));
+        assert_eq!(stops.extras[1], NO_STRING);
+        let mut fresh = stops.clone();
+        fresh.reset();
+        assert_eq!(fresh[1].name, "Main St");
+        assert_eq!(fresh[2].code.as_deref(), Some("77"));
+        assert_eq!(fresh[3].code, None);
+        assert_eq!(format!("{fresh:?}"), format!("{stops:?}"));
     }
 }
