@@ -92,6 +92,8 @@ macro_rules! flat_fields {
             stops.ids.ends,
             stops.ids.bytes,
             stops.by_id,
+            stops.lats_e7,
+            stops.lons_e7,
             stops.lats,
             stops.lons,
             stops.parents,

@@ -196,7 +196,8 @@ pub(super) fn indices(tt: &Timetable) -> Check {
     let nstr = st.strings.len();
     ensure(
         st.ids.len() == ns
-            && st.lons.len() == ns
+            && ((st.lats.len() == ns && st.lons.len() == ns && st.lats_e7.is_empty())
+                || (st.lats_e7.len() == ns && st.lons_e7.len() == ns && st.lats.is_empty()))
             && st.parents.len() == ns
             && st.kinds.len() == ns
             && st.wheelchair.len() == ns

@@ -3,7 +3,7 @@
 //! A country has hundreds of thousands of stops; decoding all of them on every start would
 //! cost more than the search, and storing each as a self-contained record repeated what the
 //! columns already hold. So every field is a column of plain data borrowed from the mapped
-//! cache: stop ids, coordinates and parent stations (what whole-network passes read: the
+//! cache: stop ids, coordinates (in 1e-7 degrees when that is exact) and parent stations (what whole-network passes read: the
 //! spatial index, the street-map area test, validation on open), and string indices into
 //! one interned table for names, and for the few stops that have them codes, platform codes
 //! and zones (a name shared by the stops on both sides of a street is stored once). A [`Stop`] is assembled from the columns on first
@@ -17,6 +17,26 @@ use std::sync::OnceLock;
 
 /// No parent station (in [`Stops::parents`]).
 const NO_PARENT: u32 = u32::MAX;
+/// A missing (not finite) coordinate in [`Stops::lats_e7`]: `i32::MIN`.
+pub const NO_COORD: u32 = 0x8000_0000;
+
+/// `x` in 1e-7 degrees, if that gives back exactly `x` (a NaN gives [`NO_COORD`]).
+fn to_e7(x: f64) -> Option<u32> {
+    if x.is_nan() {
+        return Some(NO_COORD);
+    }
+    let n = (x * 1e7).round();
+    (n.abs() < i32::MAX as f64 && from_e7(n as i32 as u32).to_bits() == x.to_bits())
+        .then_some(n as i32 as u32)
+}
+
+fn from_e7(w: u32) -> f64 {
+    if w == NO_COORD {
+        f64::NAN
+    } else {
+        w as i32 as f64 / 1e7
+    }
+}
 
 #[derive(Clone, Default)]
 pub struct Stops {
@@ -24,6 +44,11 @@ pub struct Stops {
     pub ids: StrTable,
     /// Stop indices sorted by (stop_id bytes, index): the id lookup.
     pub by_id: Store<u32>,
+    /// Coordinates in 1e-7 degrees (`i32` bits; [`NO_COORD`] for a stop without) when every
+    /// stop's round-trips exactly — stops.txt rarely gives more than 7 decimals — else empty.
+    pub lats_e7: Store<u32>,
+    pub lons_e7: Store<u32>,
+    /// Coordinates as parsed, when they do not all fit the 1e-7 columns (else empty).
     pub lats: Store<f64>,
     pub lons: Store<f64>,
     /// Parent station per stop, or `u32::MAX`.
@@ -46,11 +71,11 @@ pub struct Stops {
 
 impl Stops {
     pub fn len(&self) -> usize {
-        self.lats.len()
+        self.names.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lats.is_empty()
+        self.names.is_empty()
     }
 
     /// Makes room for lazily decoded stops after the columns were loaded.
@@ -79,8 +104,8 @@ impl Stops {
             id: self.id(i).to_string(),
             code: opt(0),
             name: self.strings.get(self.names[i]).to_string(),
-            lat: self.lats[i],
-            lon: self.lons[i],
+            lat: self.lat(i),
+            lon: self.lon(i),
             parent: self.parent(i),
             location_type: self.kinds[i],
             wheelchair: match self.wheelchair[i] {
@@ -107,11 +132,17 @@ impl Stops {
     }
 
     pub fn lat(&self, i: usize) -> f64 {
-        self.lats[i]
+        match self.lats.get(i) {
+            Some(&x) => x,
+            None => from_e7(self.lats_e7[i]),
+        }
     }
 
     pub fn lon(&self, i: usize) -> f64 {
-        self.lons[i]
+        match self.lons.get(i) {
+            Some(&x) => x,
+            None => from_e7(self.lons_e7[i]),
+        }
     }
 
     pub fn parent(&self, i: usize) -> Option<StopIdx> {
@@ -152,11 +183,27 @@ impl From<Vec<Stop>> for Stops {
         let mut by_id: Vec<u32> = (0..v.len() as u32).collect();
         by_id.sort_by(|&a, &b| v[a as usize].id.cmp(&v[b as usize].id).then(a.cmp(&b)));
         let col = |f: &dyn Fn(&Stop) -> u8| v.iter().map(f).collect::<Vec<u8>>().into();
+        let e7: Option<(Vec<u32>, Vec<u32>)> = v
+            .iter()
+            .map(|s| Some((to_e7(s.lat)?, to_e7(s.lon)?)))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.into_iter().unzip());
+        let ((lats_e7, lons_e7), (lats, lons)) = match e7 {
+            Some(e7) => (e7, Default::default()),
+            None => (
+                Default::default(),
+                v.iter()
+                    .map(|s| (s.lat, s.lon))
+                    .unzip::<_, _, Vec<_>, Vec<_>>(),
+            ),
+        };
         Stops {
             ids,
             by_id: by_id.into(),
-            lats: v.iter().map(|s| s.lat).collect::<Vec<_>>().into(),
-            lons: v.iter().map(|s| s.lon).collect::<Vec<_>>().into(),
+            lats_e7: lats_e7.into(),
+            lons_e7: lons_e7.into(),
+            lats: lats.into(),
+            lons: lons.into(),
             parents: v
                 .iter()
                 .map(|s| s.parent.map_or(NO_PARENT, |p| p.0))
@@ -223,5 +270,34 @@ mod tests {
         assert_eq!(fresh[2].code.as_deref(), Some("77"));
         assert_eq!(fresh[3].code, None);
         assert_eq!(format!("{fresh:?}"), format!("{stops:?}"));
+        assert!(stops.lats.is_empty() && stops.lats_e7.len() == 4);
+    }
+
+    #[test]
+    fn coordinates_are_kept_exactly() {
+        for x in [
+            45.530095,
+            -122.662224,
+            35.227375,
+            0.0,
+            -0.0000001,
+            179.9999999,
+            -90.0,
+        ] {
+            assert_eq!(
+                to_e7(x).map(|w| from_e7(w).to_bits()),
+                Some(x.to_bits()),
+                "{x}"
+            );
+        }
+        assert!(from_e7(to_e7(f64::NAN).unwrap()).is_nan());
+        // More than 7 decimals, or -0: kept as f64 for the whole feed.
+        assert_eq!(to_e7(45.53009512), None);
+        assert_eq!(to_e7(-0.0), None);
+        let mut fine = stop("x", "X");
+        fine.lat = 45.12345678;
+        let stops = Stops::from(vec![stop("a", "A"), fine]);
+        assert!(stops.lats_e7.is_empty() && stops.lats.len() == 2);
+        assert_eq!((stops.lat(1), stops.lon(0)), (45.12345678, -122.0));
     }
 }
