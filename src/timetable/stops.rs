@@ -150,6 +150,45 @@ impl Stops {
         (p != NO_PARENT).then_some(StopIdx(p))
     }
 
+    /// Does any stop lie in the box `[south, west, north, east]` (degrees, inclusive)? A
+    /// whole-network pass on every run (is a street map's area served?), so the 1e-7 columns
+    /// are compared as integers, against the box's exact integer bounds.
+    pub fn any_within(&self, [s, w, n, e]: [f64; 4]) -> bool {
+        if self.lats_e7.is_empty() {
+            return (0..self.len()).any(|i| {
+                let (lat, lon) = (self.lats[i], self.lons[i]);
+                lat >= s && lat <= n && lon >= w && lon <= e
+            });
+        }
+        // The integer range whose coordinates (from_e7, which is monotonic) lie in [lo, hi].
+        let range = |lo: f64, hi: f64| -> (i64, i64) {
+            let at = |k: i64| k as f64 / 1e7;
+            let mut a = (lo * 1e7).ceil() as i64;
+            while at(a - 1) >= lo {
+                a -= 1;
+            }
+            while at(a) < lo {
+                a += 1;
+            }
+            let mut b = (hi * 1e7).floor() as i64;
+            while at(b + 1) <= hi {
+                b += 1;
+            }
+            while at(b) > hi {
+                b -= 1;
+            }
+            (a, b)
+        };
+        let ((la, lb), (oa, ob)) = (range(s, n), range(w, e));
+        self.lats_e7
+            .iter()
+            .zip(self.lons_e7.iter())
+            .any(|(&y, &x)| {
+                let (y, x) = (y as i32 as i64, x as i32 as i64);
+                y != NO_COORD as i32 as i64 && (la..=lb).contains(&y) && (oa..=ob).contains(&x)
+            })
+    }
+
     /// Every stop, decoding those not read yet.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &Stop> + '_ {
         (0..self.len()).map(|i| &self[i])
@@ -299,5 +338,34 @@ mod tests {
         let stops = Stops::from(vec![stop("a", "A"), fine]);
         assert!(stops.lats_e7.is_empty() && stops.lats.len() == 2);
         assert_eq!((stops.lat(1), stops.lon(0)), (45.12345678, -122.0));
+    }
+
+    #[test]
+    fn box_test_agrees_with_the_coordinates() {
+        let at = |lat: f64, lon: f64| {
+            let mut s = stop("a", "A");
+            (s.lat, s.lon) = (lat, lon);
+            s
+        };
+        let edge = Stops::from(vec![at(45.5, -122.7), at(f64::NAN, f64::NAN)]);
+        let wide = Stops::from(vec![at(45.50000001, -122.7)]);
+        assert!(!edge.lats_e7.is_empty() && wide.lats_e7.is_empty());
+        for b in [
+            [45.5, -122.7, 45.6, -122.6],
+            [45.4, -122.8, 45.5, -122.7],
+            [45.5000001, -122.8, 45.6, -122.6],
+            [45.4, -122.8, 45.4999999, -122.6],
+            [45.4, -122.69999999, 45.6, -122.6],
+            [-90.0, -180.0, 90.0, 180.0],
+        ] {
+            let want = |st: &Stops| {
+                (0..st.len()).any(|i| {
+                    let (y, x) = (st.lat(i), st.lon(i));
+                    y >= b[0] && y <= b[2] && x >= b[1] && x <= b[3]
+                })
+            };
+            assert_eq!(edge.any_within(b), want(&edge), "{b:?}");
+            assert_eq!(wide.any_within(b), want(&wide), "{b:?}");
+        }
     }
 }
