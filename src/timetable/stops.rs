@@ -15,6 +15,14 @@ use super::flat::{NO_STRING, Store, StrInterner, StrTable};
 use super::{Stop, StopIdx, Trip, Wheelchair};
 use std::sync::OnceLock;
 
+/// Stops per block of assembled stops.
+const BLOCK: usize = 256;
+type Block = [OnceLock<Box<Stop>>; BLOCK];
+
+fn empty_block() -> Box<Block> {
+    Box::new(std::array::from_fn(|_| OnceLock::new()))
+}
+
 /// No parent station (in [`Stops::parents`]).
 const NO_PARENT: u32 = u32::MAX;
 /// A missing (not finite) coordinate in [`Stops::lats_e7`]: `i32::MIN`.
@@ -66,7 +74,9 @@ pub struct Stops {
     pub kinds: Store<u8>,
     /// Wheelchair boarding per stop (the code of [`Trip::wheelchair_to_code`]).
     pub wheelchair: Store<u8>,
-    decoded: Vec<OnceLock<Box<Stop>>>,
+    /// Assembled stops, in blocks of [`BLOCK`] allocated when one of theirs is first read: so
+    /// opening a country's timetable does not allocate (and free) a cell per stop.
+    decoded: Vec<OnceLock<Box<Block>>>,
 }
 
 impl Stops {
@@ -80,13 +90,18 @@ impl Stops {
 
     /// Makes room for lazily decoded stops after the columns were loaded.
     pub(super) fn reset(&mut self) {
-        self.decoded = (0..self.len()).map(|_| OnceLock::new()).collect();
+        self.decoded = (0..self.len().div_ceil(BLOCK))
+            .map(|_| OnceLock::new())
+            .collect();
     }
 
     /// Stop `i`, assembled from the columns on first use. The columns' lengths are checked
     /// on open; string indices out of range (a damaged cache) read as "".
     pub fn get(&self, i: usize) -> Option<&Stop> {
-        let cell = self.decoded.get(i)?;
+        if i >= self.len() {
+            return None;
+        }
+        let cell = &self.decoded.get(i / BLOCK)?.get_or_init(empty_block)[i % BLOCK];
         Some(cell.get_or_init(|| Box::new(self.decode(i))))
     }
 
@@ -254,7 +269,18 @@ impl From<Vec<Stop>> for Stops {
             extras: extras.into(),
             kinds: col(&|s| s.location_type),
             wheelchair: col(&|s| Trip::wheelchair_to_code(s.wheelchair)),
-            decoded: v.into_iter().map(|s| OnceLock::from(Box::new(s))).collect(),
+            decoded: {
+                let mut blocks = Vec::with_capacity(v.len().div_ceil(BLOCK));
+                for (i, s) in v.into_iter().enumerate() {
+                    if i % BLOCK == 0 {
+                        blocks.push(OnceLock::from(empty_block()));
+                    }
+                    if let Some(b) = blocks.last_mut().and_then(OnceLock::get_mut) {
+                        b[i % BLOCK] = OnceLock::from(Box::new(s));
+                    }
+                }
+                blocks
+            },
         }
     }
 }
