@@ -29,10 +29,12 @@
 //! long as the table says (a truncated file fails here). Then every section whose values are
 //! *indices* into another is validated (patterns, pattern stops, stop → pattern index, walking
 //! links' offsets, trips' routes and services, continuations, label slots, stops' string
-//! indices, service days): that pass is linear in trips and pattern stops, not in stop times. The stop times themselves and string
-//! bytes are not checked: any bits there are a valid `u32` or read as "" (strings are checked
-//! as UTF-8 when read), so damage there can give a wrong time, never a panic or undefined
-//! behaviour. Anything that fails means "rebuild", with the reason in the message.
+//! indices and id index, service days): that pass is linear in trips and pattern stops, not in
+//! stop times. The stop times themselves, string bytes and walking links' bytes are not
+//! checked: any bits there are a valid `u32` or read as "" (strings are checked as UTF-8 when
+//! read; a damaged walking link list ends early), so damage there can give a wrong time or a
+//! missing walk, never a panic or undefined behaviour. Anything that fails means "rebuild",
+//! with the reason in the message.
 //!
 //! The file name is keyed by the feed's content hash, the format version and the crate
 //! version, so a changed feed or a new gethere never reads a stale timetable. Writes go to a

@@ -1661,15 +1661,15 @@ fn resolve_trip(
     Ok((sv, flags, arr, dep, interpolated))
 }
 
-/// Walking links between served stops within [`MAX_WALK_LINK_M`], nearest first, found with an
-/// R-tree over a local equirectangular projection and measured with haversine.
 /// A CSR offset array over every stop, or nothing when it indexes no items (most feeds have
 /// no transfers.txt: that saves 8 bytes a stop in the cache).
 fn csr_if_any<T>(start: Vec<u32>, items: &[T]) -> Vec<u32> {
     if items.is_empty() { Vec::new() } else { start }
 }
 
-/// Each stop's list is encoded by [`super::links::encode`]; `start` holds byte offsets.
+/// Walking links between served stops within [`MAX_WALK_LINK_M`], nearest first, found with an
+/// R-tree over a local equirectangular projection and measured with haversine. Each stop's
+/// list is encoded by [`super::links::encode`]; `start` holds byte offsets.
 fn walk_links(stops: &[Stop], served: &[bool]) -> (Vec<u32>, Vec<u8>) {
     use rstar::{RTree, primitives::GeomWithData};
     let pts: Vec<usize> = (0..stops.len())

@@ -3,12 +3,13 @@
 //! A country has hundreds of thousands of stops; decoding all of them on every start would
 //! cost more than the search, and storing each as a self-contained record repeated what the
 //! columns already hold. So every field is a column of plain data borrowed from the mapped
-//! cache: stop ids, coordinates (in 1e-7 degrees when that is exact) and parent stations (what whole-network passes read: the
-//! spatial index, the street-map area test, validation on open), and string indices into
-//! one interned table for names, and for the few stops that have them codes, platform codes
-//! and zones (a name shared by the stops on both sides of a street is stored once). A [`Stop`] is assembled from the columns on first
-//! access (`stops[i]`, [`Stops::iter`]). `by_id` lists the stops sorted by stop_id, so a
-//! `stop:<id>` argument is a binary search, not a scan of every id.
+//! cache: stop ids, coordinates (in 1e-7 degrees when that is exact) and parent stations
+//! (what whole-network passes read: the spatial index, the street-map area test, validation
+//! on open), location type and wheelchair boarding, and indices into one interned string
+//! table for names (a name shared by the stops on both sides of a street is stored once) and,
+//! for the few stops that have them, codes, platform codes and zones. A [`Stop`] is assembled
+//! from the columns on first access (`stops[i]`, [`Stops::iter`]). `by_id` lists the stops
+//! sorted by stop_id, so a `stop:<id>` argument is a binary search, not a scan of every id.
 //! The compiler's stops are all decoded already (built from a `Vec<Stop>`).
 
 use super::flat::{NO_STRING, Store, StrInterner, StrTable};
@@ -25,7 +26,7 @@ fn empty_block() -> Box<Block> {
 
 /// No parent station (in [`Stops::parents`]).
 const NO_PARENT: u32 = u32::MAX;
-/// A missing (not finite) coordinate in [`Stops::lats_e7`]: `i32::MIN`.
+/// A missing (NaN) coordinate in [`Stops::lats_e7`]: `i32::MIN`.
 pub const NO_COORD: u32 = 0x8000_0000;
 
 /// `x` in 1e-7 degrees, if that gives back exactly `x` (a NaN gives [`NO_COORD`]).
