@@ -626,6 +626,7 @@ pub fn write_cache(path: &Path, tt: &Timetable) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timetable::StopIdx;
 
     fn bundled() -> (tempfile::TempDir, PathBuf, Timetable) {
         let feed = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -697,6 +698,28 @@ mod tests {
         let mut b = good.clone();
         b[off..off + 4].copy_from_slice(&u32::MAX.to_ne_bytes());
         assert!(rejected(&b));
+        // The stop id index and a stop's name pointing outside their targets.
+        let names = section_sizes(&path).unwrap();
+        for field in ["stops.by_id", "stops.names"] {
+            let k = names.iter().skip(2).position(|s| s.0 == field).unwrap();
+            let t = HEADER_LEN + 16 * k;
+            let off = u64::from_ne_bytes(good[t..t + 8].try_into().unwrap()) as usize;
+            let mut b = good.clone();
+            b[off..off + 4].copy_from_slice(&(u32::MAX - 1).to_ne_bytes());
+            assert!(rejected(&b), "{field}");
+        }
+        // Walking links' bytes are not checked on open: a damaged list ends early instead.
+        let k = names.iter().skip(2).position(|s| s.0 == "walk").unwrap();
+        let t = HEADER_LEN + 16 * k;
+        let (off, len) = (
+            u64::from_ne_bytes(good[t..t + 8].try_into().unwrap()) as usize,
+            u64::from_ne_bytes(good[t + 8..t + 16].try_into().unwrap()) as usize,
+        );
+        let mut b = good.clone();
+        b[off..off + len].fill(0xff);
+        std::fs::write(&path, &b).unwrap();
+        let tt = read_cache(&path, &hash).unwrap();
+        assert!((0..tt.stops.len()).all(|s| tt.walk_links(StopIdx(s as u32)).count() == 0));
         std::fs::write(&path, &good).unwrap();
         assert!(read_cache(&path, &hash).is_ok());
     }
