@@ -365,12 +365,7 @@ pub fn open_streets(
     let (bytes, name): (std::borrow::Cow<[u8]>, String) = match &source {
         MapSource::None => return Ok(None),
         MapSource::Bundled => {
-            let [s, w, n, e] = BUNDLED_MAP_BBOX;
-            let in_area = (0..tt.stops.len()).any(|i| {
-                let (lat, lon) = (tt.stops.lat(i), tt.stops.lon(i));
-                lat >= s && lat <= n && lon >= w && lon <= e
-            });
-            if !in_area {
+            if !tt.stops.any_within(BUNDLED_MAP_BBOX) {
                 return Ok(None);
             }
             (

@@ -526,9 +526,8 @@ fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
 /// links them, else straight-line.
 fn change_metres(tt: &Timetable, q: &Query, from: StopIdx, to: StopIdx) -> u32 {
     tt.walk_links_for(from, q.wheelchair)
-        .iter()
-        .find(|(s, _)| *s == to)
-        .map(|&(_, m)| m)
+        .find(|&(s, _)| s == to)
+        .map(|(_, m)| m)
         .unwrap_or_else(|| {
             let (a, b) = (tt.stop(from), tt.stop(to));
             let d = crate::timetable::compile::distance_m(a.lat, a.lon, b.lat, b.lon);

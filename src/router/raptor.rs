@@ -1172,7 +1172,6 @@ impl<'a, D: Direction> Search<'a, D> {
                 Some(m) => m,
                 None => tt
                     .walk_links_for(a, q.wheelchair)
-                    .iter()
                     .find(|l| l.0 == b)
                     .map(|l| l.1)?,
             };
@@ -1225,7 +1224,7 @@ impl<'a, D: Direction> Search<'a, D> {
                     }
                 }
                 if q.walk_radius_m > 0 {
-                    for &(y, metres) in tt.walk_links_for(a, q.wheelchair) {
+                    for (y, metres) in tt.walk_links_for(a, q.wheelchair) {
                         if metres > q.walk_radius_m {
                             break;
                         }
@@ -1250,7 +1249,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 }
             }
             if q.walk_radius_m > 0 {
-                for &(y, metres) in tt.walk_links_for(a, q.wheelchair) {
+                for (y, metres) in tt.walk_links_for(a, q.wheelchair) {
                     if metres > q.walk_radius_m {
                         break;
                     }

@@ -331,9 +331,9 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
         freq_windows: freq_windows.into(),
         stop_patterns_start: stop_patterns_start.into(),
         stop_patterns: stop_patterns.into(),
-        transfers_start: rules_c.1.into(),
+        transfers_start: csr_if_any(rules_c.1, &rules_c.2).into(),
         transfers: rules_c.2,
-        transfers_to_start: rules_c.3.into(),
+        transfers_to_start: csr_if_any(rules_c.3, &rules_c.4).into(),
         transfers_to: rules_c.4,
         walk_start: walk_start.into(),
         walk: walk.into(),
@@ -1827,9 +1827,16 @@ fn resolve_trip(
     Ok((sv, flags, arr, dep, interpolated))
 }
 
+/// A CSR offset array over every stop, or nothing when it indexes no items (most feeds have
+/// no transfers.txt: that saves 8 bytes a stop in the cache).
+fn csr_if_any<T>(start: Vec<u32>, items: &[T]) -> Vec<u32> {
+    if items.is_empty() { Vec::new() } else { start }
+}
+
 /// Walking links between served stops within [`MAX_WALK_LINK_M`], nearest first, found with an
-/// R-tree over a local equirectangular projection and measured with haversine.
-fn walk_links(stops: &[Stop], served: &[bool]) -> (Vec<u32>, Vec<(StopIdx, u32)>) {
+/// R-tree over a local equirectangular projection and measured with haversine. Each stop's
+/// list is encoded by [`super::links::encode`]; `start` holds byte offsets.
+fn walk_links(stops: &[Stop], served: &[bool]) -> (Vec<u32>, Vec<u8>) {
     use rstar::{RTree, primitives::GeomWithData};
     let pts: Vec<usize> = (0..stops.len())
         .filter(|&i| served[i] && stops[i].lat.is_finite())
@@ -1862,7 +1869,7 @@ fn walk_links(stops: &[Stop], served: &[bool]) -> (Vec<u32>, Vec<(StopIdx, u32)>
                 })
                 .collect();
             near.sort_unstable_by_key(|&(s, d)| (d, s));
-            out.extend(near);
+            super::links::encode(StopIdx(i as u32), &near, &mut out);
         }
         start[i + 1] = out.len() as u32;
     }

@@ -17,6 +17,7 @@ mod check;
 pub mod compile;
 pub mod flat;
 pub mod freq;
+pub mod links;
 pub mod rules;
 pub mod shapes;
 pub mod stops;
@@ -455,7 +456,8 @@ pub struct Timetable {
     #[serde(skip)]
     pub stop_patterns: Store<(PatternIdx, u32)>,
 
-    /// transfers.txt rules from each stop, sorted by target: CSR with `transfers_start`.
+    /// transfers.txt rules from each stop, sorted by target: CSR with `transfers_start`
+    /// (both offset arrays are empty when there are no rules).
     #[serde(skip)]
     pub transfers_start: Store<u32>,
     pub transfers: Vec<(StopIdx, TransferRule)>,
@@ -465,11 +467,12 @@ pub struct Timetable {
     pub transfers_to: Vec<(StopIdx, TransferRule)>,
 
     /// Generated walking links: for each stop, the other stops within
-    /// [`compile::MAX_WALK_LINK_M`] metres (straight line), nearest first. CSR.
+    /// [`compile::MAX_WALK_LINK_M`] metres (straight line), nearest first. CSR of byte
+    /// offsets into `walk`, each stop's links encoded by [`links::encode`].
     #[serde(skip)]
     pub walk_start: Store<u32>,
     #[serde(skip)]
-    pub walk: Store<(StopIdx, u32)>,
+    pub walk: Store<u8>,
 
     /// The largest stop time in the feed (seconds): how many service days back a query looks.
     pub max_time: u32,
@@ -748,6 +751,9 @@ impl Timetable {
     /// transfers.txt rules from stop `s`, sorted by target stop.
     #[inline]
     pub fn transfers_from(&self, s: StopIdx) -> &[(StopIdx, TransferRule)] {
+        if self.transfers.is_empty() {
+            return &[];
+        }
         let a = self.transfers_start[s.ix()] as usize;
         let b = self.transfers_start[s.ix() + 1] as usize;
         &self.transfers[a..b]
@@ -756,6 +762,9 @@ impl Timetable {
     /// transfers.txt rules *into* stop `s`, as (from stop, rule), sorted by source stop.
     #[inline]
     pub fn transfers_into(&self, s: StopIdx) -> &[(StopIdx, TransferRule)] {
+        if self.transfers_to.is_empty() {
+            return &[];
+        }
         let a = self.transfers_to_start[s.ix()] as usize;
         let b = self.transfers_to_start[s.ix() + 1] as usize;
         &self.transfers_to[a..b]
@@ -772,10 +781,10 @@ impl Timetable {
 
     /// Generated walking links from `s` (nearest first), with straight-line metres.
     #[inline]
-    pub fn walk_links(&self, s: StopIdx) -> &[(StopIdx, u32)] {
+    pub fn walk_links(&self, s: StopIdx) -> links::WalkLinks<'_> {
         let a = self.walk_start[s.ix()] as usize;
         let b = self.walk_start[s.ix() + 1] as usize;
-        &self.walk[a..b]
+        links::WalkLinks::stream(&self.walk[a..b], s, self.stops.len())
     }
 
     /// The child stops of a station (stops whose parent is `s`), or just `s` itself.
@@ -821,9 +830,9 @@ impl Timetable {
         PatternIdx(i.min(self.patterns.len() - 1) as u32)
     }
 
-    /// Looks a stop up by its GTFS stop_id, or `<feed key>:<stop_id>` (linear; used when
-    /// resolving user input only). `None` when there is no such stop, or when the bare id is in
-    /// several feeds (see [`Timetable::stops_with_id`]).
+    /// Looks a stop up by its GTFS stop_id, or `<feed key>:<stop_id>` (a binary search of the
+    /// id index). `None` when there is no such stop, or when the bare id is in several feeds
+    /// (see [`Timetable::stops_with_id`]).
     pub fn find_stop_id(&self, id: &str) -> Option<StopIdx> {
         match self.stops_with_id(id).as_slice() {
             [one] => Some(*one),
@@ -832,12 +841,9 @@ impl Timetable {
     }
 
     /// Every stop a user's stop id can mean: the stops with exactly this stop_id (one per feed
-    /// that has it), else — for `<feed key>:<stop_id>` — that feed's stop.
+    /// that has it), else — for `<feed key>:<stop_id>` — that feed's stop. Ascending.
     pub fn stops_with_id(&self, id: &str) -> Vec<StopIdx> {
-        let exact: Vec<StopIdx> = (0..self.stops.len() as u32)
-            .map(StopIdx)
-            .filter(|&s| self.stops.id(s.ix()) == id)
-            .collect();
+        let exact: Vec<StopIdx> = self.stops.with_id(id).collect();
         if !exact.is_empty() {
             return exact;
         }
@@ -847,10 +853,9 @@ impl Timetable {
         let Some(f) = self.feeds.iter().find(|f| f.key == key) else {
             return exact;
         };
-        f.stops
-            .clone()
-            .map(StopIdx)
-            .filter(|&s| self.stops.id(s.ix()) == rest)
+        self.stops
+            .with_id(rest)
+            .filter(|s| f.stops.contains(&s.0))
             .collect()
     }
 
