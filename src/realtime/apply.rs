@@ -164,6 +164,9 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
         }
     }
 
+    if !(instances.is_empty() && cancelled.is_empty() && added.is_empty()) {
+        tt.materialize_elided();
+    }
     // A frequency pattern with an updated or cancelled run gets a row per run first.
     let mut touched: Vec<usize> = instances
         .keys()
@@ -524,7 +527,6 @@ fn scheduled_instance(
         .zip(&skipped)
         .map(|(&f, &s)| if s { f & !(CAN_BOARD | CAN_ALIGHT) } else { f })
         .collect();
-    let s = p.stops_start as usize;
     Instance {
         original: Some(t),
         day,
@@ -532,7 +534,7 @@ fn scheduled_instance(
         route: p.route,
         stops,
         flags,
-        headsigns: tt.pattern_headsigns[s..s + n].to_vec(),
+        headsigns: (0..n).map(|i| tt.pattern_headsign(&p, i)).collect(),
         arr,
         dep,
         sched_arr,

@@ -641,9 +641,9 @@ mod tests {
     #[test]
     fn round_trip_maps_every_field_back() {
         let (_dir, path, tt) = bundled();
-        assert!(!tt.arr.is_mapped());
+        assert!(!tt.dep.is_mapped());
         let back = read_cache(&path, &tt.meta.content_hash).unwrap();
-        assert!(back.arr.is_mapped() && back.trips.is_mapped());
+        assert!(back.dep.is_mapped() && back.trips.is_mapped());
         // Every field, flat or small part: a field in neither list would differ here.
         assert_eq!(format!("{back:?}"), format!("{tt:?}"));
         assert!(!back.trip_strings.is_empty());

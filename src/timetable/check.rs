@@ -93,10 +93,14 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         }),
         "service day starts",
     )?;
-    ensure(tt.arr.len() == tt.dep.len(), "stop time columns")?;
+    ensure(
+        tt.arr.is_empty() || tt.arr.len() == tt.dep.len(),
+        "stop time columns",
+    )?;
     let nps = tt.pattern_stops.len();
     ensure(
-        tt.pattern_flags.len() == nps && tt.pattern_headsigns.len() == nps,
+        tt.pattern_flags.len() == nps
+            && (tt.pattern_headsigns.is_empty() || tt.pattern_headsigns.len() == nps),
         "pattern stop columns",
     )?;
     ensure(
@@ -118,7 +122,7 @@ pub(super) fn indices(tt: &Timetable) -> Check {
                 && ss + n <= nps as u64
                 && ts == trips_seen
                 && p.rec_start as u64 + rows <= nrec as u64
-                && p.times_start as u64 + n * rows <= tt.arr.len() as u64
+                && p.times_start as u64 + n * rows <= tt.dep.len() as u64
                 && p.max_time <= tt.max_time
                 && (p.zone as usize) < nz,
             "pattern",

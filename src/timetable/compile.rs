@@ -324,9 +324,20 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
         patterns: built.patterns.into(),
         pattern_stops: built.pattern_stops.into(),
         pattern_flags: built.pattern_flags.into(),
-        pattern_headsigns: built.pattern_headsigns.into(),
+        // Columns that would hold nothing are left empty (see their fields).
+        pattern_headsigns: if built.pattern_headsigns.iter().all(|&h| h == NO_HEADSIGN) {
+            Vec::new()
+        } else {
+            built.pattern_headsigns
+        }
+        .into(),
         headsigns: headsigns.list,
-        arr: built.arr.into(),
+        arr: if built.arr == built.dep {
+            Vec::new()
+        } else {
+            built.arr
+        }
+        .into(),
         dep: built.dep.into(),
         freq_windows: freq_windows.into(),
         stop_patterns_start: stop_patterns_start.into(),

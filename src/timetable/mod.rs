@@ -438,10 +438,13 @@ pub struct Timetable {
     #[serde(skip)]
     pub pattern_flags: Store<u8>,
     /// stop_times.txt's stop_headsign per pattern stop, as an index into `headsigns`
-    /// ([`NO_HEADSIGN`] when empty). It is part of the pattern key, so all trips agree.
+    /// ([`NO_HEADSIGN`] when empty). It is part of the pattern key, so all trips agree. Empty
+    /// when no pattern stop has one (read it through [`Timetable::pattern_headsign`]).
     #[serde(skip)]
     pub pattern_headsigns: Store<u32>,
     pub headsigns: Vec<String>,
+    /// Arrivals, laid out like `dep`; empty when every arrival equals its departure (most bus
+    /// feeds), then `dep` is read for both ([`Timetable::stop_time`]).
     #[serde(skip)]
     pub arr: Store<u32>,
     #[serde(skip)]
@@ -655,7 +658,38 @@ impl Timetable {
     /// Arrivals of all trips of `p` at stop position `pos` (sorted ascending).
     #[inline]
     pub fn arr_column(&self, p: &Pattern, pos: usize) -> Column<'_> {
-        self.column(&self.arr, p, pos)
+        self.column(self.arrivals(), p, pos)
+    }
+
+    /// The arrival column as stored, or the departures when arrivals were left out as equal.
+    #[inline(always)]
+    fn arrivals(&self) -> &[u32] {
+        if self.arr.is_empty() {
+            &self.dep
+        } else {
+            &self.arr
+        }
+    }
+
+    /// The stop_headsign at position `pos` of `p`, as an index into `headsigns`, or
+    /// [`NO_HEADSIGN`].
+    pub fn pattern_headsign(&self, p: &Pattern, pos: usize) -> u32 {
+        self.pattern_headsigns
+            .get(p.stops_start as usize + pos)
+            .copied()
+            .unwrap_or(NO_HEADSIGN)
+    }
+
+    /// Writes out the columns the compiler leaves empty when they hold nothing (arrivals equal
+    /// to departures, no stop_headsign), for code that appends patterns to this timetable
+    /// (realtime overlays).
+    pub fn materialize_elided(&mut self) {
+        if self.arr.is_empty() && !self.dep.is_empty() {
+            self.arr = self.dep.to_vec().into();
+        }
+        if self.pattern_headsigns.is_empty() && !self.pattern_stops.is_empty() {
+            self.pattern_headsigns = vec![NO_HEADSIGN; self.pattern_stops.len()].into();
+        }
     }
 
     #[inline]
@@ -677,7 +711,11 @@ impl Timetable {
     /// its service day: the one way to read a stop time, for both kinds of pattern.
     #[inline(always)]
     pub fn stop_time(&self, p: &Pattern, k: usize, pos: usize, departure: bool) -> u32 {
-        let times = if departure { &self.dep } else { &self.arr };
+        let times = if departure {
+            &self.dep
+        } else {
+            self.arrivals()
+        };
         if p.is_frequency() {
             self.run_time(times, p, k, pos)
         } else {
@@ -804,7 +842,7 @@ impl Timetable {
     /// trip_headsign that is only a direction ("Outbound", as Charlotte's feed writes) tells a
     /// rider nothing: the last stop's name is shown instead.
     pub fn headsign(&self, t: TripIdx, pattern: &Pattern, pos: usize) -> &str {
-        let h = self.pattern_headsigns[pattern.stops_start as usize + pos];
+        let h = self.pattern_headsign(pattern, pos);
         if h != NO_HEADSIGN {
             return &self.headsigns[h as usize];
         }
