@@ -4,6 +4,7 @@
 # and prints, per feed, with the release binary:
 #   - compile time and peak RSS (`gethere feed info` on an empty cache directory),
 #   - cache size against the feed's own stop_times.txt (uncompressed and compressed in the zip),
+#     and the bytes of each cache section (examples/cache_sections.rs),
 #   - whole warm `gethere plan` processes, stop to stop, arrive-by 17:30 (RUNS pairs, default
 #     21): wall time median/p90/min/max, the `--stats` load_ms and search_ms medians, and peak
 #     RSS (GNU time -v, "Maximum resident set size") median/max;
@@ -19,7 +20,7 @@ src=../shared/data/charlotte-cats-2018/charlotte-cats-2018.gtfs.zip
 date=2018-10-10
 [ $# -gt 0 ] || set -- 1 6 30
 mkdir -p "$dir"
-cargo build --release --quiet --bin gethere --example frequency_feed
+cargo build --release --quiet --bin gethere --example frequency_feed --example cache_sections
 bin=target/release/gethere
 gen=target/release/examples/frequency_feed
 
@@ -63,6 +64,7 @@ measure() {
     echo "  cache: $cache_bytes B; stop_times.txt: $st_raw B uncompressed, $st_zip B in the zip (whole zip $zip_bytes B)"
     awk -v c="$cache_bytes" -v r="$st_raw" -v z="$st_zip" 'BEGIN {
         printf "  cache / stop_times.txt = %.2fx uncompressed, %.1fx zipped\n", c / r, c / z }'
+    target/release/examples/cache_sections "$cache" | tail -n +2 | sed 's/^/  /'
 
     : >"$dir/wall.txt"
     : >"$dir/rss.txt"
@@ -95,10 +97,10 @@ for tiles in "$@"; do
         !seen[$c]++ { s[n++] = $c }
         END { for (i = 0; i < n; i++) print s[i], s[(i + int(n / 2)) % n] }' |
         awk -v runs="$runs" 'NR % 7 == 1 && k < runs { print; k++ }' >"$dir/pairs.txt"
-    measure "all-frequency Charlotte, $tiles tile(s), frequencies expanded" "$feed"
+    measure "all-frequency Charlotte, $tiles tile(s)" "$feed"
     # The control: the same feed without frequencies.txt, so each template runs once. Same
-    # stops, patterns and walking links, 1/20 of the trips: about what a compact (template +
-    # headway windows) form would cost, less its window table.
+    # stops, patterns and walking links, 1/20 of the trips: the floor of the compact (template
+    # + headway windows) form, less its window table.
     control="$dir/templates-$tiles.gtfs.zip"
     if [ ! -f "$control" ]; then
         cp "$feed" "$control"

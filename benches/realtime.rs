@@ -21,13 +21,14 @@ fn day_message(tt: &Timetable) -> Vec<u8> {
     let date = chrono::NaiveDate::parse_from_str(DATE, "%Y-%m-%d").expect("date");
     let day = tt.day_index(date).expect("in the feed");
     let mut entity = Vec::new();
-    for (i, t) in tt.trips.iter().enumerate() {
+    for i in 0..tt.num_trip_ids() {
         let ti = TripIdx(i as u32);
+        let t = tt.trip(ti);
         if !tt.trip_active(ti, day) || t.frequency().is_some() {
             continue;
         }
         let n = tt.pattern_of(ti).num_stops as usize;
-        let seq = tt.stop_seqs.seq_of(ti, n, n / 2);
+        let seq = tt.stop_seqs.seq_of(tt.record_of(ti), n, n / 2);
         entity.push(FeedEntity {
             id: Some(i.to_string()),
             trip_update: Some(TripUpdate {

@@ -1,6 +1,7 @@
 //! Scale figures for issue 17, per feed: compile time and peak memory of a compiling process,
-//! cache size, time to open the cache, a whole warm `gethere plan` process (wall time and peak
-//! RSS), and search latency (arrive-by, depart-at, 2-hour range) over random served stop pairs.
+//! cache size (and its sections of 1% or more), time to open the cache, a whole warm `gethere
+//! plan` process (wall time and peak RSS), and search latency (arrive-by, depart-at, 2-hour
+//! range) over random served stop pairs.
 //!
 //! Feeds: the bundled TriMet feed, Charlotte CATS (../shared/data) and the generated
 //! country-size feed (`examples/country_feed.rs`; path in `GETHERE_COUNTRY_FEED`, default
@@ -15,7 +16,7 @@ mod common;
 use gethere::feed::load::content_hash;
 use gethere::router::{Query, QueryKind, plan};
 use gethere::time::parse_user_time;
-use gethere::timetable::cache::{cache_path, read_cache};
+use gethere::timetable::cache::{cache_path, read_cache, section_sizes};
 use gethere::timetable::{StopIdx, Timetable};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -148,6 +149,12 @@ fn run(f: &Feed) {
     let file = cache_path(cache.path(), &hash);
     let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
     println!("  cache file: {:.1} MB", size as f64 / 1e6);
+    // The sections that weigh: 1% of the file or more.
+    for (name, n) in section_sizes(&file).unwrap_or_default() {
+        if n * 100 >= size.max(1) {
+            println!("    {name:<24} {:>8.2} MB", n as f64 / 1e6);
+        }
+    }
 
     let mut opens = Vec::new();
     let mut hashes = Vec::new();

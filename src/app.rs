@@ -365,12 +365,7 @@ pub fn open_streets(
     let (bytes, name): (std::borrow::Cow<[u8]>, String) = match &source {
         MapSource::None => return Ok(None),
         MapSource::Bundled => {
-            let [s, w, n, e] = BUNDLED_MAP_BBOX;
-            let in_area = (0..tt.stops.len()).any(|i| {
-                let (lat, lon) = (tt.stops.lat(i), tt.stops.lon(i));
-                lat >= s && lat <= n && lon >= w && lon <= e
-            });
-            if !in_area {
+            if !tt.stops.any_within(BUNDLED_MAP_BBOX) {
                 return Ok(None);
             }
             (
@@ -1278,8 +1273,8 @@ fn no_journey_message(
             acc.iter().any(|a| {
                 tt.patterns_at(a.stop).iter().any(|&(p, _)| {
                     let p = tt.pattern(p);
-                    (p.trips_start..p.trips_start + p.num_trips)
-                        .any(|t| tt.trip_active(crate::timetable::TripIdx(t), d))
+                    (0..p.num_records() as usize)
+                        .any(|k| tt.service_active(tt.trips[p.rec_start as usize + k].service, d))
                 })
             })
         })

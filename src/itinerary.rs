@@ -308,9 +308,27 @@ pub fn view(
     }
 }
 
-/// "12 min", "1 h 05 min".
+/// "12 min", "1 h 05 min": a duration in seconds, rounded up to the minute.
 pub fn minutes(secs: i64) -> String {
-    let m = (secs + 59) / 60;
+    whole_minutes((secs + 59) / 60)
+}
+
+/// The minutes between two clock times as shown (to the minute, seconds dropped), so that a
+/// summary agrees with its own clock times: "leave 17:03, arrive 17:21 · 18 min" for 17:03:20
+/// to 17:21:59 (18 min 39 s, which [`minutes`] rounds up to 19). Two instants within one shown
+/// minute read as the rounded-up duration ("1 min"), never "0 min".
+pub fn clock_minutes(from: Instant, to: Instant) -> String {
+    whole_minutes(shown_minutes(from, to))
+}
+
+/// The number [`clock_minutes`] shows.
+pub fn shown_minutes(from: Instant, to: Instant) -> i64 {
+    let m = to.div_euclid(60) - from.div_euclid(60);
+    if m <= 0 { (to - from + 59) / 60 } else { m }
+}
+
+/// "12 min", "1 h 05 min" for a whole number of minutes.
+pub fn whole_minutes(m: i64) -> String {
     if m >= 60 {
         format!("{} h {:02} min", m / 60, m % 60)
     } else {
@@ -444,7 +462,7 @@ impl Itinerary {
             "leave {}, arrive {} · {} · {}",
             when(self.dep_t, first_tz),
             when(self.arr_t, last_tz),
-            minutes(self.arr_t - self.dep_t),
+            clock_minutes(self.dep_t, self.arr_t),
             transfers
         );
         if self.walk_s > 0 {
@@ -637,5 +655,24 @@ impl PlanView {
             fc["attribution"] = json!(crate::walk::OSM_ATTRIBUTION);
         }
         fc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clock_minutes, minutes};
+
+    #[test]
+    fn a_summary_counts_the_minutes_its_clock_times_show() {
+        // 17:03:20 → 17:21:59: the clocks read 17:03 and 17:21.
+        let (dep, arr) = (17 * 3600 + 3 * 60 + 20, 17 * 3600 + 21 * 60 + 59);
+        assert_eq!(minutes(arr - dep), "19 min");
+        assert_eq!(clock_minutes(dep, arr), "18 min");
+        // Within one shown minute: the rounded-up duration, never "0 min".
+        assert_eq!(clock_minutes(dep, dep + 30), "1 min");
+        assert_eq!(clock_minutes(dep, dep), "0 min");
+        assert_eq!(clock_minutes(0, 65 * 60), "1 h 05 min");
+        // Before 1970 (negative instants) minutes still floor.
+        assert_eq!(clock_minutes(-90, 30), "2 min");
     }
 }

@@ -293,6 +293,17 @@ pub enum CellView {
 }
 
 impl CellView {
+    /// The minutes shown for this cell: between its departure and arrival as clock times show
+    /// them ([`crate::itinerary::shown_minutes`]), so the table agrees with the journeys below it.
+    pub fn shown_minutes(&self) -> Option<i64> {
+        match self {
+            CellView::Reached {
+                duration_s, dep_t, ..
+            } => Some(crate::itinerary::shown_minutes(*dep_t, dep_t + duration_s)),
+            CellView::None { .. } => None,
+        }
+    }
+
     pub fn duration_s(&self) -> Option<i64> {
         match self {
             CellView::Reached { duration_s, .. } => Some(*duration_s),

@@ -123,14 +123,14 @@ pub fn departures(
             let col = tt.dep_column(pat, pos as usize);
             for d in days.clone() {
                 let base = tt.day_base(pat.zone, d);
-                let from = col.partition_point(|&x| base + (x as i64) < lo);
-                for (k, &x) in col.iter().enumerate().skip(from) {
-                    let t = base + x as i64;
+                let from = col.first_at_least(lo - base);
+                for k in from..col.len() {
+                    let t = base + col.get(k) as i64;
                     if t > hi {
                         break;
                     }
                     let trip = TripIdx(pat.trips_start + k as u32);
-                    let tr = tt.trip(trip);
+                    let tr = tt.trip_rec(pat, k);
                     if !tt.service_active(tr.service, d)
                         || (wheelchair && tr.wheelchair() != Wheelchair::Accessible)
                     {

@@ -21,6 +21,8 @@ mod feed_cmd;
 mod fetch_cmd;
 #[path = "cli/fixture_rules.rs"]
 mod fixture_rules;
+#[path = "cli/frequency_props.rs"]
+mod frequency_props;
 #[path = "cli/fuzz.rs"]
 mod fuzz;
 #[path = "cli/geocode_cmd.rs"]

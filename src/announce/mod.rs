@@ -742,18 +742,16 @@ fn accessibility(tt: &Timetable, near: &[StopIdx]) -> Vec<String> {
             for &(p, _) in tt.patterns_at(s) {
                 let pat = tt.pattern(p);
                 let name = tt.routes[pat.route.ix()].display_name();
-                let trips =
-                    &tt.trips[pat.trips_start as usize..(pat.trips_start + pat.num_trips) as usize];
-                let acc = trips
-                    .iter()
-                    .filter(|t| t.wheelchair() == Wheelchair::Accessible)
+                let nt = pat.num_trips as usize;
+                let acc = (0..nt)
+                    .filter(|&k| tt.trip_rec(pat, k).wheelchair() == Wheelchair::Accessible)
                     .count();
                 match routes.iter_mut().find(|r| r.0 == name) {
                     Some(r) => {
                         r.1 += acc;
-                        r.2 += trips.len();
+                        r.2 += nt;
                     }
-                    None => routes.push((name, acc, trips.len())),
+                    None => routes.push((name, acc, nt)),
                 }
             }
         }

@@ -4,7 +4,7 @@
 use super::{CellView, Meet, VenueRow};
 use crate::announce::html::esc;
 use crate::cli::Rank;
-use crate::itinerary::minutes;
+use crate::itinerary::{minutes, whole_minutes};
 use crate::time::{format_hm, local_date, to_local};
 use crate::timetable::Timetable;
 
@@ -72,11 +72,9 @@ fn cell_text(m: &Meet, tt: &Timetable, c: &CellView) -> String {
     let day = local_date(tt.tz(), m.time);
     match c {
         CellView::Reached { here: true, .. } => "here".into(),
-        CellView::Reached {
-            duration_s, dep_t, ..
-        } => format!(
+        CellView::Reached { dep_t, .. } => format!(
             "{} ({})",
-            minutes(*duration_s),
+            whole_minutes(c.shown_minutes().unwrap_or(0)),
             crate::itinerary::when(tt, *dep_t, day)
         ),
         CellView::None { .. } => "no way".into(),
@@ -99,7 +97,10 @@ fn ranking_rows(m: &Meet, tt: &Timetable) -> Vec<Vec<String>> {
             format!("{}", i + 1),
             venue_name(v).to_string(),
             format!("{}/{}", v.reachable, m.people.len()),
-            opt_min(v.worst_s),
+            // The longest of the cells as they are shown (mean and median are of seconds).
+            v.worst_s
+                .and(v.cells.iter().filter_map(CellView::shown_minutes).max())
+                .map_or_else(|| "—".into(), whole_minutes),
             opt_min(v.mean_s),
             opt_min(v.median_s),
         ];
@@ -170,7 +171,7 @@ fn winner_line(m: &Meet, w: &VenueRow) -> String {
         .cells
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| c.duration_s().map(|d| (d, i)))
+        .filter_map(|(i, c)| c.shown_minutes().map(|d| (d, i)))
         .max_by_key(|&(d, i)| (d, std::cmp::Reverse(i)));
     let who = if everyone {
         "everyone can get there".to_string()
@@ -180,7 +181,7 @@ fn winner_line(m: &Meet, w: &VenueRow) -> String {
     match longest {
         Some((d, i)) => format!(
             "{who}; the longest trip is {} (from {})",
-            minutes(d),
+            whole_minutes(d),
             label(m, i)
         ),
         None => who,

@@ -164,6 +164,21 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
         }
     }
 
+    if !(instances.is_empty() && cancelled.is_empty() && added.is_empty()) {
+        tt.materialize_elided();
+    }
+    // A frequency pattern with an updated or cancelled run gets a row per run first.
+    let mut touched: Vec<usize> = instances
+        .keys()
+        .chain(cancelled.keys())
+        .map(|&(t, _)| tt.pattern_index_of(TripIdx(t)).ix())
+        .collect();
+    touched.sort_unstable();
+    touched.dedup();
+    for pi in touched {
+        make_scheduled(tt, pi);
+    }
+
     // Take every replaced or cancelled instance off its day.
     let mut off_days: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for &(t, d) in instances.keys().chain(cancelled.keys()) {
@@ -172,7 +187,8 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
     let words = tt.words_per_service as usize;
     let mut service_copy: HashMap<(u32, Vec<usize>), u32> = HashMap::new();
     for (t, days) in off_days {
-        let s = tt.trips[t as usize].service;
+        let rec = tt.record_of(TripIdx(t));
+        let s = tt.trips[rec].service;
         let ns = *service_copy.entry((s, days.clone())).or_insert_with(|| {
             let base = s as usize * words;
             let mut bits = tt.service_bits[base..base + words].to_vec();
@@ -184,7 +200,7 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
             tt.service_ids.push(id);
             (tt.service_ids.len() - 1) as u32
         });
-        tt.trips[t as usize].service = ns;
+        tt.trips[rec].service = ns;
     }
 
     let mut all: Vec<Instance> = instances.into_values().collect();
@@ -196,6 +212,37 @@ pub fn apply(tt: &mut Timetable, messages: &[super::Decoded]) {
     add_overlay_patterns(tt, all, &mut overlay);
     overlay.stats = stats;
     tt.realtime = Some(Box::new(overlay));
+}
+
+/// Makes frequency pattern `pi` scheduled in this query's copy: each run gets a record of its
+/// own (its template's, with its window's headway) and a stop-major row of times, so that one
+/// run can leave its day as any trip does. Trip indices do not change.
+fn make_scheduled(tt: &mut Timetable, pi: usize) {
+    let p = tt.patterns[pi];
+    if !p.is_frequency() {
+        return;
+    }
+    let (nt, n) = (p.num_trips as usize, p.num_stops as usize);
+    let rec_start = tt.trips.len();
+    for k in 0..nt {
+        let trip = tt.trip(TripIdx(p.trips_start + k as u32));
+        tt.trips.push(trip);
+        tt.stop_seqs
+            .copy_record(p.rec_start as usize, rec_start + k);
+    }
+    let times_start = tt.arr.len();
+    for pos in 0..n {
+        for k in 0..nt {
+            let (a, d) = (tt.arr_at(&p, k, pos), tt.dep_at(&p, k, pos));
+            tt.arr.push(a);
+            tt.dep.push(d);
+        }
+    }
+    let q = &mut tt.patterns[pi];
+    q.rec_start = rec_start as u32;
+    q.times_start = times_start as u32;
+    q.windows_start = 0;
+    q.num_windows = 0;
 }
 
 /// Trip, route and stop ids as one realtime message may name them.
@@ -246,18 +293,21 @@ impl<'a> IdMaps<'a> {
                 .map(|i| (tt.stops.id(i), StopIdx(i as u32), feed_of_stop(i as u32))),
         );
         let mut by_id: HashMap<&str, (Vec<TripIdx>, Option<usize>, bool)> = HashMap::new();
-        for (i, t) in tt.trips.iter().enumerate() {
-            if !in_scope_route(t.route.0) {
-                continue;
+        for p in tt.patterns.iter() {
+            for k in 0..p.num_trips as usize {
+                let t = tt.trip_rec(p, k);
+                if !in_scope_route(t.route.0) {
+                    continue;
+                }
+                let f = feed_of_route(t.route.0);
+                let e = by_id
+                    .entry(tt.trip_strings.get(t.id))
+                    .or_insert((Vec::new(), f, true));
+                if e.1 != f {
+                    e.2 = false;
+                }
+                e.0.push(TripIdx(p.trips_start + k as u32));
             }
-            let f = feed_of_route(t.route.0);
-            let e = by_id
-                .entry(tt.trip_strings.get(t.id))
-                .or_insert((Vec::new(), f, true));
-            if e.1 != f {
-                e.2 = false;
-            }
-            e.0.push(TripIdx(i as u32));
         }
         IdMaps {
             by_id: by_id
@@ -286,7 +336,7 @@ fn match_trip(
     let start = td.start_time.as_deref().and_then(parse_hms);
     let first_dep = |t: TripIdx| {
         let p = tt.pattern_of(t);
-        tt.dep[p.times_start as usize + (t.0 - p.trips_start) as usize]
+        tt.dep_at(p, (t.0 - p.trips_start) as usize, 0)
     };
     let t = match (cands.as_slice(), start) {
         ([t], None) => *t,
@@ -294,7 +344,7 @@ fn match_trip(
             Some(&t) => t,
             // A non-frequency trip with a start_time that differs from its schedule is still
             // that trip (start_time is informative there).
-            None if cands.len() == 1 && tt.trips[cands[0].ix()].frequency().is_none() => cands[0],
+            None if cands.len() == 1 && tt.trip(cands[0]).frequency().is_none() => cands[0],
             None => {
                 stats.unknown_trips += 1;
                 return None;
@@ -318,10 +368,8 @@ fn match_trip(
             // The running instance nearest the message's time.
             let p = tt.pattern_of(t);
             let k = (t.0 - p.trips_start) as usize;
-            let a = tt.dep[p.times_start as usize + k] as i64;
-            let b = tt.arr
-                [p.times_start as usize + (p.num_stops as usize - 1) * p.num_trips as usize + k]
-                as i64;
+            let a = tt.dep_at(p, k, 0) as i64;
+            let b = tt.arr_at(p, k, p.num_stops as usize - 1) as i64;
             let dist = |d: usize| {
                 let s = tt.day_base(p.zone, d);
                 if ts < s + a {
@@ -388,10 +436,8 @@ fn scheduled_instance(
     let p = *tt.pattern(pi);
     let n = p.num_stops as usize;
     let k = (t.0 - p.trips_start) as usize;
-    let nt = p.num_trips as usize;
-    let at = |v: &[u32], pos: usize| v[p.times_start as usize + pos * nt + k];
-    let sched_arr: Vec<u32> = (0..n).map(|i| at(&tt.arr, i)).collect();
-    let sched_dep: Vec<u32> = (0..n).map(|i| at(&tt.dep, i)).collect();
+    let sched_arr: Vec<u32> = (0..n).map(|i| tt.arr_at(&p, k, i)).collect();
+    let sched_dep: Vec<u32> = (0..n).map(|i| tt.dep_at(&p, k, i)).collect();
     let stops = tt.pattern_stops(&p).to_vec();
     let base = tt.day_base(p.zone, day);
     // Updates by position, in order.
@@ -399,7 +445,7 @@ fn scheduled_instance(
     let mut from = 0usize;
     for u in &tu.stop_time_update {
         let pos = match (u.stop_sequence, u.stop_id.as_deref()) {
-            (Some(seq), _) => tt.stop_seqs.position(t, n, seq),
+            (Some(seq), _) => tt.stop_seqs.position(tt.record_of(t), n, seq),
             // Updates come in stop order; a loop trip visits a stop twice, so look after the
             // previous update first, then anywhere (an out-of-order feed).
             (None, Some(id)) => stop_by_id.get(id).and_then(|&s| {
@@ -481,7 +527,6 @@ fn scheduled_instance(
         .zip(&skipped)
         .map(|(&f, &s)| if s { f & !(CAN_BOARD | CAN_ALIGHT) } else { f })
         .collect();
-    let s = p.stops_start as usize;
     Instance {
         original: Some(t),
         day,
@@ -489,13 +534,13 @@ fn scheduled_instance(
         route: p.route,
         stops,
         flags,
-        headsigns: tt.pattern_headsigns[s..s + n].to_vec(),
+        headsigns: (0..n).map(|i| tt.pattern_headsign(&p, i)).collect(),
         arr,
         dep,
         sched_arr,
         sched_dep,
         skipped,
-        template: tt.trips[t.ix()],
+        template: tt.trip(t),
         id: tt.trip_id(t).to_string(),
     }
 }
@@ -686,7 +731,7 @@ fn add_overlay_patterns(tt: &mut Timetable, all: Vec<Instance>, overlay: &mut Ov
                 route: r0.route,
                 stops_start: tt.pattern_stops.len() as u32,
                 num_stops: n as u32,
-                trips_start: tt.trips.len() as u32,
+                trips_start: tt.num_trip_ids() as u32,
                 num_trips: sub.len() as u32,
                 times_start: tt.arr.len() as u32,
                 max_time: sub
@@ -695,6 +740,9 @@ fn add_overlay_patterns(tt: &mut Timetable, all: Vec<Instance>, overlay: &mut Ov
                     .max()
                     .unwrap_or(0),
                 zone: tt.feed_of_route(r0.route).zone,
+                rec_start: tt.trips.len() as u32,
+                windows_start: 0,
+                num_windows: 0,
             };
             tt.max_time = tt.max_time.max(p.max_time);
             tt.pattern_stops.extend_from_slice(&r0.stops);
@@ -723,7 +771,7 @@ fn add_overlay_patterns(tt: &mut Timetable, all: Vec<Instance>, overlay: &mut Ov
                 }
             }
             for i in sub {
-                let idx = TripIdx(tt.trips.len() as u32);
+                let idx = TripIdx(p.trips_start + tt.trips.len() as u32 - p.rec_start);
                 let mut trip = i.template;
                 trip.service = service;
                 if trip.id == NO_STRING {

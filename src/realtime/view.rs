@@ -277,10 +277,11 @@ pub fn departure(
     let p = tt.pattern_of(t);
     let base = tt.day_base(p.zone, day as usize);
     let k = (t.0 - p.trips_start) as usize;
-    let pos = tt.pattern_stops(p).iter().enumerate().position(|(i, &s)| {
-        s == stop
-            && base + tt.dep[p.times_start as usize + i * p.num_trips as usize + k] as i64 == time
-    });
+    let pos = tt
+        .pattern_stops(p)
+        .iter()
+        .enumerate()
+        .position(|(i, &s)| s == stop && base + tt.dep_at(p, k, i) as i64 == time);
     let sched = match (pos, rt.original) {
         (Some(i), Some(_)) => Some(base + rt.sched_dep[i] as i64),
         _ => None,

@@ -450,10 +450,8 @@ fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
             ScanLeg::Ride { ride: r, stay } => {
                 let p = &tt.patterns[r.pattern.ix()];
                 let base = tt.day_base(p.zone, r.day as usize);
-                let nt = p.num_trips as usize;
-                let at = |pos: u32| p.times_start as usize + pos as usize * nt + r.trip as usize;
-                let departure = base + tt.dep[at(r.board)] as i64;
-                let arrival = base + tt.arr[at(r.alight)] as i64;
+                let departure = base + tt.dep_at(p, r.trip as usize, r.board as usize) as i64;
+                let arrival = base + tt.arr_at(p, r.trip as usize, r.alight as usize) as i64;
                 let stops = tt.pattern_stops(p);
                 if let Some(a) = pending_access.take()
                     && a.secs > 0
@@ -529,9 +527,8 @@ fn to_journey<D: Direction>(tt: &Timetable, q: &Query, f: &Found) -> Journey {
 /// links them, else straight-line.
 fn change_metres(tt: &Timetable, q: &Query, from: StopIdx, to: StopIdx) -> u32 {
     tt.walk_links_for(from, q.wheelchair)
-        .iter()
-        .find(|(s, _)| *s == to)
-        .map(|&(_, m)| m)
+        .find(|&(s, _)| s == to)
+        .map(|(_, m)| m)
         .unwrap_or_else(|| {
             let (a, b) = (tt.stop(from), tt.stop(to));
             let d = crate::timetable::compile::distance_m(a.lat, a.lon, b.lat, b.lon);

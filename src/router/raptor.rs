@@ -37,8 +37,10 @@
 use super::labels::Labels;
 use super::{Access, Query};
 use crate::time::Instant;
+use crate::timetable::freq::Times;
 use crate::timetable::{
-    CAN_ALIGHT, CAN_BOARD, Pattern, PatternIdx, StopIdx, Timetable, TransferRule, Wheelchair,
+    CAN_ALIGHT, CAN_BOARD, Column, Pattern, PatternIdx, StopIdx, Timetable, TransferRule,
+    Wheelchair,
 };
 
 /// Scan times beyond this are "unreached".
@@ -468,8 +470,8 @@ impl<'a, D: Direction> Search<'a, D> {
         let mut found = Vec::new();
         if self.has_cont && self.seated.is_empty() && self.num_days > 0 {
             let tt = self.tt;
-            self.seated = vec![0; tt.trips.len() * self.num_days];
-            self.followed = vec![0; tt.trips.len() * self.num_days];
+            self.seated = vec![0; tt.num_trip_ids() * self.num_days];
+            self.followed = vec![0; tt.num_trip_ids() * self.num_days];
             self.enumerated = vec![0; tt.patterns.len() * self.num_days * (self.sq.max_rides + 1)];
             self.cont_best = vec![(0, 0); tt.patterns.len() * self.num_days];
             self.wave_best = vec![(0, 0); tt.patterns.len() * self.num_days];
@@ -498,7 +500,7 @@ impl<'a, D: Direction> Search<'a, D> {
     }
 
     fn trip_ok(&self, p: &Pattern, trip: usize, day: usize) -> bool {
-        let t = &self.tt.trips[p.trips_start as usize + trip];
+        let t = self.tt.trip_rec(p, trip);
         self.tt.service_active(t.service, day)
             && (!self.wheelchair || t.wheelchair() == Wheelchair::Accessible)
     }
@@ -509,14 +511,8 @@ impl<'a, D: Direction> Search<'a, D> {
     fn event_time(&self, p: &Pattern, trip: usize, day: usize, i: usize, board: bool) -> i64 {
         let pos = D::real_pos(i, p.num_stops as usize);
         let base = self.tt.day_base(p.zone, day);
-        let k = p.times_start as usize + pos * p.num_trips as usize + trip;
         let departure = board == D::FORWARD;
-        let t = base
-            + if departure {
-                self.tt.dep[k]
-            } else {
-                self.tt.arr[k]
-            } as i64;
+        let t = base + self.tt.stop_time(p, trip, pos, departure) as i64;
         if D::FORWARD { t } else { -t }
     }
 
@@ -539,25 +535,48 @@ impl<'a, D: Direction> Search<'a, D> {
         t: i64,
         only: Option<usize>,
     ) -> Option<(u32, u32, i64)> {
-        let n = p.num_stops as usize;
-        let pos = D::real_pos(i, n);
+        let pos = D::real_pos(i, p.num_stops as usize);
+        let col = if D::FORWARD {
+            self.tt.dep_column(p, pos)
+        } else {
+            self.tt.arr_column(p, pos)
+        };
+        // A scheduled row is searched as a plain slice; a frequency pattern's column is
+        // arithmetic: the first run at or after a time is computed (see `timetable::freq`).
+        match col {
+            Column::Rows(row) => self.earliest_in(p, row, t, only),
+            runs => self.earliest_in(p, runs, t, only),
+        }
+    }
+
+    #[inline(always)]
+    fn earliest_in<C: Times>(
+        &self,
+        p: &Pattern,
+        col: C,
+        t: i64,
+        only: Option<usize>,
+    ) -> Option<(u32, u32, i64)> {
         let nt = p.num_trips as usize;
-        let col_start = p.times_start as usize + pos * nt;
         let mut best: Option<(u32, u32, i64)> = None;
         let days = only.map_or(self.sq.days.clone(), |d| d..=d);
+        // A frequency pattern's runs share one record: a day on which one cannot be taken is
+        // skipped whole (the first run found is then taken).
         if D::FORWARD {
-            let col = &self.tt.dep[col_start..col_start + nt];
             for d in days {
+                if p.is_frequency() && !self.trip_ok(p, 0, d) {
+                    continue;
+                }
                 let base = self.tt.day_base(p.zone, d);
-                if base + col[nt - 1] as i64 >= t {
+                if base + col.at(nt - 1) as i64 >= t {
                     if let Some((_, _, b)) = best
-                        && base + col[0] as i64 >= b
+                        && base + col.at(0) as i64 >= b
                     {
                         break;
                     }
-                    let from = col.partition_point(|&x| base + (x as i64) < t);
-                    for (k, &x) in col.iter().enumerate().skip(from) {
-                        let bt = base + x as i64;
+                    let from = col.at_least(t - base);
+                    for k in from..nt {
+                        let bt = base + col.at(k) as i64;
                         if best.is_some_and(|(_, _, b)| bt >= b) {
                             break;
                         }
@@ -570,19 +589,21 @@ impl<'a, D: Direction> Search<'a, D> {
             }
         } else {
             // Scan time −(arrival): the latest arrival at or before −t.
-            let col = &self.tt.arr[col_start..col_start + nt];
             let real = -t;
             for d in days.rev() {
+                if p.is_frequency() && !self.trip_ok(p, 0, d) {
+                    continue;
+                }
                 let base = self.tt.day_base(p.zone, d);
-                if base + (col[0] as i64) <= real {
+                if base + (col.at(0) as i64) <= real {
                     if let Some((_, _, b)) = best
-                        && -(base + col[nt - 1] as i64) >= b
+                        && -(base + col.at(nt - 1) as i64) >= b
                     {
                         break;
                     }
-                    let upto = col.partition_point(|&x| base + (x as i64) <= real);
+                    let upto = col.above(real - base);
                     for k in (0..upto).rev() {
-                        let bt = -(base + col[k] as i64);
+                        let bt = -(base + col.at(k) as i64);
                         if best.is_some_and(|(_, _, b)| bt >= b) {
                             break;
                         }
@@ -615,6 +636,9 @@ impl<'a, D: Direction> Search<'a, D> {
                     continue;
                 }
                 for d in self.sq.days.clone() {
+                    if p.is_frequency() && !self.trip_ok(p, 0, d) {
+                        continue;
+                    }
                     for k in 0..p.num_trips as usize {
                         let t = self.board_time(p, k, d, i) - a.secs as i64;
                         if t < lo || !self.trip_ok(p, k, d) {
@@ -791,20 +815,17 @@ impl<'a, D: Direction> Search<'a, D> {
         let gap = self.min_day_gap;
         // Every time of the pattern lies between its first departure and its latest time: when
         // those are close enough (a city pattern), no column can spread wider.
-        let earliest = tt.dep_column(p, 0).first().copied().unwrap_or(0);
+        let earliest = tt.dep_column(p, 0).first().unwrap_or(0);
         let n = p.num_stops as usize;
-        let latest = p.max_time.max(
-            tt.dep_column(p, n.saturating_sub(1))
-                .last()
-                .copied()
-                .unwrap_or(0),
-        );
+        let latest = p
+            .max_time
+            .max(tt.dep_column(p, n.saturating_sub(1)).last().unwrap_or(0));
         if (latest as i64 - earliest as i64) <= gap {
             self.days_fifo[pi.ix()] = 1;
             return true;
         }
-        let spread_ok = |col: &[u32]| match (col.first(), col.last()) {
-            (Some(&a), Some(&b)) => (b as i64 - a as i64) <= gap,
+        let spread_ok = |col: crate::timetable::Column| match (col.first(), col.last()) {
+            (Some(a), Some(b)) => (b as i64 - a as i64) <= gap,
             _ => true,
         };
         let fifo = (0..p.num_stops as usize)
@@ -974,11 +995,9 @@ impl<'a, D: Direction> Search<'a, D> {
                 let pos = D::real_pos(i as usize, n);
                 let base = tt.day_base(p.zone, d);
                 let rank = if D::FORWARD {
-                    let col = tt.dep_column(p, pos);
-                    col.partition_point(|&x| base + (x as i64) < r)
+                    tt.dep_column(p, pos).first_at_least(r - base)
                 } else {
-                    let col = tt.arr_column(p, pos);
-                    nt - col.partition_point(|&x| base + (x as i64) <= -r)
+                    nt - tt.arr_column(p, pos).first_above(-r - base)
                 };
                 from = from.min(rank);
             }
@@ -1188,7 +1207,6 @@ impl<'a, D: Direction> Search<'a, D> {
                 Some(m) => m,
                 None => tt
                     .walk_links_for(a, q.wheelchair)
-                    .iter()
                     .find(|l| l.0 == b)
                     .map(|l| l.1)?,
             };
@@ -1240,7 +1258,7 @@ impl<'a, D: Direction> Search<'a, D> {
                     }
                 }
                 if q.walk_radius_m > 0 {
-                    for &(y, metres) in tt.walk_links_for(a, q.wheelchair) {
+                    for (y, metres) in tt.walk_links_for(a, q.wheelchair) {
                         if metres > q.walk_radius_m {
                             break;
                         }
@@ -1265,7 +1283,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 }
             }
             if q.walk_radius_m > 0 {
-                for &(y, metres) in tt.walk_links_for(a, q.wheelchair) {
+                for (y, metres) in tt.walk_links_for(a, q.wheelchair) {
                     if metres > q.walk_radius_m {
                         break;
                     }

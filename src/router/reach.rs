@@ -88,9 +88,8 @@ pub(crate) fn connected(tt: &Timetable, q: &Query) -> bool {
         if q.walk_radius_m > 0 {
             next.extend(
                 tt.walk_links_for(s, q.wheelchair)
-                    .iter()
-                    .filter(|&&(_, m)| m <= q.walk_radius_m)
-                    .map(|&(y, _)| y),
+                    .filter(|&(_, m)| m <= q.walk_radius_m)
+                    .map(|(y, _)| y),
             );
         }
         for y in next {

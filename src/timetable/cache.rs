@@ -28,11 +28,13 @@
 //! lies inside the file, is aligned and holds whole elements, and that the file is exactly as
 //! long as the table says (a truncated file fails here). Then every section whose values are
 //! *indices* into another is validated (patterns, pattern stops, stop → pattern index, walking
-//! links, trips' routes and services, continuations, label slots, service days): that pass is
-//! linear in trips and pattern stops, not in stop times. The stop times themselves and string
-//! bytes are not checked: any bits there are a valid `u32` or read as "" (strings are checked
-//! as UTF-8 when read), so damage there can give a wrong time, never a panic or undefined
-//! behaviour. Anything that fails means "rebuild", with the reason in the message.
+//! links' offsets, trips' routes and services, continuations, label slots, stops' string
+//! indices and id index, service days): that pass is linear in trips and pattern stops, not in
+//! stop times. The stop times themselves, string bytes and walking links' bytes are not
+//! checked: any bits there are a valid `u32` or read as "" (strings are checked as UTF-8 when
+//! read; a damaged walking link list ends early), so damage there can give a wrong time or a
+//! missing walk, never a panic or undefined behaviour. Anything that fails means "rebuild",
+//! with the reason in the message.
 //!
 //! The file name is keyed by the feed's content hash, the format version and the crate
 //! version, so a changed feed or a new gethere never reads a stale timetable. Writes go to a
@@ -53,7 +55,7 @@ use std::time::Instant;
 
 const MAGIC: &[u8; 8] = b"GETHERE\0";
 /// Bump when the layout of [`Timetable`] or its meaning changes.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 8;
 const HEADER_LEN: usize = 160;
 const BYTE_ORDER: u32 = 0x0102_0304;
 
@@ -75,6 +77,7 @@ macro_rules! flat_fields {
             pattern_headsigns,
             arr,
             dep,
+            freq_windows,
             stop_patterns_start,
             stop_patterns,
             transfers_start,
@@ -89,13 +92,21 @@ macro_rules! flat_fields {
             rules.prev,
             stop_seqs.first,
             stop_seqs.list,
-            stops.rec_ends,
-            stops.rec_bytes,
             stops.ids.ends,
             stops.ids.bytes,
+            stops.by_id,
+            stops.lats_e7,
+            stops.lons_e7,
             stops.lats,
             stops.lons,
-            stops.parents
+            stops.parents,
+            stops.strings.ends,
+            stops.strings.bytes,
+            stops.names,
+            stops.extra_stops,
+            stops.extras,
+            stops.kinds,
+            stops.wheelchair
         )
     };
 }
@@ -126,6 +137,44 @@ fn section_count() -> usize {
     }
     flat_fields!(each);
     n
+}
+
+/// The bytes of each part of a cache file, for size reports (`examples/cache_sections.rs`):
+/// `header` (with the section table), `small part`, then every flat section by field name, in
+/// file order (alignment padding, at most 7 bytes a section, is not counted). Reads only the
+/// header and section table; a file that is not a cache of this format is an error.
+pub fn section_sizes(path: &Path) -> std::io::Result<Vec<(&'static str, u64)>> {
+    use std::io::Read;
+    let bad = |why: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, why.to_string());
+    let mut f = std::fs::File::open(path)?;
+    let mut head = vec![0u8; HEADER_LEN];
+    f.read_exact(&mut head)?;
+    if &head[..8] != MAGIC || head[8..12] != FORMAT_VERSION.to_ne_bytes() {
+        return Err(bad("not a gethere timetable of this format version"));
+    }
+    let n = section_count();
+    let u64_at = |b: &[u8], i: usize| u64::from_ne_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+    if head[120..124] != (n as u32).to_ne_bytes() {
+        return Err(bad("wrong number of sections"));
+    }
+    let mut table = vec![0u8; 16 * n];
+    f.read_exact(&mut table)?;
+    let mut names: Vec<&'static str> = Vec::with_capacity(n);
+    macro_rules! each {
+        ($($($f:ident).+),*) => {$( names.push(stringify!($($f).+)); )*};
+    }
+    flat_fields!(each);
+    let mut out = vec![
+        ("header", (HEADER_LEN + 16 * n) as u64),
+        ("small part", u64_at(&head, 112)),
+    ];
+    out.extend(
+        names
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| (name, u64_at(&table, 16 * i + 8))),
+    );
+    Ok(out)
 }
 
 /// Where the time of a load went, for `--stats` and benchmarks.
@@ -578,6 +627,7 @@ pub fn write_cache(path: &Path, tt: &Timetable) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timetable::StopIdx;
 
     fn bundled() -> (tempfile::TempDir, PathBuf, Timetable) {
         let feed = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -591,12 +641,26 @@ mod tests {
     #[test]
     fn round_trip_maps_every_field_back() {
         let (_dir, path, tt) = bundled();
-        assert!(!tt.arr.is_mapped());
+        assert!(!tt.dep.is_mapped());
         let back = read_cache(&path, &tt.meta.content_hash).unwrap();
-        assert!(back.arr.is_mapped() && back.trips.is_mapped());
+        assert!(back.dep.is_mapped() && back.trips.is_mapped());
         // Every field, flat or small part: a field in neither list would differ here.
         assert_eq!(format!("{back:?}"), format!("{tt:?}"));
         assert!(!back.trip_strings.is_empty());
+    }
+
+    #[test]
+    fn section_sizes_add_up_to_the_file() {
+        let (_dir, path, tt) = bundled();
+        let sizes = section_sizes(&path).unwrap();
+        assert_eq!(sizes.len(), 2 + section_count());
+        let walk = sizes.iter().find(|(n, _)| *n == "walk").unwrap().1;
+        assert_eq!(walk as usize, tt.walk.len());
+        let sum: u64 = sizes.iter().map(|s| s.1).sum();
+        let file = std::fs::metadata(&path).unwrap().len();
+        assert!(sum <= file && file - sum < 8 * (section_count() as u64 + 1));
+        std::fs::write(&path, b"not a cache").unwrap();
+        assert!(section_sizes(&path).is_err());
     }
 
     #[test]
@@ -635,6 +699,28 @@ mod tests {
         let mut b = good.clone();
         b[off..off + 4].copy_from_slice(&u32::MAX.to_ne_bytes());
         assert!(rejected(&b));
+        // The stop id index and a stop's name pointing outside their targets.
+        let names = section_sizes(&path).unwrap();
+        for field in ["stops.by_id", "stops.names"] {
+            let k = names.iter().skip(2).position(|s| s.0 == field).unwrap();
+            let t = HEADER_LEN + 16 * k;
+            let off = u64::from_ne_bytes(good[t..t + 8].try_into().unwrap()) as usize;
+            let mut b = good.clone();
+            b[off..off + 4].copy_from_slice(&(u32::MAX - 1).to_ne_bytes());
+            assert!(rejected(&b), "{field}");
+        }
+        // Walking links' bytes are not checked on open: a damaged list ends early instead.
+        let k = names.iter().skip(2).position(|s| s.0 == "walk").unwrap();
+        let t = HEADER_LEN + 16 * k;
+        let (off, len) = (
+            u64::from_ne_bytes(good[t..t + 8].try_into().unwrap()) as usize,
+            u64::from_ne_bytes(good[t + 8..t + 16].try_into().unwrap()) as usize,
+        );
+        let mut b = good.clone();
+        b[off..off + len].fill(0xff);
+        std::fs::write(&path, &b).unwrap();
+        let tt = read_cache(&path, &hash).unwrap();
+        assert!((0..tt.stops.len()).all(|s| tt.walk_links(StopIdx(s as u32)).count() == 0));
         std::fs::write(&path, &good).unwrap();
         assert!(read_cache(&path, &hash).is_ok());
     }

@@ -2,17 +2,19 @@
 //! rather than panicking later (see [`super::cache`] for what else is checked on open).
 //!
 //! Every array whose values index another array is checked here: CSR offsets, patterns'
-//! ranges, stops of patterns, walking links, trips' routes and services, continuations and
-//! label slots, and the service days. The work is linear in stops, patterns, pattern stops and
-//! trips, never in stop times: `arr`/`dep` hold times (any `u32` is a time) and are only
-//! length-checked.
+//! ranges, stops of patterns, walking links' offsets, trips' routes and services,
+//! continuations and label slots, stops' columns, and the service days. The work is linear in
+//! stops, patterns, pattern stops and trips, never in stop times: `arr`/`dep` hold times (any
+//! `u32` is a time) and are only length-checked; a frequency pattern's windows are checked, not its offsets. The walking links' bytes are not read: their
+//! reader ends a list at anything out of range ([`super::links`]).
 
+use super::flat::NO_STRING;
 use super::{NO_HEADSIGN, Timetable};
 
 type Check = std::result::Result<(), String>;
 
 /// Are all `xs` below `bound` ? A max fold, which vectorises: this runs over
-/// every trip and walking link of a country on each open.
+/// every trip of a country on each open.
 fn below(xs: impl Iterator<Item = u32>, bound: usize) -> bool {
     (xs.fold(0u32, |m, x| m.max(x)) as usize) < bound
 }
@@ -39,8 +41,33 @@ fn csr(start: &[u32], keys: usize, items: usize, optional: bool, what: &str) -> 
     )
 }
 
+/// A frequency pattern's windows ([`super::freq`]): inside `freq_windows`, numbered from run 0
+/// without gaps up to `num_trips`, each at least one run with a headway, sorted without
+/// overlap (so every column is ascending). Like stop times, the offsets are not read: any value
+/// gives a time (the arithmetic wraps, never panics), so damage there is a wrong time.
+fn frequency_pattern(tt: &Timetable, p: &super::Pattern) -> Check {
+    let (ws, nw) = (p.windows_start as u64, p.num_windows as u64);
+    ensure(ws + nw <= tt.freq_windows.len() as u64, "frequency windows")?;
+    let mut next = 0u64;
+    let mut last = 0u64;
+    for (i, x) in tt.windows(p).iter().enumerate() {
+        ensure(
+            x.first_run as u64 == next
+                && x.runs >= 1
+                && x.headway >= 1
+                && x.exact <= 1
+                && (i == 0 || x.start as u64 >= last),
+            "frequency windows",
+        )?;
+        next += x.runs as u64;
+        last = x.last_start();
+    }
+    ensure(next == p.num_trips as u64, "frequency runs")
+}
+
 pub(super) fn indices(tt: &Timetable) -> Check {
-    let (ns, nt, nr) = (tt.stops.len(), tt.trips.len(), tt.routes.len());
+    let (ns, nrec, nr) = (tt.stops.len(), tt.trips.len(), tt.routes.len());
+    let nt = tt.num_trip_ids();
     let nsvc = tt.service_ids.len();
     let nz = tt.zones.len();
     ensure(
@@ -66,30 +93,50 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         }),
         "service day starts",
     )?;
-    ensure(tt.arr.len() == tt.dep.len(), "stop time columns")?;
+    ensure(
+        tt.arr.is_empty() || tt.arr.len() == tt.dep.len(),
+        "stop time columns",
+    )?;
     let nps = tt.pattern_stops.len();
     ensure(
-        tt.pattern_flags.len() == nps && tt.pattern_headsigns.len() == nps,
+        tt.pattern_flags.len() == nps
+            && (tt.pattern_headsigns.is_empty() || tt.pattern_headsigns.len() == nps),
         "pattern stop columns",
+    )?;
+    ensure(
+        tt.scheduled_trips as usize <= nt.min(nrec),
+        "scheduled trips",
     )?;
     let mut trips_seen = 0u64;
     for p in tt.patterns.iter() {
-        let (ss, n, ts, k) = (
+        let (ss, n, ts, k, rows) = (
             p.stops_start as u64,
             p.num_stops as u64,
             p.trips_start as u64,
             p.num_trips as u64,
+            p.num_records() as u64,
         );
         ensure(
             p.route.ix() < nr
                 && n >= 1
                 && ss + n <= nps as u64
                 && ts == trips_seen
-                && ts + k <= nt as u64
-                && p.times_start as u64 + n * k <= tt.arr.len() as u64
+                && p.rec_start as u64 + rows <= nrec as u64
+                && p.times_start as u64 + n * rows <= tt.dep.len() as u64
                 && p.max_time <= tt.max_time
                 && (p.zone as usize) < nz,
             "pattern",
+        )?;
+        if p.is_frequency() {
+            frequency_pattern(tt, p)?;
+        }
+        // `record_of` reads trips[t] for t below `scheduled_trips`.
+        ensure(
+            ts >= tt.scheduled_trips as u64
+                || (!p.is_frequency()
+                    && p.rec_start as u64 == ts
+                    && ts + k <= tt.scheduled_trips as u64),
+            "scheduled trips",
         )?;
         trips_seen = ts + k;
     }
@@ -122,14 +169,14 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         &tt.transfers_start,
         ns,
         tt.transfers.len(),
-        false,
+        true,
         "transfers",
     )?;
     csr(
         &tt.transfers_to_start,
         ns,
         tt.transfers_to.len(),
-        false,
+        true,
         "transfers",
     )?;
     ensure(
@@ -140,10 +187,6 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         "transfers",
     )?;
     csr(&tt.walk_start, ns, tt.walk.len(), false, "walking links")?;
-    ensure(
-        tt.walk.is_empty() || below(tt.walk.iter().map(|(s, _)| s.0), ns),
-        "walking links",
-    )?;
     ensure(
         tt.trips.is_empty()
             || (below(tt.trips.iter().map(|t| t.route.0), nr)
@@ -195,15 +238,31 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         "transfer rules",
     )?;
     let st = &tt.stops;
+    let nstr = st.strings.len();
     ensure(
         st.ids.len() == ns
-            && st.lats.len() == ns
-            && st.lons.len() == ns
+            && ((st.lats.len() == ns && st.lons.len() == ns && st.lats_e7.is_empty())
+                || (st.lats_e7.len() == ns && st.lons_e7.len() == ns && st.lats.is_empty()))
             && st.parents.len() == ns
+            && st.kinds.len() == ns
+            && st.wheelchair.len() == ns
             && st
                 .parents
                 .iter()
                 .all(|&p| p == u32::MAX || (p as usize) < ns),
+        "stops",
+    )?;
+    // String indices: a bad one would only read as "", but a damaged column is a damaged
+    // cache. The id index's order is not checked (that reads every id): out of order it finds
+    // too little, never panics.
+    ensure(
+        st.names.len() == ns
+            && st.extras.len() == 3 * st.extra_stops.len()
+            && [&st.names, &st.extras]
+                .iter()
+                .all(|c| c.iter().all(|&i| i == NO_STRING || (i as usize) < nstr))
+            && st.by_id.len() == ns
+            && (ns == 0 || below(st.by_id.iter().copied(), ns)),
         "stops",
     )
 }

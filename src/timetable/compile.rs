@@ -271,6 +271,7 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
     let (walk_start, walk) = walk_links(&region.stops, &served);
     let stop_seqs =
         crate::realtime::seq::stop_sequences(&built.trips, &built.patterns, &region.order);
+    let freq_windows = built.freq_windows;
     let shapes = {
         let raws: Vec<(&crate::feed::load::RawFeed, std::ops::Range<u32>)> = region
             .feeds
@@ -288,7 +289,7 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
     for f in &mut feeds_out {
         let routes = f.routes.clone();
         let in_feed = |r: RouteIdx| routes.contains(&r.0);
-        f.meta.counts.trips_expanded = built.trips.iter().filter(|t| in_feed(t.route)).count();
+        f.meta.counts.trips_expanded = built.run_trips.iter().filter(|t| in_feed(t.route)).count();
         f.meta.counts.patterns = built.patterns.iter().filter(|p| in_feed(p.route)).count();
     }
     let single = feeds_out.len() == 1;
@@ -303,7 +304,7 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
         f.meta.warnings.extend(region_warnings.iter().cloned());
     }
     meta.warnings.extend(region_warnings);
-    meta.counts.trips_expanded = built.trips.len();
+    meta.counts.trips_expanded = built.run_trips.len();
     meta.counts.patterns = built.patterns.len();
     let timezone = region.zones[0].clone();
     Ok(Timetable {
@@ -323,19 +324,32 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
         patterns: built.patterns.into(),
         pattern_stops: built.pattern_stops.into(),
         pattern_flags: built.pattern_flags.into(),
-        pattern_headsigns: built.pattern_headsigns.into(),
+        // Columns that would hold nothing are left empty (see their fields).
+        pattern_headsigns: if built.pattern_headsigns.iter().all(|&h| h == NO_HEADSIGN) {
+            Vec::new()
+        } else {
+            built.pattern_headsigns
+        }
+        .into(),
         headsigns: headsigns.list,
-        arr: built.arr.into(),
+        arr: if built.arr == built.dep {
+            Vec::new()
+        } else {
+            built.arr
+        }
+        .into(),
         dep: built.dep.into(),
+        freq_windows: freq_windows.into(),
         stop_patterns_start: stop_patterns_start.into(),
         stop_patterns: stop_patterns.into(),
-        transfers_start: rules_c.1.into(),
+        transfers_start: csr_if_any(rules_c.1, &rules_c.2).into(),
         transfers: rules_c.2,
-        transfers_to_start: rules_c.3.into(),
+        transfers_to_start: csr_if_any(rules_c.3, &rules_c.4).into(),
         transfers_to: rules_c.4,
         walk_start: walk_start.into(),
         walk: walk.into(),
         max_time: built.max_time,
+        scheduled_trips: built.scheduled_trips,
         rules: rules_c.0,
         street_links: None,
         fares: Default::default(),
@@ -429,6 +443,21 @@ struct TripRec {
     arr: Vec<u32>,
     dep: Vec<u32>,
     frequency: Option<Frequency>,
+    /// A compact frequency template (see [`super::freq`]): `arr`/`dep` are offsets from the
+    /// run's start and these are its windows, sorted and not overlapping. Empty for a scheduled
+    /// trip or an expanded run.
+    windows: Vec<FreqWindow>,
+}
+
+impl TripRec {
+    /// The trips the router sees: 1, or the runs of a compact template.
+    fn runs(&self) -> usize {
+        self.windows
+            .iter()
+            .map(|w| w.runs as usize)
+            .sum::<usize>()
+            .max(1)
+    }
 }
 
 /// What later stages need of a trips.txt row that can be used.
@@ -517,7 +546,7 @@ fn compile_feed(f: &FeedInput, headsigns: &mut Interner) -> Result<FeedCompiled>
         frequency_trips: times.frequency_trips,
         transfers: transfers.rows,
         services: trips.service_ids.len(),
-        trips_expanded: times.recs.len(),
+        trips_expanded: times.recs.iter().map(TripRec::runs).sum(),
         patterns: 0,
         interpolated_stop_times: times.interpolated,
     };
@@ -1042,10 +1071,12 @@ fn stop_times(
                         arr,
                         dep,
                         frequency: None,
+                        windows: Vec::new(),
                     }),
                     Some(fs) => {
                         frequency_trips += 1;
                         let base = dep[0];
+                        let mut windows: Vec<FreqWindow> = Vec::new();
                         for f in fs {
                             let runs = (f.end_time.saturating_sub(f.start_time))
                                 .checked_div(f.headway_secs)
@@ -1067,30 +1098,55 @@ fn stop_times(
                                 continue;
                             }
                             let exact = f.exact_times == Some(gtfs::ExactTimes::ScheduleBased);
-                            // Departures start + k·headway for start <= t < end, as OpenTripPlanner
-                            // and most consumers read the spec.
-                            let mut start = f.start_time;
-                            while start < f.end_time {
-                                let shift = |v: &Vec<u32>| -> Vec<u32> {
-                                    v.iter()
-                                        .map(|&x| {
-                                            (x as i64 - base as i64 + start as i64).max(0) as u32
-                                        })
-                                        .collect()
-                                };
-                                recs.push(TripRec {
-                                    trip: t,
-                                    stops: stops_v.clone(),
-                                    flags: flags.clone(),
-                                    headsigns: hs.clone(),
-                                    arr: shift(&arr),
-                                    dep: shift(&dep),
-                                    frequency: Some(Frequency {
-                                        headway_secs: f.headway_secs,
-                                        exact,
-                                    }),
-                                });
-                                start += f.headway_secs;
+                            windows.push(FreqWindow {
+                                start: f.start_time,
+                                headway: f.headway_secs,
+                                runs: (f.end_time - f.start_time).div_ceil(f.headway_secs),
+                                first_run: 0,
+                                exact: exact as u32,
+                            });
+                        }
+                        match compact_windows(windows.clone(), &arr, &dep) {
+                            // The runs kept as the template and its windows.
+                            Some(compact) => recs.push(TripRec {
+                                trip: t,
+                                stops: stops_v,
+                                flags,
+                                headsigns: hs,
+                                arr: arr.iter().map(|&x| x - base).collect(),
+                                dep: dep.iter().map(|&x| x - base).collect(),
+                                frequency: None,
+                                windows: compact,
+                            }),
+                            // Departures start + k·headway for start <= t < end, as
+                            // OpenTripPlanner and most consumers read the spec, one trip each.
+                            None => {
+                                for w in &windows {
+                                    for j in 0..w.runs {
+                                        let start = w.start + j * w.headway;
+                                        let shift = |v: &Vec<u32>| -> Vec<u32> {
+                                            v.iter()
+                                                .map(|&x| {
+                                                    (x as i64 - base as i64 + start as i64).max(0)
+                                                        as u32
+                                                })
+                                                .collect()
+                                        };
+                                        recs.push(TripRec {
+                                            trip: t,
+                                            stops: stops_v.clone(),
+                                            flags: flags.clone(),
+                                            headsigns: hs.clone(),
+                                            arr: shift(&arr),
+                                            dep: shift(&dep),
+                                            frequency: Some(Frequency {
+                                                headway_secs: w.headway,
+                                                exact: w.exact != 0,
+                                            }),
+                                            windows: Vec::new(),
+                                        });
+                                    }
+                                }
                             }
                         }
                     }
@@ -1120,6 +1176,27 @@ fn stop_times(
         interpolated,
         frequency_trips,
     })
+}
+
+/// A frequency template's windows in compact form ([`super::freq`]), or `None` when its runs
+/// must be expanded into trips to stay exact: a stop time before the first departure (the
+/// expansion clamps it at 0), or windows whose runs interleave (overlapping rows), which the
+/// arithmetic over sorted windows cannot number in departure order.
+fn compact_windows(mut w: Vec<FreqWindow>, arr: &[u32], dep: &[u32]) -> Option<Vec<FreqWindow>> {
+    let base = *dep.first()?;
+    if w.is_empty() || arr.iter().chain(dep).any(|&x| x < base) {
+        return None;
+    }
+    w.sort_by_key(|w| (w.start, w.headway, w.runs));
+    let mut first_run = 0u32;
+    for i in 0..w.len() {
+        if i > 0 && (w[i].start as u64) < w[i - 1].last_start() {
+            return None;
+        }
+        w[i].first_run = first_run;
+        first_run = first_run.checked_add(w[i].runs)?;
+    }
+    Some(w)
 }
 
 /// The feeds in one index space.
@@ -1294,11 +1371,19 @@ struct Built {
     pattern_headsigns: Vec<u32>,
     arr: Vec<u32>,
     dep: Vec<u32>,
+    /// Trip records ([`Pattern::rec_start`]).
     trips: Vec<Trip>,
+    /// One per [`TripIdx`] (a frequency run's is its template's, with the run's headway), for
+    /// the compile stages that index trips by it (continuations, slots).
+    run_trips: Vec<Trip>,
+    freq_windows: Vec<FreqWindow>,
     /// trip_id, trip_headsign and trip_short_name strings of `trips`.
     trip_strings: super::flat::StrTable,
+    /// Per [`TripIdx`].
     trip_ends: Vec<Option<rules::TripEnds>>,
     max_time: u32,
+    /// [`Timetable::scheduled_trips`].
+    scheduled_trips: u32,
 }
 
 /// Stage 3, "patterns": trips grouped by (route, stops, flags, stop headsigns) in order of first
@@ -1308,7 +1393,14 @@ struct Built {
 fn patterns(region: &Region) -> Result<Built> {
     let recs = &region.recs;
     let meta = |k: usize| region.trips[k].as_ref().expect("recs are of usable trips");
-    type Key<'a> = (RouteIdx, &'a [StopIdx], &'a [u8], &'a [u32], Option<usize>);
+    type Key<'a> = (
+        RouteIdx,
+        &'a [StopIdx],
+        &'a [u8],
+        &'a [u32],
+        Option<usize>,
+        Option<usize>,
+    );
     let mut group_of: HashMap<Key, usize> = HashMap::new();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (k, r) in recs.iter().enumerate() {
@@ -1323,6 +1415,8 @@ fn patterns(region: &Region) -> Result<Built> {
                     .named_trips
                     .contains(&(r.trip as u32))
                     .then_some(r.trip),
+                // A compact frequency template is a pattern of its own.
+                (!r.windows.is_empty()).then_some(k),
             ))
             .or_insert_with(|| {
                 groups.push(Vec::new());
@@ -1339,12 +1433,24 @@ fn patterns(region: &Region) -> Result<Built> {
         arr: Vec::with_capacity(stop_times),
         dep: Vec::with_capacity(stop_times),
         trips: Vec::with_capacity(recs.len()),
+        run_trips: Vec::with_capacity(recs.len()),
+        freq_windows: Vec::new(),
         trip_strings: Default::default(),
         trip_ends: Vec::with_capacity(recs.len()),
         max_time: 0,
+        scheduled_trips: 0,
     };
     let mut strings = super::flat::StrInterner::default();
+    // Scheduled patterns first, so that their trips' records are `trips[t]` (see
+    // `Timetable::scheduled_trips`); then one pattern per compact frequency template.
+    let mut templates = Vec::new();
     for mut g in groups {
+        if let [k] = g[..]
+            && !recs[k].windows.is_empty()
+        {
+            templates.push(k);
+            continue;
+        }
         g.sort_by(|&a, &b| {
             let (ra, rb) = (&recs[a], &recs[b]);
             ra.dep[0]
@@ -1376,7 +1482,7 @@ fn patterns(region: &Region) -> Result<Built> {
                 route,
                 stops_start: b.pattern_stops.len() as u32,
                 num_stops: n as u32,
-                trips_start: b.trips.len() as u32,
+                trips_start: b.run_trips.len() as u32,
                 num_trips: sub.len() as u32,
                 times_start: b.arr.len() as u32,
                 max_time: sub
@@ -1385,6 +1491,9 @@ fn patterns(region: &Region) -> Result<Built> {
                     .max()
                     .unwrap_or(0),
                 zone: region.route_zone[route.ix()],
+                rec_start: b.trips.len() as u32,
+                windows_start: 0,
+                num_windows: 0,
             };
             b.max_time = b.max_time.max(p.max_time);
             b.pattern_stops.extend_from_slice(&r0.stops);
@@ -1422,9 +1531,14 @@ fn patterns(region: &Region) -> Result<Built> {
                 };
                 trip.set_frequency(r.frequency.as_ref());
                 b.trips.push(trip);
+                b.run_trips.push(trip);
             }
             b.patterns.push(p);
         }
+    }
+    b.scheduled_trips = b.run_trips.len() as u32;
+    for k in templates {
+        frequency_pattern(&mut b, &mut strings, &recs[k], meta(recs[k].trip), region);
     }
     if b.arr.len() > u32::MAX as usize {
         return Err(Error::FeedUnusable {
@@ -1434,11 +1548,74 @@ fn patterns(region: &Region) -> Result<Built> {
                 .map(|f| f.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            reason: "more than 4 billion stop times after expanding frequencies".into(),
+            reason: "more than 4 billion stop times".into(),
         });
     }
     b.trip_strings = strings.finish();
     Ok(b)
+}
+
+/// A compact frequency template as a frequency pattern: one row of offsets, its windows, one
+/// trip record; its runs are its trips (see [`super::freq`]). Runs are never linked in-seat.
+fn frequency_pattern(
+    b: &mut Built,
+    strings: &mut super::flat::StrInterner,
+    r: &TripRec,
+    m: &TripMeta,
+    region: &Region,
+) {
+    let n = r.stops.len();
+    let runs = r.runs() as u32;
+    let last = r.windows.last().map_or(0, |w| w.last_start()) as u32;
+    let p = Pattern {
+        route: m.route,
+        stops_start: b.pattern_stops.len() as u32,
+        num_stops: n as u32,
+        trips_start: b.run_trips.len() as u32,
+        num_trips: runs,
+        times_start: b.arr.len() as u32,
+        // The last run's arrival at the last stop, as the expanded trips had it.
+        max_time: last + r.arr.last().copied().unwrap_or(0),
+        zone: region.route_zone[m.route.ix()],
+        rec_start: b.trips.len() as u32,
+        windows_start: b.freq_windows.len() as u32,
+        num_windows: r.windows.len() as u32,
+    };
+    b.max_time = b.max_time.max(p.max_time);
+    b.pattern_stops.extend_from_slice(&r.stops);
+    b.pattern_flags.extend_from_slice(&r.flags);
+    b.pattern_headsigns.extend_from_slice(&r.headsigns);
+    b.arr.extend_from_slice(&r.arr);
+    b.dep.extend_from_slice(&r.dep);
+    b.freq_windows.extend_from_slice(&r.windows);
+    let mut trip = Trip {
+        key: r.trip as u32,
+        route: m.route,
+        service: m.service,
+        id: strings.intern(&m.id),
+        headsign: strings.intern_opt(m.headsign.as_deref()),
+        short_name: strings.intern_opt(m.short_name.as_deref()),
+        headway_secs: 0,
+        direction_id: m.direction.unwrap_or(Trip::NO_DIRECTION),
+        wheelchair_code: Trip::wheelchair_to_code(m.wheelchair),
+        exact_times: 0,
+        reserved: 0,
+    };
+    let freq = |w: &FreqWindow| Frequency {
+        headway_secs: w.headway,
+        exact: w.exact != 0,
+    };
+    trip.set_frequency(r.windows.first().map(freq).as_ref());
+    b.trips.push(trip);
+    for w in &r.windows {
+        let mut run = trip;
+        run.set_frequency(Some(&freq(w)));
+        for _ in 0..w.runs {
+            b.run_trips.push(run);
+            b.trip_ends.push(None);
+        }
+    }
+    b.patterns.push(p);
 }
 
 /// Stage "stop → patterns": the (pattern, position) pairs serving each stop, CSR.
@@ -1480,7 +1657,7 @@ fn transfer_rules(
     let mut rules_c = Rules::default();
     rules::continuations(
         &mut rules_c,
-        &built.trips,
+        &built.run_trips,
         &built.trip_strings,
         &built.trip_ends,
         stops,
@@ -1505,7 +1682,7 @@ fn transfer_rules(
         stops.len(),
         &built.patterns,
         &built.pattern_stops,
-        &built.trips,
+        &built.run_trips,
     );
     let mut rule_list: Vec<((StopIdx, StopIdx), TransferRule)> =
         std::mem::take(&mut parsed.stop_rules).into_iter().collect();
@@ -1661,9 +1838,16 @@ fn resolve_trip(
     Ok((sv, flags, arr, dep, interpolated))
 }
 
+/// A CSR offset array over every stop, or nothing when it indexes no items (most feeds have
+/// no transfers.txt: that saves 8 bytes a stop in the cache).
+fn csr_if_any<T>(start: Vec<u32>, items: &[T]) -> Vec<u32> {
+    if items.is_empty() { Vec::new() } else { start }
+}
+
 /// Walking links between served stops within [`MAX_WALK_LINK_M`], nearest first, found with an
-/// R-tree over a local equirectangular projection and measured with haversine.
-fn walk_links(stops: &[Stop], served: &[bool]) -> (Vec<u32>, Vec<(StopIdx, u32)>) {
+/// R-tree over a local equirectangular projection and measured with haversine. Each stop's
+/// list is encoded by [`super::links::encode`]; `start` holds byte offsets.
+fn walk_links(stops: &[Stop], served: &[bool]) -> (Vec<u32>, Vec<u8>) {
     use rstar::{RTree, primitives::GeomWithData};
     let pts: Vec<usize> = (0..stops.len())
         .filter(|&i| served[i] && stops[i].lat.is_finite())
@@ -1696,7 +1880,7 @@ fn walk_links(stops: &[Stop], served: &[bool]) -> (Vec<u32>, Vec<(StopIdx, u32)>
                 })
                 .collect();
             near.sort_unstable_by_key(|&(s, d)| (d, s));
-            out.extend(near);
+            super::links::encode(StopIdx(i as u32), &near, &mut out);
         }
         start[i + 1] = out.len() as u32;
     }

@@ -16,6 +16,8 @@ pub mod cache;
 mod check;
 pub mod compile;
 pub mod flat;
+pub mod freq;
+pub mod links;
 pub mod rules;
 pub mod shapes;
 pub mod stops;
@@ -24,6 +26,7 @@ use crate::time::Instant;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 pub use flat::{NO_STRING, Pod, Store, StrTable};
+pub use freq::{Column, FreqWindow};
 use serde::{Deserialize, Serialize};
 
 macro_rules! index_type {
@@ -54,7 +57,8 @@ index_type!(
     RouteIdx
 );
 index_type!(
-    /// A trip in [`Timetable::trips`] (frequency-based trips are expanded into one each).
+    /// A trip as the router sees it: `trips_start + k` of its pattern. A run of a frequency
+    /// pattern is one too (its record, shared by all runs, is [`Timetable::trip`]).
     TripIdx
 );
 index_type!(
@@ -299,20 +303,51 @@ pub struct Pattern {
     /// Into `pattern_stops` / `pattern_flags`.
     pub stops_start: u32,
     pub num_stops: u32,
-    /// Trips `trips_start .. trips_start + num_trips` in [`Timetable::trips`], sorted.
+    /// Trips (as [`TripIdx`]) `trips_start .. trips_start + num_trips`, sorted.
     pub trips_start: u32,
     pub num_trips: u32,
-    /// Into `arr` / `dep`, stop-major.
+    /// Into `arr` / `dep`, stop-major; a frequency pattern has one row of offsets there.
     pub times_start: u32,
     /// The latest arrival time of any trip at any stop, to bound the service days searched.
     pub max_time: u32,
     /// The time zone of its feed, into [`Timetable::zones`]: its trips' times count from that
     /// zone's service-day starts.
     pub zone: u32,
+    /// Its trips' records in [`Timetable::trips`]: `rec_start + k` for trip k of a scheduled
+    /// pattern; `rec_start` for every run of a frequency pattern.
+    pub rec_start: u32,
+    /// A frequency pattern's windows, into [`Timetable::freq_windows`] (see [`freq`]);
+    /// `num_windows == 0` for a scheduled pattern.
+    pub windows_start: u32,
+    pub num_windows: u32,
 }
 
-// SAFETY: repr(C), eight u32s.
+// SAFETY: repr(C), eleven u32s.
 unsafe impl Pod for Pattern {}
+
+impl Pattern {
+    /// Are its trips the runs of one frequencies.txt template ([`freq`])?
+    #[inline]
+    pub fn is_frequency(&self) -> bool {
+        self.num_windows > 0
+    }
+
+    /// How many trip records it has (one for a frequency pattern).
+    #[inline]
+    pub fn num_records(&self) -> u32 {
+        if self.is_frequency() {
+            1
+        } else {
+            self.num_trips
+        }
+    }
+
+    /// The width of its stop-major time rows in `arr`/`dep`.
+    #[inline]
+    fn row_len(&self) -> usize {
+        self.num_records() as usize
+    }
+}
 
 /// Bit flags per pattern stop.
 pub const CAN_BOARD: u8 = 1;
@@ -389,6 +424,8 @@ pub struct Timetable {
     #[serde(skip)]
     pub stops: stops::Stops,
     pub routes: Vec<Route>,
+    /// Trip records: one per scheduled trip, one per frequency template (see
+    /// [`Pattern::rec_start`]); read through [`Timetable::trip`] / [`Timetable::trip_rec`].
     #[serde(skip)]
     pub trips: Store<Trip>,
     /// trip_id, trip_headsign and trip_short_name strings of [`Trip`]s.
@@ -401,14 +438,20 @@ pub struct Timetable {
     #[serde(skip)]
     pub pattern_flags: Store<u8>,
     /// stop_times.txt's stop_headsign per pattern stop, as an index into `headsigns`
-    /// ([`NO_HEADSIGN`] when empty). It is part of the pattern key, so all trips agree.
+    /// ([`NO_HEADSIGN`] when empty). It is part of the pattern key, so all trips agree. Empty
+    /// when no pattern stop has one (read it through [`Timetable::pattern_headsign`]).
     #[serde(skip)]
     pub pattern_headsigns: Store<u32>,
     pub headsigns: Vec<String>,
+    /// Arrivals, laid out like `dep`; empty when every arrival equals its departure (most bus
+    /// feeds), then `dep` is read for both ([`Timetable::stop_time`]).
     #[serde(skip)]
     pub arr: Store<u32>,
     #[serde(skip)]
     pub dep: Store<u32>,
+    /// Headway windows of frequency patterns ([`Pattern::windows_start`]).
+    #[serde(skip)]
+    pub freq_windows: Store<FreqWindow>,
 
     /// For each stop, the (pattern, position) pairs serving it: CSR with `stop_patterns_start`.
     #[serde(skip)]
@@ -416,7 +459,8 @@ pub struct Timetable {
     #[serde(skip)]
     pub stop_patterns: Store<(PatternIdx, u32)>,
 
-    /// transfers.txt rules from each stop, sorted by target: CSR with `transfers_start`.
+    /// transfers.txt rules from each stop, sorted by target: CSR with `transfers_start`
+    /// (both offset arrays are empty when there are no rules).
     #[serde(skip)]
     pub transfers_start: Store<u32>,
     pub transfers: Vec<(StopIdx, TransferRule)>,
@@ -426,14 +470,18 @@ pub struct Timetable {
     pub transfers_to: Vec<(StopIdx, TransferRule)>,
 
     /// Generated walking links: for each stop, the other stops within
-    /// [`compile::MAX_WALK_LINK_M`] metres (straight line), nearest first. CSR.
+    /// [`compile::MAX_WALK_LINK_M`] metres (straight line), nearest first. CSR of byte
+    /// offsets into `walk`, each stop's links encoded by [`links::encode`].
     #[serde(skip)]
     pub walk_start: Store<u32>,
     #[serde(skip)]
-    pub walk: Store<(StopIdx, u32)>,
+    pub walk: Store<u8>,
 
     /// The largest stop time in the feed (seconds): how many service days back a query looks.
     pub max_time: u32,
+    /// Trips `0..scheduled_trips` are the scheduled patterns' (compiled before any frequency
+    /// pattern) and their records are `trips[t]`: [`Timetable::record_of`] is O(1) there.
+    pub scheduled_trips: u32,
 
     /// Route- and trip-specific transfer rules, their label slots, and in-seat continuations.
     pub rules: rules::Rules,
@@ -572,7 +620,7 @@ impl Timetable {
     /// Does trip `t` run on service-day index `day`?
     #[inline]
     pub fn trip_active(&self, t: TripIdx, day: usize) -> bool {
-        self.service_active(self.trips[t.ix()].service, day)
+        self.service_active(self.trips[self.record_of(t)].service, day)
     }
 
     /// Does any trip run on service-day index `day`?
@@ -603,16 +651,131 @@ impl Timetable {
 
     /// Departures of all trips of `p` at stop position `pos` (sorted ascending).
     #[inline]
-    pub fn dep_column(&self, p: &Pattern, pos: usize) -> &[u32] {
-        let s = p.times_start as usize + pos * p.num_trips as usize;
-        &self.dep[s..s + p.num_trips as usize]
+    pub fn dep_column(&self, p: &Pattern, pos: usize) -> Column<'_> {
+        self.column(&self.dep, p, pos)
     }
 
     /// Arrivals of all trips of `p` at stop position `pos` (sorted ascending).
     #[inline]
-    pub fn arr_column(&self, p: &Pattern, pos: usize) -> &[u32] {
-        let s = p.times_start as usize + pos * p.num_trips as usize;
-        &self.arr[s..s + p.num_trips as usize]
+    pub fn arr_column(&self, p: &Pattern, pos: usize) -> Column<'_> {
+        self.column(self.arrivals(), p, pos)
+    }
+
+    /// The arrival column as stored, or the departures when arrivals were left out as equal.
+    #[inline(always)]
+    fn arrivals(&self) -> &[u32] {
+        if self.arr.is_empty() {
+            &self.dep
+        } else {
+            &self.arr
+        }
+    }
+
+    /// The stop_headsign at position `pos` of `p`, as an index into `headsigns`, or
+    /// [`NO_HEADSIGN`].
+    pub fn pattern_headsign(&self, p: &Pattern, pos: usize) -> u32 {
+        self.pattern_headsigns
+            .get(p.stops_start as usize + pos)
+            .copied()
+            .unwrap_or(NO_HEADSIGN)
+    }
+
+    /// Writes out the columns the compiler leaves empty when they hold nothing (arrivals equal
+    /// to departures, no stop_headsign), for code that appends patterns to this timetable
+    /// (realtime overlays).
+    pub fn materialize_elided(&mut self) {
+        if self.arr.is_empty() && !self.dep.is_empty() {
+            self.arr = self.dep.to_vec().into();
+        }
+        if self.pattern_headsigns.is_empty() && !self.pattern_stops.is_empty() {
+            self.pattern_headsigns = vec![NO_HEADSIGN; self.pattern_stops.len()].into();
+        }
+    }
+
+    #[inline]
+    fn column<'a>(&'a self, times: &'a [u32], p: &Pattern, pos: usize) -> Column<'a> {
+        let w = p.row_len();
+        let s = p.times_start as usize + pos * w;
+        if p.is_frequency() {
+            Column::Runs {
+                windows: self.windows(p),
+                offset: times[s],
+                len: p.num_trips as usize,
+            }
+        } else {
+            Column::Rows(&times[s..s + w])
+        }
+    }
+
+    /// The time of trip `k` of `p` at stop position `pos` (departure or arrival), in seconds of
+    /// its service day: the one way to read a stop time, for both kinds of pattern.
+    #[inline(always)]
+    pub fn stop_time(&self, p: &Pattern, k: usize, pos: usize, departure: bool) -> u32 {
+        let times = if departure {
+            &self.dep
+        } else {
+            self.arrivals()
+        };
+        if p.is_frequency() {
+            self.run_time(times, p, k, pos)
+        } else {
+            times[p.times_start as usize + pos * p.num_trips as usize + k]
+        }
+    }
+
+    /// [`Timetable::stop_time`] of a frequency pattern's run, out of line so that the
+    /// scheduled case stays a plain array read where it is inlined.
+    #[inline(never)]
+    fn run_time(&self, times: &[u32], p: &Pattern, k: usize, pos: usize) -> u32 {
+        freq::run_start(self.windows(p), k).wrapping_add(times[p.times_start as usize + pos])
+    }
+
+    /// Departure of trip `k` of `p` at position `pos`.
+    #[inline]
+    pub fn dep_at(&self, p: &Pattern, k: usize, pos: usize) -> u32 {
+        self.stop_time(p, k, pos, true)
+    }
+
+    /// Arrival of trip `k` of `p` at position `pos`.
+    #[inline]
+    pub fn arr_at(&self, p: &Pattern, k: usize, pos: usize) -> u32 {
+        self.stop_time(p, k, pos, false)
+    }
+
+    /// The headway windows of a frequency pattern (empty for a scheduled one).
+    #[inline]
+    pub fn windows(&self, p: &Pattern) -> &[FreqWindow] {
+        let s = p.windows_start as usize;
+        &self.freq_windows[s..s + p.num_windows as usize]
+    }
+
+    /// The record of trip `k` of `p` (a frequency pattern's runs share their template's).
+    #[inline(always)]
+    pub fn trip_rec(&self, p: &Pattern, k: usize) -> &Trip {
+        let r = if p.is_frequency() { 0 } else { k };
+        &self.trips[p.rec_start as usize + r]
+    }
+
+    /// The index in [`Timetable::trips`] of trip `t`'s record.
+    #[inline]
+    pub fn record_of(&self, t: TripIdx) -> usize {
+        if t.0 < self.scheduled_trips {
+            return t.ix();
+        }
+        self.record_of_slow(t)
+    }
+
+    fn record_of_slow(&self, t: TripIdx) -> usize {
+        let p = self.pattern_of(t);
+        let k = t.0.saturating_sub(p.trips_start) as usize;
+        p.rec_start as usize + if p.is_frequency() { 0 } else { k }
+    }
+
+    /// How many [`TripIdx`] there are (runs of frequency patterns counted one each).
+    pub fn num_trip_ids(&self) -> usize {
+        self.patterns
+            .last()
+            .map_or(0, |p| (p.trips_start + p.num_trips) as usize)
     }
 
     /// The (pattern, position) pairs at stop `s`.
@@ -626,6 +789,9 @@ impl Timetable {
     /// transfers.txt rules from stop `s`, sorted by target stop.
     #[inline]
     pub fn transfers_from(&self, s: StopIdx) -> &[(StopIdx, TransferRule)] {
+        if self.transfers.is_empty() {
+            return &[];
+        }
         let a = self.transfers_start[s.ix()] as usize;
         let b = self.transfers_start[s.ix() + 1] as usize;
         &self.transfers[a..b]
@@ -634,6 +800,9 @@ impl Timetable {
     /// transfers.txt rules *into* stop `s`, as (from stop, rule), sorted by source stop.
     #[inline]
     pub fn transfers_into(&self, s: StopIdx) -> &[(StopIdx, TransferRule)] {
+        if self.transfers_to.is_empty() {
+            return &[];
+        }
         let a = self.transfers_to_start[s.ix()] as usize;
         let b = self.transfers_to_start[s.ix() + 1] as usize;
         &self.transfers_to[a..b]
@@ -650,10 +819,10 @@ impl Timetable {
 
     /// Generated walking links from `s` (nearest first), with straight-line metres.
     #[inline]
-    pub fn walk_links(&self, s: StopIdx) -> &[(StopIdx, u32)] {
+    pub fn walk_links(&self, s: StopIdx) -> links::WalkLinks<'_> {
         let a = self.walk_start[s.ix()] as usize;
         let b = self.walk_start[s.ix() + 1] as usize;
-        &self.walk[a..b]
+        links::WalkLinks::stream(&self.walk[a..b], s, self.stops.len())
     }
 
     /// The child stops of a station (stops whose parent is `s`), or just `s` itself.
@@ -673,7 +842,7 @@ impl Timetable {
     /// trip_headsign that is only a direction ("Outbound", as Charlotte's feed writes) tells a
     /// rider nothing: the last stop's name is shown instead.
     pub fn headsign(&self, t: TripIdx, pattern: &Pattern, pos: usize) -> &str {
-        let h = self.pattern_headsigns[pattern.stops_start as usize + pos];
+        let h = self.pattern_headsign(pattern, pos);
         if h != NO_HEADSIGN {
             return &self.headsigns[h as usize];
         }
@@ -699,9 +868,9 @@ impl Timetable {
         PatternIdx(i.min(self.patterns.len() - 1) as u32)
     }
 
-    /// Looks a stop up by its GTFS stop_id, or `<feed key>:<stop_id>` (linear; used when
-    /// resolving user input only). `None` when there is no such stop, or when the bare id is in
-    /// several feeds (see [`Timetable::stops_with_id`]).
+    /// Looks a stop up by its GTFS stop_id, or `<feed key>:<stop_id>` (a binary search of the
+    /// id index). `None` when there is no such stop, or when the bare id is in several feeds
+    /// (see [`Timetable::stops_with_id`]).
     pub fn find_stop_id(&self, id: &str) -> Option<StopIdx> {
         match self.stops_with_id(id).as_slice() {
             [one] => Some(*one),
@@ -710,12 +879,9 @@ impl Timetable {
     }
 
     /// Every stop a user's stop id can mean: the stops with exactly this stop_id (one per feed
-    /// that has it), else — for `<feed key>:<stop_id>` — that feed's stop.
+    /// that has it), else — for `<feed key>:<stop_id>` — that feed's stop. Ascending.
     pub fn stops_with_id(&self, id: &str) -> Vec<StopIdx> {
-        let exact: Vec<StopIdx> = (0..self.stops.len() as u32)
-            .map(StopIdx)
-            .filter(|&s| self.stops.id(s.ix()) == id)
-            .collect();
+        let exact: Vec<StopIdx> = self.stops.with_id(id).collect();
         if !exact.is_empty() {
             return exact;
         }
@@ -725,10 +891,9 @@ impl Timetable {
         let Some(f) = self.feeds.iter().find(|f| f.key == key) else {
             return exact;
         };
-        f.stops
-            .clone()
-            .map(StopIdx)
-            .filter(|&s| self.stops.id(s.ix()) == rest)
+        self.stops
+            .with_id(rest)
+            .filter(|s| f.stops.contains(&s.0))
             .collect()
     }
 
@@ -743,24 +908,36 @@ impl Timetable {
         }
     }
 
-    /// Trip `t`.
-    pub fn trip(&self, t: TripIdx) -> &Trip {
-        &self.trips[t.ix()]
+    /// Trip `t`: its record, with a frequency run's own window's headway and exact_times.
+    pub fn trip(&self, t: TripIdx) -> Trip {
+        let p = self.pattern_of(t);
+        let k = t.0.saturating_sub(p.trips_start) as usize;
+        let mut trip = *self.trip_rec(p, k);
+        if p.is_frequency() {
+            let w = freq::window_of(self.windows(p), k);
+            trip.set_frequency(Some(&Frequency {
+                headway_secs: w.headway,
+                exact: w.exact != 0,
+            }));
+        }
+        trip
     }
 
     /// The GTFS trip_id of trip `t`.
     pub fn trip_id(&self, t: TripIdx) -> &str {
-        self.trip_strings.get(self.trips[t.ix()].id)
+        self.trip_strings.get(self.trips[self.record_of(t)].id)
     }
 
     /// trip_headsign of trip `t`, if given.
     pub fn trip_headsign(&self, t: TripIdx) -> Option<&str> {
-        self.trip_strings.opt(self.trips[t.ix()].headsign)
+        self.trip_strings
+            .opt(self.trips[self.record_of(t)].headsign)
     }
 
     /// trip_short_name of trip `t`, if given.
     pub fn trip_short_name(&self, t: TripIdx) -> Option<&str> {
-        self.trip_strings.opt(self.trips[t.ix()].short_name)
+        self.trip_strings
+            .opt(self.trips[self.record_of(t)].short_name)
     }
 
     /// Days in the feed's range on which no trip runs at all.

@@ -240,7 +240,7 @@ pub fn compile_shapes(
     let mut index: HashMap<(usize, &str), u32> = HashMap::new();
     for p in patterns {
         let shape_id = trips
-            .get(p.trips_start as usize)
+            .get(p.rec_start as usize)
             .and_then(|t| raw_trip(t.key))
             .and_then(|(fi, t)| Some((fi, t.shape_id.as_deref()?)))
             .filter(|(_, id)| !id.is_empty());

@@ -1,82 +1,137 @@
-//! The timetable's stops, decoded only when a query reads them.
+//! The timetable's stops, as flat columns decoded into a [`Stop`] only when a query reads one.
 //!
-//! A country has hundreds of thousands of stops; decoding all of them (names, codes, zones) on
-//! every start would cost more than the search. So each [`Stop`] is kept as a postcard record
-//! in a flat section and decoded on first access (`stops[i]`, [`Stops::iter`]); what the
-//! whole-network passes need — stop ids (`stop:<id>` lookups), coordinates (the spatial
-//! index) and parent stations (validated on open) — are plain columns beside the records.
+//! A country has hundreds of thousands of stops; decoding all of them on every start would
+//! cost more than the search, and storing each as a self-contained record repeated what the
+//! columns already hold. So every field is a column of plain data borrowed from the mapped
+//! cache: stop ids, coordinates (in 1e-7 degrees when that is exact) and parent stations
+//! (what whole-network passes read: the spatial index, the street-map area test, validation
+//! on open), location type and wheelchair boarding, and indices into one interned string
+//! table for names (a name shared by the stops on both sides of a street is stored once) and,
+//! for the few stops that have them, codes, platform codes and zones. A [`Stop`] is assembled
+//! from the columns on first access (`stops[i]`, [`Stops::iter`]). `by_id` lists the stops
+//! sorted by stop_id, so a `stop:<id>` argument is a binary search, not a scan of every id.
 //! The compiler's stops are all decoded already (built from a `Vec<Stop>`).
 
-use super::flat::{Store, StrTable};
-use super::{Stop, StopIdx};
+use super::flat::{NO_STRING, Store, StrInterner, StrTable};
+use super::{Stop, StopIdx, Trip, Wheelchair};
 use std::sync::OnceLock;
+
+/// Stops per block of assembled stops.
+const BLOCK: usize = 256;
+type Block = [OnceLock<Box<Stop>>; BLOCK];
+
+fn empty_block() -> Box<Block> {
+    Box::new(std::array::from_fn(|_| OnceLock::new()))
+}
 
 /// No parent station (in [`Stops::parents`]).
 const NO_PARENT: u32 = u32::MAX;
+/// A missing (NaN) coordinate in [`Stops::lats_e7`]: `i32::MIN`.
+pub const NO_COORD: u32 = 0x8000_0000;
+
+/// `x` in 1e-7 degrees, if that gives back exactly `x` (a NaN gives [`NO_COORD`]).
+fn to_e7(x: f64) -> Option<u32> {
+    if x.is_nan() {
+        return Some(NO_COORD);
+    }
+    let n = (x * 1e7).round();
+    (n.abs() < i32::MAX as f64 && from_e7(n as i32 as u32).to_bits() == x.to_bits())
+        .then_some(n as i32 as u32)
+}
+
+fn from_e7(w: u32) -> f64 {
+    if w == NO_COORD {
+        f64::NAN
+    } else {
+        w as i32 as f64 / 1e7
+    }
+}
 
 #[derive(Clone, Default)]
 pub struct Stops {
-    /// postcard(Stop) per stop: record `i` is `rec_bytes[rec_ends[i-1]..rec_ends[i]]`.
-    pub rec_ends: Store<u32>,
-    pub rec_bytes: Store<u8>,
     /// stop_id per stop.
     pub ids: StrTable,
+    /// Stop indices sorted by (stop_id bytes, index): the id lookup.
+    pub by_id: Store<u32>,
+    /// Coordinates in 1e-7 degrees (`i32` bits; [`NO_COORD`] for a stop without) when every
+    /// stop's round-trips exactly — stops.txt rarely gives more than 7 decimals — else empty.
+    pub lats_e7: Store<u32>,
+    pub lons_e7: Store<u32>,
+    /// Coordinates as parsed, when they do not all fit the 1e-7 columns (else empty).
     pub lats: Store<f64>,
     pub lons: Store<f64>,
     /// Parent station per stop, or `u32::MAX`.
     pub parents: Store<u32>,
-    decoded: Vec<OnceLock<Box<Stop>>>,
+    /// Names, codes, platform codes and time zones, each distinct string once.
+    pub strings: StrTable,
+    /// Per stop, its name's index into `strings`.
+    pub names: Store<u32>,
+    /// The stops that have a stop_code, platform_code or stop_timezone (ascending; most
+    /// feeds give none or not all), and per such stop three indices into `strings`: code,
+    /// platform code, zone ([`NO_STRING`] when absent).
+    pub extra_stops: Store<u32>,
+    pub extras: Store<u32>,
+    /// GTFS location_type per stop.
+    pub kinds: Store<u8>,
+    /// Wheelchair boarding per stop (the code of [`Trip::wheelchair_to_code`]).
+    pub wheelchair: Store<u8>,
+    /// Assembled stops, in blocks of [`BLOCK`] allocated when one of theirs is first read: so
+    /// opening a country's timetable does not allocate (and free) a cell per stop.
+    decoded: Vec<OnceLock<Box<Block>>>,
 }
 
 impl Stops {
     pub fn len(&self) -> usize {
-        self.rec_ends.len()
+        self.names.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rec_ends.is_empty()
+        self.names.is_empty()
     }
 
     /// Makes room for lazily decoded stops after the columns were loaded.
     pub(super) fn reset(&mut self) {
-        self.decoded = (0..self.len()).map(|_| OnceLock::new()).collect();
+        self.decoded = (0..self.len().div_ceil(BLOCK))
+            .map(|_| OnceLock::new())
+            .collect();
     }
 
-    /// Stop `i`, decoded on first use. A record that does not decode (a damaged cache) reads
-    /// as a stop named "?" at its column's coordinates, never a panic.
+    /// Stop `i`, assembled from the columns on first use. The columns' lengths are checked
+    /// on open; string indices out of range (a damaged cache) read as "".
     pub fn get(&self, i: usize) -> Option<&Stop> {
-        let cell = self.decoded.get(i)?;
+        if i >= self.len() {
+            return None;
+        }
+        let cell = &self.decoded.get(i / BLOCK)?.get_or_init(empty_block)[i % BLOCK];
         Some(cell.get_or_init(|| Box::new(self.decode(i))))
     }
 
     fn decode(&self, i: usize) -> Stop {
-        let a = if i == 0 {
-            0
-        } else {
-            self.rec_ends[i - 1] as usize
+        let extra = self
+            .extra_stops
+            .binary_search(&(i as u32))
+            .ok()
+            .and_then(|k| self.extras.get(3 * k..3 * k + 3));
+        let opt = |j: usize| {
+            let s = extra.map_or(NO_STRING, |e| e[j]);
+            self.strings.opt(s).map(str::to_string)
         };
-        let b = self.rec_ends[i] as usize;
-        let mut s = self
-            .rec_bytes
-            .get(a..b)
-            .and_then(|r| postcard::from_bytes::<Stop>(r).ok())
-            .unwrap_or_else(|| Stop {
-                id: self.id(i).to_string(),
-                code: None,
-                name: "?".into(),
-                lat: 0.0,
-                lon: 0.0,
-                parent: None,
-                location_type: 0,
-                wheelchair: Default::default(),
-                platform_code: None,
-                timezone: None,
-            });
-        // The columns are what open validated: they win over the record.
-        s.parent = self.parent(i);
-        s.lat = self.lats[i];
-        s.lon = self.lons[i];
-        s
+        Stop {
+            id: self.id(i).to_string(),
+            code: opt(0),
+            name: self.strings.get(self.names[i]).to_string(),
+            lat: self.lat(i),
+            lon: self.lon(i),
+            parent: self.parent(i),
+            location_type: self.kinds[i],
+            wheelchair: match self.wheelchair[i] {
+                1 => Wheelchair::Accessible,
+                2 => Wheelchair::NotAccessible,
+                _ => Wheelchair::Unknown,
+            },
+            platform_code: opt(1),
+            timezone: opt(2),
+        }
     }
 
     /// The stop_id of stop `i`.
@@ -84,17 +139,70 @@ impl Stops {
         self.ids.get(i as u32)
     }
 
+    /// The stops whose stop_id is exactly `id`, ascending: a binary search of `by_id`.
+    pub fn with_id(&self, id: &str) -> impl Iterator<Item = StopIdx> + '_ {
+        let key = |&s: &u32| self.ids.get(s);
+        let a = self.by_id.partition_point(|s| key(s) < id);
+        let b = a + self.by_id[a..].partition_point(|s| key(s) == id);
+        self.by_id[a..b].iter().map(|&s| StopIdx(s))
+    }
+
     pub fn lat(&self, i: usize) -> f64 {
-        self.lats[i]
+        match self.lats.get(i) {
+            Some(&x) => x,
+            None => from_e7(self.lats_e7[i]),
+        }
     }
 
     pub fn lon(&self, i: usize) -> f64 {
-        self.lons[i]
+        match self.lons.get(i) {
+            Some(&x) => x,
+            None => from_e7(self.lons_e7[i]),
+        }
     }
 
     pub fn parent(&self, i: usize) -> Option<StopIdx> {
         let p = self.parents[i];
         (p != NO_PARENT).then_some(StopIdx(p))
+    }
+
+    /// Does any stop lie in the box `[south, west, north, east]` (degrees, inclusive)? A
+    /// whole-network pass on every run (is a street map's area served?), so the 1e-7 columns
+    /// are compared as integers, against the box's exact integer bounds.
+    pub fn any_within(&self, [s, w, n, e]: [f64; 4]) -> bool {
+        if self.lats_e7.is_empty() {
+            return (0..self.len()).any(|i| {
+                let (lat, lon) = (self.lats[i], self.lons[i]);
+                lat >= s && lat <= n && lon >= w && lon <= e
+            });
+        }
+        // The integer range whose coordinates (from_e7, which is monotonic) lie in [lo, hi].
+        let range = |lo: f64, hi: f64| -> (i64, i64) {
+            let at = |k: i64| k as f64 / 1e7;
+            let mut a = (lo * 1e7).ceil() as i64;
+            while at(a - 1) >= lo {
+                a -= 1;
+            }
+            while at(a) < lo {
+                a += 1;
+            }
+            let mut b = (hi * 1e7).floor() as i64;
+            while at(b + 1) <= hi {
+                b += 1;
+            }
+            while at(b) > hi {
+                b -= 1;
+            }
+            (a, b)
+        };
+        let ((la, lb), (oa, ob)) = (range(s, n), range(w, e));
+        self.lats_e7
+            .iter()
+            .zip(self.lons_e7.iter())
+            .any(|(&y, &x)| {
+                let (y, x) = (y as i32 as i64, x as i32 as i64);
+                y != NO_COORD as i32 as i64 && (la..=lb).contains(&y) && (oa..=ob).contains(&x)
+            })
     }
 
     /// Every stop, decoding those not read yet.
@@ -115,27 +223,65 @@ impl std::ops::Index<usize> for Stops {
 
 impl From<Vec<Stop>> for Stops {
     fn from(v: Vec<Stop>) -> Self {
-        let mut ends = Vec::with_capacity(v.len());
-        let mut bytes = Vec::new();
-        let mut id_table = StrTable::default();
-        for s in &v {
-            // postcard writes plain data into a Vec without failing.
-            bytes.extend(postcard::to_stdvec(s).unwrap_or_default());
-            ends.push(bytes.len() as u32);
-            id_table.push(&s.id);
+        let mut ids = StrTable::default();
+        let mut strings = StrInterner::default();
+        let (mut names, mut extra_stops, mut extras) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, s) in v.iter().enumerate() {
+            ids.push(&s.id);
+            names.push(strings.intern(&s.name));
+            let e = [&s.code, &s.platform_code, &s.timezone].map(|x| x.as_deref());
+            if e.iter().any(Option::is_some) {
+                extra_stops.push(i as u32);
+                extras.extend(e.map(|x| strings.intern_opt(x)));
+            }
         }
+        let mut by_id: Vec<u32> = (0..v.len() as u32).collect();
+        by_id.sort_by(|&a, &b| v[a as usize].id.cmp(&v[b as usize].id).then(a.cmp(&b)));
+        let col = |f: &dyn Fn(&Stop) -> u8| v.iter().map(f).collect::<Vec<u8>>().into();
+        let e7: Option<(Vec<u32>, Vec<u32>)> = v
+            .iter()
+            .map(|s| Some((to_e7(s.lat)?, to_e7(s.lon)?)))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.into_iter().unzip());
+        let ((lats_e7, lons_e7), (lats, lons)) = match e7 {
+            Some(e7) => (e7, Default::default()),
+            None => (
+                Default::default(),
+                v.iter()
+                    .map(|s| (s.lat, s.lon))
+                    .unzip::<_, _, Vec<_>, Vec<_>>(),
+            ),
+        };
         Stops {
-            rec_ends: ends.into(),
-            rec_bytes: bytes.into(),
-            ids: id_table,
-            lats: v.iter().map(|s| s.lat).collect::<Vec<_>>().into(),
-            lons: v.iter().map(|s| s.lon).collect::<Vec<_>>().into(),
+            ids,
+            by_id: by_id.into(),
+            lats_e7: lats_e7.into(),
+            lons_e7: lons_e7.into(),
+            lats: lats.into(),
+            lons: lons.into(),
             parents: v
                 .iter()
                 .map(|s| s.parent.map_or(NO_PARENT, |p| p.0))
                 .collect::<Vec<_>>()
                 .into(),
-            decoded: v.into_iter().map(|s| OnceLock::from(Box::new(s))).collect(),
+            strings: strings.finish(),
+            names: names.into(),
+            extra_stops: extra_stops.into(),
+            extras: extras.into(),
+            kinds: col(&|s| s.location_type),
+            wheelchair: col(&|s| Trip::wheelchair_to_code(s.wheelchair)),
+            decoded: {
+                let mut blocks = Vec::with_capacity(v.len().div_ceil(BLOCK));
+                for (i, s) in v.into_iter().enumerate() {
+                    if i % BLOCK == 0 {
+                        blocks.push(OnceLock::from(empty_block()));
+                    }
+                    if let Some(b) = blocks.last_mut().and_then(OnceLock::get_mut) {
+                        b[i % BLOCK] = OnceLock::from(Box::new(s));
+                    }
+                }
+                blocks
+            },
         }
     }
 }
@@ -143,5 +289,110 @@ impl From<Vec<Stop>> for Stops {
 impl std::fmt::Debug for Stops {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stop(id: &str, name: &str) -> Stop {
+        Stop {
+            id: id.into(),
+            code: None,
+            name: name.into(),
+            lat: 45.0,
+            lon: -122.0,
+            parent: None,
+            location_type: 0,
+            wheelchair: Wheelchair::Unknown,
+            platform_code: None,
+            timezone: None,
+        }
+    }
+
+    #[test]
+    fn ids_are_found_by_binary_search_and_names_stored_once() {
+        let mut coded = stop("c", "Oak");
+        coded.code = Some("77".into());
+        coded.timezone = Some("America/New_York".into());
+        let stops = Stops::from(vec![
+            stop("b", "Main St"),
+            stop("a", "Main St"),
+            coded,
+            stop("a", "Elm"),
+        ]);
+        let found = |id: &str| stops.with_id(id).map(|s| s.0).collect::<Vec<_>>();
+        assert_eq!(found("a"), [1, 3]);
+        assert_eq!(found("b"), [0]);
+        assert_eq!(found("c"), [2]);
+        assert!(found("").is_empty() && found("aa").is_empty() && found("d").is_empty());
+        assert_eq!(stops.strings.len(), 5);
+        assert_eq!((&*stops.extra_stops, stops.extras.len()), (&[2][..], 3));
+        assert_eq!(stops.extras[1], NO_STRING);
+        let mut fresh = stops.clone();
+        fresh.reset();
+        assert_eq!(fresh[1].name, "Main St");
+        assert_eq!(fresh[2].code.as_deref(), Some("77"));
+        assert_eq!(fresh[3].code, None);
+        assert_eq!(format!("{fresh:?}"), format!("{stops:?}"));
+        assert!(stops.lats.is_empty() && stops.lats_e7.len() == 4);
+    }
+
+    #[test]
+    fn coordinates_are_kept_exactly() {
+        for x in [
+            45.530095,
+            -122.662224,
+            35.227375,
+            0.0,
+            -0.0000001,
+            179.9999999,
+            -90.0,
+        ] {
+            assert_eq!(
+                to_e7(x).map(|w| from_e7(w).to_bits()),
+                Some(x.to_bits()),
+                "{x}"
+            );
+        }
+        assert!(from_e7(to_e7(f64::NAN).unwrap()).is_nan());
+        // More than 7 decimals, or -0: kept as f64 for the whole feed.
+        assert_eq!(to_e7(45.53009512), None);
+        assert_eq!(to_e7(-0.0), None);
+        let mut fine = stop("x", "X");
+        fine.lat = 45.12345678;
+        let stops = Stops::from(vec![stop("a", "A"), fine]);
+        assert!(stops.lats_e7.is_empty() && stops.lats.len() == 2);
+        assert_eq!((stops.lat(1), stops.lon(0)), (45.12345678, -122.0));
+    }
+
+    #[test]
+    fn box_test_agrees_with_the_coordinates() {
+        let at = |lat: f64, lon: f64| {
+            let mut s = stop("a", "A");
+            (s.lat, s.lon) = (lat, lon);
+            s
+        };
+        let edge = Stops::from(vec![at(45.5, -122.7), at(f64::NAN, f64::NAN)]);
+        let wide = Stops::from(vec![at(45.50000001, -122.7)]);
+        assert!(!edge.lats_e7.is_empty() && wide.lats_e7.is_empty());
+        for b in [
+            [45.5, -122.7, 45.6, -122.6],
+            [45.4, -122.8, 45.5, -122.7],
+            [45.5000001, -122.8, 45.6, -122.6],
+            [45.4, -122.8, 45.4999999, -122.6],
+            [45.4, -122.69999999, 45.6, -122.6],
+            [-90.0, -180.0, 90.0, 180.0],
+        ] {
+            let want = |st: &Stops| {
+                (0..st.len()).any(|i| {
+                    let (y, x) = (st.lat(i), st.lon(i));
+                    y >= b[0] && y <= b[2] && x >= b[1] && x <= b[3]
+                })
+            };
+            assert_eq!(edge.any_within(b), want(&edge), "{b:?}");
+            assert_eq!(wide.any_within(b), want(&wide), "{b:?}");
+        }
     }
 }

@@ -10,6 +10,7 @@ use super::graph::{Profile, StreetGraph};
 use super::{MAX_SNAP_M, distance_m};
 use crate::nearby::StopIndex;
 use crate::timetable::compile::MAX_WALK_LINK_M;
+use crate::timetable::links::WalkLinks;
 use crate::timetable::{StopIdx, Timetable};
 use serde::{Deserialize, Serialize};
 
@@ -118,10 +119,10 @@ impl Timetable {
     /// Walking links from `s` for the router, nearest first: along the streets when a street
     /// map was laid over this timetable (the step-free ones for wheelchair users), else the
     /// compiled straight-line links.
-    pub fn walk_links_for(&self, s: StopIdx, wheelchair: bool) -> &[(StopIdx, u32)] {
+    pub fn walk_links_for(&self, s: StopIdx, wheelchair: bool) -> WalkLinks<'_> {
         match &self.street_links {
-            Some(l) if wheelchair => l.step_free.from(s),
-            Some(l) => l.any.from(s),
+            Some(l) if wheelchair => WalkLinks::Pairs(l.step_free.from(s).iter()),
+            Some(l) => WalkLinks::Pairs(l.any.from(s).iter()),
             None => self.walk_links(s),
         }
     }

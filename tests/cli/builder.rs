@@ -1032,7 +1032,8 @@ mod tests {
             prop_assert_eq!(c.transfers, spec.transfers.len() + spec.in_seat.len());
             let runs: usize = (0..spec.trips.len()).map(|t| oracle::runs(&spec, t).len()).sum();
             prop_assert_eq!(c.trips_expanded, runs);
-            for (i, trip) in tt.trips.iter().enumerate() {
+            for i in 0..tt.num_trip_ids() {
+                let trip = tt.trip(TripIdx(i as u32));
                 let t: usize = tt.trip_strings.get(trip.id)[1..].parse().map_err(|_| TestCaseError::fail("trip id"))?;
                 let active = &spec.services[spec.trips[t].service].active;
                 for day in 0..tt.num_days() {

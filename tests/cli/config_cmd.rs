@@ -147,7 +147,7 @@ fn the_triangle_venues_are_served_by_the_feed() {
     let (code, out, err) = run(c);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("1. leave 16:56, arrive 17:36 · 41 min · no transfers"),
+        out.contains("1. leave 16:56, arrive 17:36 · 40 min · no transfers"),
         "{out}"
     );
 }

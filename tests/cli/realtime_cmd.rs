@@ -183,11 +183,7 @@ fn a_delay_upstream_by_stop_sequence_reaches_the_rider_not_the_stops_before() {
     let p = tt.pattern_of(gethere::timetable::TripIdx(t as u32));
     let seq0 = tt
         .stop_seqs
-        .seq_of(
-            gethere::timetable::TripIdx(t as u32),
-            p.num_stops as usize,
-            0,
-        )
+        .seq_of(t, p.num_stops as usize, 0)
         .expect("the bundled feed keeps stop_sequence");
     let e = trip_update(
         "1",

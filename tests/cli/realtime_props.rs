@@ -232,7 +232,10 @@ fn compare(
     // FIFO, the router's assumption, holds in every pattern after realtime.
     for pat in &tt.patterns {
         for pos in 0..pat.num_stops as usize {
-            let (d, a) = (tt.dep_column(pat, pos), tt.arr_column(pat, pos));
+            let (d, a) = (
+                tt.dep_column(pat, pos).to_vec(),
+                tt.arr_column(pat, pos).to_vec(),
+            );
             prop_assert!(d.windows(2).all(|w| w[0] <= w[1]), "not FIFO: {:?}", d);
             prop_assert!(a.windows(2).all(|w| w[0] <= w[1]), "not FIFO: {:?}", a);
         }
@@ -319,7 +322,7 @@ fn a_late_trip_overtaking_the_next_is_exact() {
     // Every pattern is FIFO at every stop.
     for p in &tt.patterns {
         for pos in 0..p.num_stops as usize {
-            let col = tt.dep_column(p, pos);
+            let col = tt.dep_column(p, pos).to_vec();
             assert!(col.windows(2).all(|w| w[0] <= w[1]), "{col:?}");
         }
     }
@@ -467,7 +470,7 @@ mod hostile {
             );
             for pat in &tt.patterns {
                 for pos in 0..pat.num_stops as usize {
-                    let d = tt.dep_column(pat, pos);
+                    let d = tt.dep_column(pat, pos).to_vec();
                     prop_assert!(d.windows(2).all(|w| w[0] <= w[1]));
                 }
             }

@@ -886,3 +886,39 @@ fn unreachable_target_stops_the_horizon_at_once() {
     assert_eq!(p.journeys.len(), 1);
     assert_eq!(p.horizon.secs, FIRST_HORIZON_SECS);
 }
+
+/// A feed whose arrivals all equal their departures is compiled without an arrival column
+/// (most bus feeds); one dwell anywhere keeps it. Either way every stop time reads back as
+/// written.
+#[test]
+fn arrivals_equal_to_departures_are_stored_once() {
+    for dwell in [0, 60] {
+        let mut s = Spec::empty(base_dates()[0]);
+        let (a, b, c) = (s.stop(0.0, 0.0), s.stop(0.0, 800.0), s.stop(0.0, 1600.0));
+        let sv = s.service(&base_dates());
+        s.trip(
+            sv,
+            &[
+                (a, 8 * 3600, 8 * 3600),
+                (b, 8 * 3600 + 300, 8 * 3600 + 300 + dwell),
+                (c, 8 * 3600 + 700, 8 * 3600 + 700),
+            ],
+        );
+        s.trip(
+            sv,
+            &[
+                (a, 9 * 3600, 9 * 3600),
+                (b, 9 * 3600 + 300, 9 * 3600 + 300),
+                (c, 9 * 3600 + 700, 9 * 3600 + 700),
+            ],
+        );
+        let (_dir, tt) = s.compile().unwrap();
+        assert_eq!(tt.arr.is_empty(), dwell == 0, "dwell {dwell}");
+        let p = &tt.patterns[0];
+        let dep_b: Vec<u32> = (0..2).map(|k| tt.dep_at(p, k, 1)).collect();
+        let arr_b: Vec<u32> = (0..2).map(|k| tt.arr_at(p, k, 1)).collect();
+        assert_eq!(arr_b, [8 * 3600 + 300, 9 * 3600 + 300]);
+        assert_eq!(dep_b, [8 * 3600 + 300 + dwell, 9 * 3600 + 300]);
+        assert_eq!(tt.arr_column(p, 1).to_vec(), arr_b);
+    }
+}
