@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
 
     println!(
         "Charlotte CATS, {} stop times, {PAIRS} random stop pairs, {DATE}, ≤5 transfers, 400 m walks:",
-        tt.arr.len()
+        tt.dep.len()
     );
     for (label, kind, hm, w) in [
         ("arrive-by 17:30", QueryKind::ArriveBy, "17:30", 0),

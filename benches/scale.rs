@@ -177,9 +177,9 @@ fn run(f: &Feed) {
     let tt = read_cache(&file, &hash).expect("readable");
     let ps = common::served_pairs(&tt, pairs(), 20181010);
     println!(
-        "  {} stop times, {} trips, {} stops",
-        tt.arr.len(),
-        tt.trips.len(),
+        "  {} stop times (rows; a frequency template's is one), {} trips, {} stops",
+        tt.dep.len(),
+        tt.num_trip_ids(),
         tt.stops.len()
     );
 
