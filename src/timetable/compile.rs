@@ -1516,20 +1516,7 @@ fn patterns(region: &Region) -> Result<Built> {
                         first_dep: r.dep[0],
                         last_arr: r.arr[r.arr.len() - 1],
                     }));
-                let mut trip = Trip {
-                    key: r.trip as u32,
-                    route: m.route,
-                    service: m.service,
-                    id: strings.intern(&m.id),
-                    headsign: strings.intern_opt(m.headsign.as_deref()),
-                    short_name: strings.intern_opt(m.short_name.as_deref()),
-                    headway_secs: 0,
-                    direction_id: m.direction.unwrap_or(Trip::NO_DIRECTION),
-                    wheelchair_code: Trip::wheelchair_to_code(m.wheelchair),
-                    exact_times: 0,
-                    reserved: 0,
-                };
-                trip.set_frequency(r.frequency.as_ref());
+                let trip = trip_record(r.trip, m, &mut strings, r.frequency.as_ref());
                 b.trips.push(trip);
                 b.run_trips.push(trip);
             }
@@ -1588,8 +1575,33 @@ fn frequency_pattern(
     b.arr.extend_from_slice(&r.arr);
     b.dep.extend_from_slice(&r.dep);
     b.freq_windows.extend_from_slice(&r.windows);
+    let freq = |w: &FreqWindow| Frequency {
+        headway_secs: w.headway,
+        exact: w.exact != 0,
+    };
+    let trip = trip_record(r.trip, m, strings, r.windows.first().map(freq).as_ref());
+    b.trips.push(trip);
+    for w in &r.windows {
+        let mut run = trip;
+        run.set_frequency(Some(&freq(w)));
+        for _ in 0..w.runs {
+            b.run_trips.push(run);
+            b.trip_ends.push(None);
+        }
+    }
+    b.patterns.push(p);
+}
+
+/// The record of trips.txt row `key` (a scheduled trip, or a frequency template with the
+/// headway of `frequency`).
+fn trip_record(
+    key: usize,
+    m: &TripMeta,
+    strings: &mut super::flat::StrInterner,
+    frequency: Option<&Frequency>,
+) -> Trip {
     let mut trip = Trip {
-        key: r.trip as u32,
+        key: key as u32,
         route: m.route,
         service: m.service,
         id: strings.intern(&m.id),
@@ -1601,21 +1613,8 @@ fn frequency_pattern(
         exact_times: 0,
         reserved: 0,
     };
-    let freq = |w: &FreqWindow| Frequency {
-        headway_secs: w.headway,
-        exact: w.exact != 0,
-    };
-    trip.set_frequency(r.windows.first().map(freq).as_ref());
-    b.trips.push(trip);
-    for w in &r.windows {
-        let mut run = trip;
-        run.set_frequency(Some(&freq(w)));
-        for _ in 0..w.runs {
-            b.run_trips.push(run);
-            b.trip_ends.push(None);
-        }
-    }
-    b.patterns.push(p);
+    trip.set_frequency(frequency);
+    trip
 }
 
 /// Stage "stop → patterns": the (pattern, position) pairs serving each stop, CSR.
