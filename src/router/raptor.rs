@@ -511,8 +511,13 @@ impl<'a, D: Direction> Search<'a, D> {
     /// `i`. Backward, boarding in scan terms is alighting in real terms, negated.
     #[inline]
     fn event_time(&self, p: &Pattern, trip: usize, day: usize, i: usize, board: bool) -> i64 {
+        self.event_time_from(p, trip, self.day_base(p.zone, day), i, board)
+    }
+
+    /// [`Self::event_time`] with the day's base instant (`day_base`) given.
+    #[inline(always)]
+    fn event_time_from(&self, p: &Pattern, trip: usize, base: i64, i: usize, board: bool) -> i64 {
         let pos = D::real_pos(i, p.num_stops as usize);
-        let base = self.day_base(p.zone, day);
         let departure = board == D::FORWARD;
         let t = base + self.tt.stop_time(p, trip, pos, departure) as i64;
         if D::FORWARD { t } else { -t }
@@ -882,6 +887,21 @@ impl<'a, D: Direction> Search<'a, D> {
         boardable.clear();
         // (trip, day, scan board position)
         let mut cur: Option<(u32, u32, u32)> = None;
+        // The day base of the current trip's day.
+        let mut cur_base = 0;
+        // `event_time_from` for this pattern, its rows looked up once.
+        let rows = tt.scheduled_rows(p);
+        let nt = p.num_trips as usize;
+        let ev = |trip: usize, base: i64, i: usize, board: bool| -> i64 {
+            let pos = D::real_pos(i, n);
+            let departure = board == D::FORWARD;
+            let t = base
+                + match rows {
+                    Some((dep, arr)) => (if departure { dep } else { arr })[pos * nt + trip],
+                    None => tt.stop_time(p, trip, pos, departure),
+                } as i64;
+            if D::FORWARD { t } else { -t }
+        };
         for i in first..n {
             let pos = D::real_pos(i, n);
             let s = stops[pos];
@@ -890,7 +910,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 && f & D::ALIGHT != 0
                 && self.stop_ok(s)
             {
-                let t = self.alight_time(p, trip as usize, day as usize, i);
+                let t = ev(trip as usize, cur_base, i, false);
                 let ride = Ride {
                     pattern: pi,
                     trip,
@@ -909,24 +929,19 @@ impl<'a, D: Direction> Search<'a, D> {
                     if self.has_cont && i + 1 < n {
                         boardable.push((i as u32, r));
                     }
-                    let current = cur.map(|(trip, day, _)| {
-                        (
-                            trip,
-                            day,
-                            self.board_time(p, trip as usize, day as usize, i),
-                        )
-                    });
+                    let current =
+                        cur.map(|(trip, day, _)| (trip, day, ev(trip as usize, cur_base, i, true)));
                     // The trip before the current one (in scan order, same day) leaves before
                     // `r`: no earlier instance can be caught here, on this day or (days never
                     // overtaking in a pass, see `days_fifo`) any other, so the search for one
                     // is skipped.
-                    let settled = current.is_some_and(|(trip, day, c)| {
+                    let settled = current.is_some_and(|(trip, _, c)| {
                         let before = if D::FORWARD {
                             (trip as usize).checked_sub(1)
                         } else {
                             Some(trip as usize + 1).filter(|&t| t < p.num_trips as usize)
                         };
-                        r <= c && before.is_some_and(|t| self.board_time(p, t, day as usize, i) < r)
+                        r <= c && before.is_some_and(|t| ev(t, cur_base, i, true) < r)
                     });
                     if !settled
                         && current.is_none_or(|(_, _, c)| r <= c)
@@ -945,6 +960,7 @@ impl<'a, D: Direction> Search<'a, D> {
                         };
                         if better {
                             cur = Some((trip, day, i as u32));
+                            cur_base = self.day_base(p.zone, day as usize);
                         }
                     }
                 }
