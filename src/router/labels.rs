@@ -75,6 +75,12 @@ impl Labels {
         }
     }
 
+    /// A store with no slots, holding no memory (what a search leaves behind when its store
+    /// is moved out of it).
+    pub fn empty() -> Self {
+        Labels::new(0, 0)
+    }
+
     fn new(n: usize, rounds: usize) -> Self {
         let len = n * rounds;
         Labels {

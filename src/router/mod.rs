@@ -27,6 +27,7 @@ mod labels;
 pub mod profile;
 pub mod raptor;
 mod reach;
+mod scratch;
 
 use crate::time::Instant;
 use crate::timetable::{StopIdx, Timetable, TripIdx};

@@ -35,6 +35,7 @@
 //! continuations is one ride over the concatenated stops of its trips.
 
 use super::labels::Labels;
+use super::scratch::{NONE, Scratch};
 use super::{Access, Query};
 use crate::time::Instant;
 use crate::timetable::freq::Times;
@@ -304,12 +305,13 @@ pub(crate) struct Search<'a, D: Direction> {
     labels: Labels,
     /// `tgt[k]`: best scan arrival at the destination with ≤ k rides.
     tgt: Vec<i64>,
-    egress: Vec<u32>,
-    marked: Vec<bool>,
+    /// The per-stop, per-slot, per-pattern and continuation work arrays, kept by the thread
+    /// between searches ([`Scratch`]): `egress` per stop, `marked` stops, slots whose vehicle
+    /// label `improved` in the current round, `queue_pos` per pattern, and the continuation
+    /// marks described below.
+    scr: Scratch,
     marked_list: Vec<StopIdx>,
-    /// Slots whose vehicle label improved in the current round.
-    improved: Vec<bool>,
-    /// The same slots as a list (kept between rounds so it is allocated once).
+    /// The slots `improved` as a list (kept between rounds so it is allocated once).
     improved_list: Vec<u32>,
     /// `tgt` as it was when the current iteration started.
     tgt_before: Vec<i64>,
@@ -317,7 +319,6 @@ pub(crate) struct Search<'a, D: Direction> {
     wheelchair: bool,
     /// The last round any iteration ran (labels of later rounds were never written).
     reached: usize,
-    queue_pos: Vec<u32>,
     queued: Vec<PatternIdx>,
     /// Whether the feed has any in-seat continuation or specific rule (else the plain paths).
     has_cont: bool,
@@ -327,33 +328,28 @@ pub(crate) struct Search<'a, D: Direction> {
     links: Vec<Link>,
     /// Continuation work of the current round: trip instances entered in-seat, to scan.
     cont_queue: Vec<(PatternIdx, u32, u32, u32)>,
-    /// Per (pattern, day): the earliest (in scan order) trip scanned in-seat this round.
-    /// Indexed by (pattern, day): (round stamp, rank); valid when the stamp is this round's.
-    cont_best: Vec<(u32, u32)>,
-    /// Per (pattern, day): (wave stamp, the earliest rank the current wave queues).
-    wave_best: Vec<(u32, u32)>,
-    wave_stamp: u32,
-    /// Counts rounds over the whole search, so `cont_best` needs no clearing.
-    stamp: u32,
+    // In `scr`: per (pattern, day), `cont_best`: the earliest (in scan order) trip scanned
+    // in-seat this round, as (round stamp, rank), valid when the stamp is this round's;
+    // `wave_best`: (wave stamp, the earliest rank the current wave queues). The stamps
+    // `stamp` (rounds) and `wave_stamp` count on over searches, so neither needs clearing.
     /// Reused buffer of a pattern scan's boardable positions.
     boardable: Vec<(u32, i64)>,
     /// The work done for continuations is remembered for the whole search, by round: labels
     /// are "at most k rides", so whatever was done in round k' ≤ k already holds in round k
     /// (and in later range iterations, whose labels only improve). Per (trip, day): the round
-    /// in which it was entered in-seat (`seated`), and in which its own continuation was
-    /// followed (`followed`), as round + 1; 0 when not yet (zero-filled arrays: on a country
-    /// network the pages of trips a search never meets are never touched).
-    seated: Vec<u16>,
-    followed: Vec<u16>,
-    /// Per (pattern, day, round): the first scan-order rank from which the pattern's ridable
-    /// trips were followed in that round (the rest of the pattern was then followed too),
-    /// bitwise negated (0: none).
-    enumerated: Vec<u32>,
+    /// in which it was entered in-seat (`scr.seated`), and in which its own continuation was
+    /// followed (`scr.followed`), as `scr.base` + round + 1; at or below `scr.base` when not
+    /// yet (marks of earlier searches; zero-filled arrays: on a country network the pages of
+    /// trips a search never meets are never touched). Per (pattern, day, round),
+    /// `scr.enumerated`: the first scan-order rank from which the pattern's ridable trips were
+    /// followed in that round (the rest of the pattern was then followed too), bitwise
+    /// negated (0: none).
     first_day: usize,
     num_days: usize,
-    /// Per pattern: whether its instances on different service days never overtake each other
-    /// ([`Self::days_fifo`]): 0 not yet known, 1 yes, 2 no.
-    days_fifo: Vec<u8>,
+    /// The feed's number of service days (`Timetable::num_days`, a division: kept here).
+    feed_days: usize,
+    // `scr.days_fifo`, per pattern: whether its instances on different service days never
+    // overtake each other ([`Self::days_fifo`]): 0 not yet known, 1 yes, 2 no.
     /// The shortest gap between consecutive service-day starts searched (23 h over a
     /// spring-forward night).
     min_day_gap: i64,
@@ -361,20 +357,26 @@ pub(crate) struct Search<'a, D: Direction> {
     _d: std::marker::PhantomData<D>,
 }
 
-const NONE: u32 = u32::MAX;
-
-/// Whether a per-(trip, day) round mark (`seated`, `followed`) says "in round ≤ k".
+/// Whether a per-(trip, day) round mark (`seated`, `followed`) of the search whose marks are
+/// above `base` says "in round ≤ k".
 #[inline]
-fn by_round(mark: u16, k: usize) -> bool {
-    mark != 0 && mark as usize <= k + 1
+fn by_round(mark: u16, base: u16, k: usize) -> bool {
+    mark > base && (mark - base) as usize <= k + 1
+}
+
+impl<D: Direction> Drop for Search<'_, D> {
+    /// The work arrays go back to the thread for its next search.
+    fn drop(&mut self) {
+        std::mem::take(&mut self.scr).give_back(self.sq.max_rides + 1);
+    }
 }
 
 impl<'a, D: Direction> Search<'a, D> {
     /// The [`Corridor`] of this finished search.
-    pub fn into_corridor(self) -> Corridor {
+    pub fn into_corridor(mut self) -> Corridor {
         Corridor {
             reached: self.reached,
-            labels: self.labels,
+            labels: std::mem::replace(&mut self.labels, Labels::empty()),
         }
     }
 
@@ -410,39 +412,33 @@ impl<'a, D: Direction> Search<'a, D> {
         let r = sq.max_rides + 1;
         // Room for the query's own search, so that its passes' stores serve it later too.
         let labels = Labels::take(n, r.max(sq.q.max_transfers as usize + 2));
-        let mut egress = vec![NONE; tt.stops.len()];
+        let mut scr = Scratch::take(tt.stops.len(), n, tt.patterns.len(), r);
         for a in sq.targets {
-            egress[a.stop.ix()] = egress[a.stop.ix()].min(a.secs);
+            let e = &mut scr.egress[a.stop.ix()];
+            if *e == NONE {
+                scr.egress_set.push(a.stop.0);
+            }
+            *e = (*e).min(a.secs);
         }
         Search {
             tt,
             labels,
             tgt: vec![INF; r],
-            egress,
-            marked: vec![false; tt.stops.len()],
+            scr,
             marked_list: Vec::new(),
-            improved: vec![false; n],
             improved_list: Vec::new(),
             tgt_before: vec![INF; r],
             wheelchair: sq.q.wheelchair,
             reached: 0,
-            queue_pos: vec![NONE; tt.patterns.len()],
             queued: Vec::new(),
             has_cont: !tt.rules.cont.is_empty(),
             has_specific: !tt.rules.specific.is_empty(),
             links: Vec::new(),
             cont_queue: Vec::new(),
-            cont_best: Vec::new(),
-            wave_best: Vec::new(),
-            wave_stamp: 0,
-            stamp: 1,
             boardable: Vec::new(),
-            seated: Vec::new(),
-            followed: Vec::new(),
-            enumerated: Vec::new(),
             first_day: *sq.days.start(),
             num_days: sq.days.clone().count(),
-            days_fifo: vec![0; tt.patterns.len()],
+            feed_days: tt.num_days(),
             min_day_gap: (0..tt.zones.len().max(1) as u32)
                 .flat_map(|z| {
                     tt.day_starts(z)[sq.days.clone()]
@@ -468,13 +464,13 @@ impl<'a, D: Direction> Search<'a, D> {
     /// distinct departure time in the window, latest first, reusing labels.
     pub fn run(&mut self) -> Vec<Found> {
         let mut found = Vec::new();
-        if self.has_cont && self.seated.is_empty() && self.num_days > 0 {
+        if self.has_cont && self.num_days > 0 {
             let tt = self.tt;
-            self.seated = vec![0; tt.num_trip_ids() * self.num_days];
-            self.followed = vec![0; tt.num_trip_ids() * self.num_days];
-            self.enumerated = vec![0; tt.patterns.len() * self.num_days * (self.sq.max_rides + 1)];
-            self.cont_best = vec![(0, 0); tt.patterns.len() * self.num_days];
-            self.wave_best = vec![(0, 0); tt.patterns.len() * self.num_days];
+            self.scr.size_continuations(
+                tt.num_trip_ids() * self.num_days,
+                tt.patterns.len() * self.num_days,
+                self.sq.max_rides + 1,
+            );
         }
         if self.sq.window == 0 {
             self.iteration(self.sq.start, &mut found);
@@ -495,6 +491,12 @@ impl<'a, D: Direction> Search<'a, D> {
         found
     }
 
+    /// `Timetable::day_base` without its division.
+    #[inline(always)]
+    fn day_base(&self, zone: u32, day: usize) -> Instant {
+        self.tt.day_start[zone as usize * self.feed_days + day]
+    }
+
     fn stop_ok(&self, s: StopIdx) -> bool {
         !self.wheelchair || self.tt.stops[s.ix()].wheelchair == Wheelchair::Accessible
     }
@@ -509,8 +511,13 @@ impl<'a, D: Direction> Search<'a, D> {
     /// `i`. Backward, boarding in scan terms is alighting in real terms, negated.
     #[inline]
     fn event_time(&self, p: &Pattern, trip: usize, day: usize, i: usize, board: bool) -> i64 {
+        self.event_time_from(p, trip, self.day_base(p.zone, day), i, board)
+    }
+
+    /// [`Self::event_time`] with the day's base instant (`day_base`) given.
+    #[inline(always)]
+    fn event_time_from(&self, p: &Pattern, trip: usize, base: i64, i: usize, board: bool) -> i64 {
         let pos = D::real_pos(i, p.num_stops as usize);
-        let base = self.tt.day_base(p.zone, day);
         let departure = board == D::FORWARD;
         let t = base + self.tt.stop_time(p, trip, pos, departure) as i64;
         if D::FORWARD { t } else { -t }
@@ -567,7 +574,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 if p.is_frequency() && !self.trip_ok(p, 0, d) {
                     continue;
                 }
-                let base = self.tt.day_base(p.zone, d);
+                let base = self.day_base(p.zone, d);
                 if base + col.at(nt - 1) as i64 >= t {
                     if let Some((_, _, b)) = best
                         && base + col.at(0) as i64 >= b
@@ -594,7 +601,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 if p.is_frequency() && !self.trip_ok(p, 0, d) {
                     continue;
                 }
-                let base = self.tt.day_base(p.zone, d);
+                let base = self.day_base(p.zone, d);
                 if base + (col.at(0) as i64) <= real {
                     if let Some((_, _, b)) = best
                         && -(base + col.at(nt - 1) as i64) >= b
@@ -659,8 +666,8 @@ impl<'a, D: Direction> Search<'a, D> {
     }
 
     fn mark(&mut self, s: StopIdx) {
-        if !self.marked[s.ix()] {
-            self.marked[s.ix()] = true;
+        if !self.scr.marked[s.ix()] {
+            self.scr.marked[s.ix()] = true;
             self.marked_list.push(s);
         }
     }
@@ -703,11 +710,11 @@ impl<'a, D: Direction> Search<'a, D> {
 
             // Collect the patterns through marked stops, from their first marked position.
             for s in std::mem::take(&mut self.marked_list) {
-                self.marked[s.ix()] = false;
+                self.scr.marked[s.ix()] = false;
                 for &(pi, pos) in tt.patterns_at(s) {
                     let p = &tt.patterns[pi.ix()];
                     let i = D::real_pos(pos as usize, p.num_stops as usize) as u32;
-                    let q = &mut self.queue_pos[pi.ix()];
+                    let q = &mut self.scr.queue_pos[pi.ix()];
                     if *q == NONE {
                         self.queued.push(pi);
                         *q = i;
@@ -720,7 +727,7 @@ impl<'a, D: Direction> Search<'a, D> {
             let mut improved = std::mem::take(&mut self.improved_list);
             improved.clear();
             for &pi in &queued {
-                let first = std::mem::replace(&mut self.queue_pos[pi.ix()], NONE) as usize;
+                let first = std::mem::replace(&mut self.scr.queue_pos[pi.ix()], NONE) as usize;
                 self.scan_pattern(pi, first, k, bound, &mut improved);
             }
             self.queued = queued;
@@ -734,7 +741,7 @@ impl<'a, D: Direction> Search<'a, D> {
             let mut best_slot = None;
             for a in self.sq.targets {
                 let s = a.stop;
-                let e = self.egress[s.ix()];
+                let e = self.scr.egress[s.ix()];
                 for slot in std::iter::once(s.0).chain(D::alight_slots_at(tt, s).iter().copied()) {
                     let v = self.labels.veh(k, slot);
                     if v < INF && v + (e as i64) < best_k {
@@ -758,7 +765,7 @@ impl<'a, D: Direction> Search<'a, D> {
 
             // Changes.
             for s in &improved {
-                self.improved[*s as usize] = false;
+                self.scr.improved[*s as usize] = false;
             }
             if k < r_max {
                 self.relax_changes(k, &improved);
@@ -770,7 +777,7 @@ impl<'a, D: Direction> Search<'a, D> {
             self.tgt[k] = self.tgt[k].min(self.tgt[k - 1]);
         }
         for s in std::mem::take(&mut self.marked_list) {
-            self.marked[s.ix()] = false;
+            self.scr.marked[s.ix()] = false;
         }
         self.tgt_before = tgt_before;
     }
@@ -788,8 +795,8 @@ impl<'a, D: Direction> Search<'a, D> {
         improved: &mut Vec<u32>,
     ) {
         if t < self.labels.veh(k, slot) && t < bound && self.in_corridor(k, slot, t, true) {
-            if !self.improved[slot as usize] {
-                self.improved[slot as usize] = true;
+            if !self.scr.improved[slot as usize] {
+                self.scr.improved[slot as usize] = true;
                 improved.push(slot);
             }
             self.labels.set_veh(k, slot, t, ride);
@@ -806,7 +813,7 @@ impl<'a, D: Direction> Search<'a, D> {
         if self.num_days <= 1 {
             return true;
         }
-        let known = self.days_fifo[pi.ix()];
+        let known = self.scr.days_fifo[pi.ix()];
         if known != 0 {
             return known == 1;
         }
@@ -821,7 +828,7 @@ impl<'a, D: Direction> Search<'a, D> {
             .max_time
             .max(tt.dep_column(p, n.saturating_sub(1)).last().unwrap_or(0));
         if (latest as i64 - earliest as i64) <= gap {
-            self.days_fifo[pi.ix()] = 1;
+            self.scr.days_fifo[pi.ix()] = 1;
             return true;
         }
         let spread_ok = |col: crate::timetable::Column| match (col.first(), col.last()) {
@@ -830,7 +837,7 @@ impl<'a, D: Direction> Search<'a, D> {
         };
         let fifo = (0..p.num_stops as usize)
             .all(|pos| spread_ok(tt.dep_column(p, pos)) && spread_ok(tt.arr_column(p, pos)));
-        self.days_fifo[pi.ix()] = if fifo { 1 } else { 2 };
+        self.scr.days_fifo[pi.ix()] = if fifo { 1 } else { 2 };
         fifo
     }
 
@@ -880,6 +887,21 @@ impl<'a, D: Direction> Search<'a, D> {
         boardable.clear();
         // (trip, day, scan board position)
         let mut cur: Option<(u32, u32, u32)> = None;
+        // The day base of the current trip's day.
+        let mut cur_base = 0;
+        // `event_time_from` for this pattern, its rows looked up once.
+        let rows = tt.scheduled_rows(p);
+        let nt = p.num_trips as usize;
+        let ev = |trip: usize, base: i64, i: usize, board: bool| -> i64 {
+            let pos = D::real_pos(i, n);
+            let departure = board == D::FORWARD;
+            let t = base
+                + match rows {
+                    Some((dep, arr)) => (if departure { dep } else { arr })[pos * nt + trip],
+                    None => tt.stop_time(p, trip, pos, departure),
+                } as i64;
+            if D::FORWARD { t } else { -t }
+        };
         for i in first..n {
             let pos = D::real_pos(i, n);
             let s = stops[pos];
@@ -888,7 +910,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 && f & D::ALIGHT != 0
                 && self.stop_ok(s)
             {
-                let t = self.alight_time(p, trip as usize, day as usize, i);
+                let t = ev(trip as usize, cur_base, i, false);
                 let ride = Ride {
                     pattern: pi,
                     trip,
@@ -907,24 +929,19 @@ impl<'a, D: Direction> Search<'a, D> {
                     if self.has_cont && i + 1 < n {
                         boardable.push((i as u32, r));
                     }
-                    let current = cur.map(|(trip, day, _)| {
-                        (
-                            trip,
-                            day,
-                            self.board_time(p, trip as usize, day as usize, i),
-                        )
-                    });
+                    let current =
+                        cur.map(|(trip, day, _)| (trip, day, ev(trip as usize, cur_base, i, true)));
                     // The trip before the current one (in scan order, same day) leaves before
                     // `r`: no earlier instance can be caught here, on this day or (days never
                     // overtaking in a pass, see `days_fifo`) any other, so the search for one
                     // is skipped.
-                    let settled = current.is_some_and(|(trip, day, c)| {
+                    let settled = current.is_some_and(|(trip, _, c)| {
                         let before = if D::FORWARD {
                             (trip as usize).checked_sub(1)
                         } else {
                             Some(trip as usize + 1).filter(|&t| t < p.num_trips as usize)
                         };
-                        r <= c && before.is_some_and(|t| self.board_time(p, t, day as usize, i) < r)
+                        r <= c && before.is_some_and(|t| ev(t, cur_base, i, true) < r)
                     });
                     if !settled
                         && current.is_none_or(|(_, _, c)| r <= c)
@@ -943,6 +960,7 @@ impl<'a, D: Direction> Search<'a, D> {
                         };
                         if better {
                             cur = Some((trip, day, i as u32));
+                            cur_base = self.day_base(p.zone, day as usize);
                         }
                     }
                 }
@@ -980,7 +998,7 @@ impl<'a, D: Direction> Search<'a, D> {
         let days = *near.start().max(self.sq.days.start())..=*near.end().min(self.sq.days.end());
         for d in days {
             let cover = (pi.ix() * self.num_days + (d - self.first_day)) * rounds;
-            let done = !self.enumerated[cover + 1..=cover + k]
+            let done = !self.scr.enumerated[cover + 1..=cover + k]
                 .iter()
                 .copied()
                 .max()
@@ -993,7 +1011,7 @@ impl<'a, D: Direction> Search<'a, D> {
             let mut from = nt;
             for &(i, r) in boardable {
                 let pos = D::real_pos(i as usize, n);
-                let base = tt.day_base(p.zone, d);
+                let base = self.day_base(p.zone, d);
                 let rank = if D::FORWARD {
                     tt.dep_column(p, pos).first_at_least(r - base)
                 } else {
@@ -1004,7 +1022,10 @@ impl<'a, D: Direction> Search<'a, D> {
             if from >= end {
                 continue;
             }
-            let e = &mut self.enumerated[cover + k];
+            let e = &mut self.scr.enumerated[cover + k];
+            if *e == 0 {
+                self.scr.enumerated_set.push((cover + k) as u32);
+            }
             *e = (*e).max(!(from as u32));
             for rank in from..end {
                 let trip = if D::FORWARD { rank } else { nt - 1 - rank };
@@ -1021,10 +1042,10 @@ impl<'a, D: Direction> Search<'a, D> {
                     continue;
                 }
                 let f = self.td(t, d);
-                if by_round(self.followed[f], k) || !self.trip_ok(p, trip, d) {
+                if by_round(self.scr.followed[f], self.scr.base, k) || !self.trip_ok(p, trip, d) {
                     continue;
                 }
-                self.followed[f] = k as u16 + 1;
+                self.scr.followed[f] = self.scr.base + k as u16 + 1;
                 // The position it is caught at: the first boardable one from which it is.
                 let board = boardable
                     .iter()
@@ -1051,10 +1072,10 @@ impl<'a, D: Direction> Search<'a, D> {
         self.counters.continuations_followed += 1;
         let push = |s: &mut Self, b: crate::timetable::TripIdx| {
             let i = s.td(b, d);
-            if by_round(s.seated[i], k) {
+            if by_round(s.scr.seated[i], s.scr.base, k) {
                 return;
             }
-            s.seated[i] = k as u16 + 1;
+            s.scr.seated[i] = s.scr.base + k as u16 + 1;
             let qi = tt.pattern_index_of(b);
             let q = &tt.patterns[qi.ix()];
             let trip = b.0 - q.trips_start;
@@ -1081,24 +1102,24 @@ impl<'a, D: Direction> Search<'a, D> {
         // (FIFO), whatever the order they were queued in.
         let mut wave = std::mem::take(&mut self.cont_queue);
         while !wave.is_empty() {
-            self.wave_stamp += 1;
+            self.scr.wave_stamp += 1;
             for &(qi, trip, day, _) in &wave {
                 let (cb, rank) = self.cont_rank(qi, trip, day);
-                let w = &mut self.wave_best[cb];
-                if w.0 != self.wave_stamp || rank < w.1 {
-                    *w = (self.wave_stamp, rank);
+                let w = &mut self.scr.wave_best[cb];
+                if w.0 != self.scr.wave_stamp || rank < w.1 {
+                    *w = (self.scr.wave_stamp, rank);
                 }
             }
             for &(qi, trip, day, link) in &wave {
                 let (cb, rank) = self.cont_rank(qi, trip, day);
-                let later = rank > self.wave_best[cb].1;
+                let later = rank > self.scr.wave_best[cb].1;
                 self.follow_one(qi, trip, day, link, later, k, bound, improved);
             }
             wave.clear();
             std::mem::swap(&mut wave, &mut self.cont_queue);
         }
         self.cont_queue = wave;
-        self.stamp += 1;
+        self.scr.stamp += 1;
     }
 
     /// The index of (pattern, day) in `cont_best` and `wave_best`, and the scan-order rank of
@@ -1138,10 +1159,10 @@ impl<'a, D: Direction> Search<'a, D> {
         let rank = if D::FORWARD { trip } else { nt - 1 - trip };
         let cb = qi.ix() * self.num_days + (d - self.first_day);
         let dominated = later
-            || match self.cont_best[cb] {
-                (stamp, r) if stamp == self.stamp && r <= rank => true,
+            || match self.scr.cont_best[cb] {
+                (stamp, r) if stamp == self.scr.stamp && r <= rank => true,
                 _ => {
-                    self.cont_best[cb] = (self.stamp, rank);
+                    self.scr.cont_best[cb] = (self.scr.stamp, rank);
                     false
                 }
             };
@@ -1169,10 +1190,10 @@ impl<'a, D: Direction> Search<'a, D> {
         }
         let global = crate::timetable::TripIdx(q.trips_start + trip);
         let f = self.td(global, d);
-        if by_round(self.followed[f], k) {
+        if by_round(self.scr.followed[f], self.scr.base, k) {
             return;
         }
-        self.followed[f] = k as u16 + 1;
+        self.scr.followed[f] = self.scr.base + k as u16 + 1;
         self.links.push(Link {
             pattern: qi,
             trip,

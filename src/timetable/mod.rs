@@ -723,6 +723,19 @@ impl Timetable {
         }
     }
 
+    /// The stored time rows of a scheduled pattern `p`: (departures, arrivals), each indexed
+    /// `pos * p.num_trips + k` as [`Timetable::stop_time`] reads them (for a loop over one
+    /// pattern that reads many of its times); `None` for a frequency pattern.
+    #[inline]
+    pub fn scheduled_rows(&self, p: &Pattern) -> Option<(&[u32], &[u32])> {
+        if p.is_frequency() {
+            return None;
+        }
+        let r = p.times_start as usize
+            ..p.times_start as usize + p.num_stops as usize * p.num_trips as usize;
+        Some((&self.dep[r.clone()], &self.arrivals()[r]))
+    }
+
     /// [`Timetable::stop_time`] of a frequency pattern's run, out of line so that the
     /// scheduled case stays a plain array read where it is inlined.
     #[inline(never)]
