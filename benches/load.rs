@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
             .unwrap_or_else(|| "not measured (/usr/bin/time absent)".into());
         println!(
             "{name}: {} stop times, cache file {:.2} MB, peak RSS of `gethere feed info` (warm): {peak}",
-            tt.arr.len(),
+            tt.dep.len(),
             size as f64 / 1e6,
         );
         drop(tt);

@@ -96,7 +96,7 @@ fn bench(c: &mut Criterion) {
     let all_venues = resolve(&tt, &index, &points(&tt, 20, 1610));
     println!(
         "Charlotte CATS, {} stop times, arrive by {TIME}, ≤5 transfers, 400 m walks, 2 h bound:",
-        tt.arr.len()
+        tt.dep.len()
     );
 
     // The whole process, warm cache: 200 people (an origins file) × 10 venues.

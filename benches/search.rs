@@ -79,7 +79,7 @@ fn bench(c: &mut Criterion) {
     println!(
         "Charlotte CATS, {} stop times, {PAIRS} random stop pairs, {DATE}, ≤5 transfers, \
          --walk-radius 0 --min-transfer-time 0:",
-        tt.arr.len()
+        tt.dep.len()
     );
     for (label, qs) in &queries {
         let mut times = Vec::with_capacity(qs.len());
