@@ -41,30 +41,15 @@ const ID_COLUMNS: [&str; 6] = [
 ];
 
 fn main() -> Res<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let src = args
-        .first()
-        .map(String::as_str)
-        .unwrap_or("../shared/data/charlotte-cats-2018/charlotte-cats-2018.gtfs.zip");
-    let out = args
-        .get(1)
-        .map(String::as_str)
-        .unwrap_or("target/country.gtfs.zip");
-    let tiles: usize = match args.get(2) {
-        Some(t) => t.parse()?,
-        None => 50,
-    };
-    if tiles == 0 {
-        return Err("TILES must be at least 1".into());
-    }
-    let mut zin = open_source(src)?;
-    let mut read = |name: &str| member(&mut zin, name);
-    let agency = read("agency.txt")?;
-    let stops = read("stops.txt")?;
-    let routes = read("routes.txt")?;
-    let trips = read("trips.txt")?;
-    let stop_times = read("stop_times.txt")?;
-    let calendar_dates = read("calendar_dates.txt")?;
+    let (src, out, tiles) = args("target/country.gtfs.zip", 50)?;
+    let Source {
+        agency,
+        stops,
+        routes,
+        trips,
+        stop_times,
+        calendar_dates,
+    } = Source::read(&src)?;
 
     // The busiest stop of the source (most stop_times rows; ties → smallest id) hosts each
     // tile's rail station; the source's date range is the rail service's.

@@ -129,3 +129,46 @@ pub fn column(header: &csv::StringRecord, name: &str) -> Res<usize> {
         .position(|h| h.trim() == name)
         .ok_or_else(|| format!("source has no {name} column").into())
 }
+
+/// The generators' arguments `[SOURCE.zip [OUT.zip [TILES]]]`: (source, output, tiles ≥ 1).
+pub fn args(default_out: &str, default_tiles: usize) -> Res<(String, String, usize)> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let src = args.first().map_or(
+        "../shared/data/charlotte-cats-2018/charlotte-cats-2018.gtfs.zip",
+        String::as_str,
+    );
+    let out = args.get(1).map_or(default_out, String::as_str);
+    let tiles: usize = match args.get(2) {
+        Some(t) => t.parse()?,
+        None => default_tiles,
+    };
+    if tiles == 0 {
+        return Err("TILES must be at least 1".into());
+    }
+    Ok((src.to_string(), out.to_string(), tiles))
+}
+
+/// The source feed's files the generators tile.
+pub struct Source {
+    pub agency: Vec<u8>,
+    pub stops: Vec<u8>,
+    pub routes: Vec<u8>,
+    pub trips: Vec<u8>,
+    pub stop_times: Vec<u8>,
+    pub calendar_dates: Vec<u8>,
+}
+
+impl Source {
+    pub fn read(src: &str) -> Res<Source> {
+        let mut zin = open_source(src)?;
+        let mut read = |name: &str| member(&mut zin, name);
+        Ok(Source {
+            agency: read("agency.txt")?,
+            stops: read("stops.txt")?,
+            routes: read("routes.txt")?,
+            trips: read("trips.txt")?,
+            stop_times: read("stop_times.txt")?,
+            calendar_dates: read("calendar_dates.txt")?,
+        })
+    }
+}
