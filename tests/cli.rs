@@ -29,6 +29,8 @@ mod fuzz;
 mod geocode_cmd;
 #[path = "cli/maps_cmd.rs"]
 mod maps_cmd;
+#[path = "cli/lower_props.rs"]
+mod lower_props;
 #[path = "cli/meet_cmd.rs"]
 mod meet_cmd;
 #[path = "cli/meet_props.rs"]

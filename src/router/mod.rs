@@ -24,6 +24,7 @@
 //!   before are found.
 
 mod labels;
+mod lower;
 pub mod profile;
 pub mod raptor;
 mod reach;
@@ -218,6 +219,16 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
     let bound = horizon_bound(tt, q);
     let mut h = FIRST_HORIZON_SECS.min(bound.secs);
     let mut connected = None;
+    // The lower bounds of the query's own search (its targets in scan terms are the
+    // destination forward, the origins backward); the same for every horizon.
+    let lower = match q.kind {
+        QueryKind::DepartAt => {
+            lower::LowerBound::for_search(tt, &q.targets, true, q.walk_radius_m, q.walk_speed_mps)
+        }
+        QueryKind::ArriveBy => {
+            lower::LowerBound::for_search(tt, &q.origins, false, q.walk_radius_m, q.walk_speed_mps)
+        }
+    };
     loop {
         // Before searching more days: maybe a proof that no day would do.
         if h > FIRST_HORIZON_SECS && !*connected.get_or_insert_with(|| reach::connected(tt, q)) {
@@ -227,7 +238,7 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
                 horizon: bound,
             };
         }
-        let journeys = plan_within(tt, q, h, &mut counters);
+        let journeys = plan_within(tt, q, h, lower.as_ref(), &mut counters);
         if !journeys.is_empty() || h >= bound.secs {
             let horizon = Horizon {
                 secs: h,
@@ -248,13 +259,14 @@ fn plan_within(
     tt: &Timetable,
     q: &Query,
     horizon: i64,
+    lower: Option<&lower::LowerBound>,
     counters: &mut raptor::Counters,
 ) -> Vec<Journey> {
     let rides = q.max_transfers as usize + 1;
     let w = q.window_secs as i64;
     let mut journeys: Vec<Journey> = match (q.kind, q.window_secs) {
         (QueryKind::DepartAt, 0) => {
-            let main = Bounds::Horizon(horizon);
+            let main = Bounds::Horizon(horizon, lower);
             let (found, corridor) = search::<Forward>(tt, q, q.time, 0, rides, main, counters);
             found
                 .iter()
@@ -270,7 +282,7 @@ fn plan_within(
                 .collect()
         }
         (QueryKind::ArriveBy, 0) => {
-            let main = Bounds::Horizon(horizon);
+            let main = Bounds::Horizon(horizon, lower);
             let (found, corridor) = search::<Backward>(tt, q, q.time, 0, rides, main, counters);
             found
                 .iter()
@@ -286,7 +298,7 @@ fn plan_within(
                 .collect()
         }
         (QueryKind::DepartAt, _) => {
-            let main = Bounds::Horizon(horizon);
+            let main = Bounds::Horizon(horizon, lower);
             let (found, _) = search::<Forward>(tt, q, q.time, w, rides, main, counters);
             let v: Vec<Journey> = found
                 .iter()
@@ -297,7 +309,7 @@ fn plan_within(
                 .collect()
         }
         (QueryKind::ArriveBy, _) => {
-            let main = Bounds::Horizon(horizon);
+            let main = Bounds::Horizon(horizon, lower);
             let (found, _) = search::<Backward>(tt, q, q.time, w, rides, main, counters);
             let v: Vec<Journey> = found
                 .iter()
@@ -318,7 +330,8 @@ fn plan_within(
 /// the corridor of the search it tightens.
 #[derive(Copy, Clone)]
 pub(crate) enum Bounds<'c> {
-    Horizon(i64),
+    /// With the lower bounds that prune the search ([`lower`]), when there are any.
+    Horizon(i64, Option<&'c lower::LowerBound>),
     Pass((Instant, Instant), Option<&'c raptor::Corridor>),
 }
 
@@ -333,9 +346,9 @@ pub(crate) fn search<D: Direction>(
     bounds: Bounds,
     counters: &mut raptor::Counters,
 ) -> (Vec<Found>, Option<raptor::Corridor>) {
-    let (span, corridor, horizon) = match bounds {
-        Bounds::Horizon(h) => (None, None, h),
-        Bounds::Pass(span, c) => (Some(span), c, 0),
+    let (span, corridor, horizon, lower) = match bounds {
+        Bounds::Horizon(h, l) => (None, None, h, l),
+        Bounds::Pass(span, c) => (Some(span), c, 0, None),
     };
     let (origins, targets) = if D::FORWARD {
         (&q.origins, &q.targets)
@@ -364,6 +377,7 @@ pub(crate) fn search<D: Direction>(
         limit: if D::FORWARD { hi + 1 } else { -lo + 1 },
         days,
         corridor,
+        lower,
     };
     let mut s = Search::<D>::new(tt, sq);
     let found = s.run();

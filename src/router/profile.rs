@@ -107,6 +107,7 @@ pub fn latest_departures(
         limit: -lo + 1,
         days,
         corridor: None,
+        lower: None,
     };
     let mut s = Search::<Backward>::new(tt, sq);
     s.run();
@@ -191,6 +192,7 @@ pub fn earliest_arrivals(
             limit: until + 1,
             days,
             corridor: None,
+        lower: None,
         };
         let mut s = Search::<Forward>::new(tt, sq);
         s.run();

@@ -35,6 +35,7 @@
 //! continuations is one ride over the concatenated stops of its trips.
 
 use super::labels::Labels;
+use super::lower::LowerBound;
 use super::scratch::{NONE, Scratch};
 use super::{Access, Query};
 use crate::time::Instant;
@@ -175,6 +176,9 @@ pub(crate) struct ScanQuery<'a> {
     /// For a tightening pass: what the search in the other direction found (see
     /// [`Corridor`]); labels no journey of the pass could use are not kept.
     pub corridor: Option<&'a Corridor>,
+    /// Lower bounds towards the targets (see [`Search::below_bound`]); only for a search
+    /// whose labels are read at its targets alone.
+    pub lower: Option<&'a LowerBound>,
 }
 
 /// What a finished search knows about each stop, kept to prune a tightening pass run the
@@ -193,6 +197,15 @@ pub(crate) struct ScanQuery<'a> {
 /// of the two directions are negatives of each other: keep `t` only if `t ≤ −label`. A label
 /// pruned this way is no better than one that is infeasible, so what the pass keeps and
 /// finds is unchanged.
+///
+/// The first search may itself be pruned by lower bounds ([`Search::below_bound`]); the
+/// argument still holds. The pass's answer arrives (first-search scan terms, egress included)
+/// at some `A'` no later than the first search's journey with K rides, and every label of its
+/// beginning, of scan time `t` at a stop `s`, has `t + lb(s) ≤ A'` (the rest of the answer is
+/// a way on from `s`). In rounds ≤ K the first search's target bound was later than that
+/// journey (it was an improvement on fewer rides), and `A'` is within the horizon widened by
+/// the longest egress, so none of those labels, nor any label as good at their stops, was
+/// pruned: the first search's labels there are still at least as good as the beginning's.
 pub(crate) struct Corridor {
     /// The last round the search ran.
     reached: usize,
@@ -354,6 +367,9 @@ pub(crate) struct Search<'a, D: Direction> {
     /// spring-forward night).
     min_day_gap: i64,
     pub counters: Counters,
+    /// What `t + lb(stop)` must stay below in the current round or change step (see
+    /// [`Self::below_bound`]).
+    lb_bound: i64,
     _d: std::marker::PhantomData<D>,
 }
 
@@ -449,6 +465,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 .min()
                 .unwrap_or(INF),
             counters: Counters::default(),
+            lb_bound: INF,
             sq,
             _d: std::marker::PhantomData,
         }
@@ -707,6 +724,7 @@ impl<'a, D: Direction> Search<'a, D> {
             // "At most k rides" includes everything with at most k − 1.
             self.labels.carry(k);
             let bound = self.tgt[k].min(self.tgt[k - 1]).min(self.sq.limit);
+            self.set_lb_bound(self.tgt[k].min(self.tgt[k - 1]));
 
             // Collect the patterns through marked stops, from their first marked position.
             for s in std::mem::take(&mut self.marked_list) {
@@ -794,12 +812,46 @@ impl<'a, D: Direction> Search<'a, D> {
         ride: Ride,
         improved: &mut Vec<u32>,
     ) {
-        if t < self.labels.veh(k, slot) && t < bound && self.in_corridor(k, slot, t, true) {
+        if t < self.labels.veh(k, slot)
+            && t < bound
+            && self.below_bound(slot, t)
+            && self.in_corridor(k, slot, t, true)
+        {
             if !self.scr.improved[slot as usize] {
                 self.scr.improved[slot as usize] = true;
                 improved.push(slot);
             }
             self.labels.set_veh(k, slot, t, ride);
+        }
+    }
+
+    /// Sets what labels must stay below with their lower bound added: the target bound
+    /// `tgt` of this round (a journey must arrive strictly earlier to be found), and the
+    /// horizon, which limits vehicle events: the bound counts the egress walk too, so the
+    /// limit is widened by the longest one.
+    #[inline]
+    fn set_lb_bound(&mut self, tgt: i64) {
+        if let Some(l) = self.sq.lower {
+            self.lb_bound = tgt.min(self.sq.limit.saturating_add(l.max_end_secs));
+        }
+    }
+
+    /// **Goal-directed pruning**, the one place it is applied: a label of scan time `t` at
+    /// `slot` is kept only if `t + lb(stop) < lb_bound`. Every journey through the label arrives
+    /// (scan terms, egress included) no earlier than `t + lb`, since `lb` is a lower bound of
+    /// any way on from the stop ([`crate::timetable::cells`]): if that is not below the target
+    /// bound, it cannot improve on what was found (the same strict `<` as the target pruning
+    /// beside it); if it is not below the horizon widened by the longest egress, its last
+    /// vehicle event lies past the horizon. An unreachable cell (`lb` = [`INF`]) prunes always.
+    /// So exactly the labels that no answer could use are dropped, and the answers are
+    /// unchanged; the labels at other stops are not complete, which is why searches that read
+    /// them (`router::profile`, the tightening passes' corridor aside, see [`Corridor`]) run
+    /// without bounds.
+    #[inline(always)]
+    fn below_bound(&self, slot: u32, t: i64) -> bool {
+        match self.sq.lower {
+            None => true,
+            Some(l) => t + l.at(self.tt, self.tt.slot_stop(slot)) < self.lb_bound,
         }
     }
 
@@ -1254,6 +1306,7 @@ impl<'a, D: Direction> Search<'a, D> {
         let q = self.sq.q;
         let min_change = q.min_transfer_secs as i64;
         let bound = self.tgt[k].min(self.sq.limit);
+        self.set_lb_bound(self.tgt[k]);
         for &x in improved {
             self.counters.stops_relaxed += 1;
             let v = self.labels.veh(k, x);
@@ -1341,6 +1394,7 @@ impl<'a, D: Direction> Search<'a, D> {
         let stop = self.tt.slot_stop(y);
         if t < self.labels.ready(k, y)
             && t < bound
+            && self.below_bound(y, t)
             && self.stop_ok(stop)
             && self.in_corridor(k, y, t, false)
         {

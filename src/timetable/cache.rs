@@ -55,7 +55,7 @@ use std::time::Instant;
 
 const MAGIC: &[u8; 8] = b"GETHERE\0";
 /// Bump when the layout of [`Timetable`] or its meaning changes.
-pub const FORMAT_VERSION: u32 = 8;
+pub const FORMAT_VERSION: u32 = 9;
 const HEADER_LEN: usize = 160;
 const BYTE_ORDER: u32 = 0x0102_0304;
 
@@ -106,7 +106,17 @@ macro_rules! flat_fields {
             stops.extra_stops,
             stops.extras,
             stops.kinds,
-            stops.wheelchair
+            stops.wheelchair,
+            cells.of_stop,
+            cells.out_start,
+            cells.out_to,
+            cells.out_secs,
+            cells.in_start,
+            cells.in_from,
+            cells.in_secs,
+            cells.walk_start,
+            cells.walk_to,
+            cells.walk_m
         )
     };
 }

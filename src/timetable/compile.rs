@@ -307,7 +307,7 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
     meta.counts.trips_expanded = built.run_trips.len();
     meta.counts.patterns = built.patterns.len();
     let timezone = region.zones[0].clone();
-    Ok(Timetable {
+    let mut tt = Timetable {
         shapes,
         meta,
         timezone,
@@ -357,7 +357,11 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
         realtime: None,
         zones: region.zones,
         feeds: feeds_out,
-    })
+        cells: Default::default(),
+    };
+    // The last phase: it reads the resolved timetable (patterns, rules, links' stops).
+    tt.cells = super::cells::build(&tt, None);
+    Ok(tt)
 }
 
 /// The facts of a region of several feeds: counts summed, warnings named by feed, the content

@@ -13,6 +13,7 @@
 //! instant of its "noon minus 12h" (`day_start`) and each service a bitset over those days.
 
 pub mod cache;
+pub mod cells;
 mod check;
 pub mod compile;
 pub mod flat;
@@ -503,6 +504,8 @@ pub struct Timetable {
     pub zones: Vec<String>,
     /// The feeds this timetable was compiled from, in the order given.
     pub feeds: Vec<FeedPart>,
+    /// The coarse cell graph the search's lower bounds come from ([`cells`]).
+    pub cells: cells::Cells,
 }
 
 impl Timetable {

@@ -343,11 +343,18 @@ impl Spec {
         self.write_gtfs(dir.path())
             .map_err(|e| format!("writing {}: {e}", dir.path().display()))?;
         let raw = gethere::feed::load::read_raw(dir.path()).map_err(|e| e.to_string())?;
-        let tt = gethere::timetable::compile::compile(&raw, "test", "0".repeat(64))
+        let mut tt = gethere::timetable::compile::compile(&raw, "test", "0".repeat(64))
             .map_err(|e| e.to_string())?;
+        // Cells of the size a city feed's would be hold all of a spec's few stops (one cell:
+        // no pruning); small ones give most stops their own, so that every property test
+        // also runs the router's goal-directed pruning (`router::lower`).
+        tt.cells = gethere::timetable::cells::build(&tt, Some(TEST_CELL_M));
         Ok((dir, tt))
     }
 }
+
+/// The cell size of a compiled spec's cell graph (see [`Spec::compile`]).
+pub const TEST_CELL_M: u32 = 100;
 
 // --- hand-built specs ------------------------------------------------------------------------
 

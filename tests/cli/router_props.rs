@@ -473,7 +473,7 @@ fn street_graph() -> &'static gethere::walk::StreetGraph {
 /// Lays walking links along the bundled street map over `tt` and records them in the spec,
 /// which the oracle then walks (the links' distances are checked against a reference Dijkstra
 /// in `walk_props`; here the router is checked with them).
-fn with_streets(s: &Spec, tt: &mut Timetable) -> Spec {
+pub fn with_streets(s: &Spec, tt: &mut Timetable) -> Spec {
     let links = gethere::walk::links::compute(street_graph(), tt);
     let platform = |x: StopIdx| tt.stop(x).id.strip_prefix('S')?.parse::<usize>().ok();
     let mut sl = super::builder::StreetLinks::default();
