@@ -17,9 +17,22 @@ use crate::timetable::{StopIdx, Timetable};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// Per cell, the least seconds to (forward) or from (backward) the query's ends.
+/// A cell's bounds: seconds, and rides (boardings).
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Bound {
+    pub secs: i64,
+    /// Rides still needed (forward) or needed to get there (backward) by a vehicle label and
+    /// by a ready label in the cell ([`rides`]).
+    pub veh_rides: u32,
+    pub ready_rides: u32,
+}
+
+/// Rides of a cell no end can be reached from (or that cannot be reached).
+const NO_RIDES: u32 = u32::MAX / 2;
+
+/// Per cell, the least seconds and rides to (forward) or from (backward) the query's ends.
 pub(crate) struct LowerBound {
-    lb: Vec<i64>,
+    lb: Vec<Bound>,
     /// The largest access/egress seconds at the ends the Dijkstra started from: the bound
     /// includes them, while the horizon limits the last vehicle event, which is earlier by at
     /// most this much.
@@ -34,9 +47,10 @@ impl LowerBound {
         tt: &Timetable,
         ends: &[Access],
         forward: bool,
-        walk_radius_m: u32,
-        walk_speed_mps: f64,
+        q: &super::Query,
+        max_rides: usize,
     ) -> Option<LowerBound> {
+        let (walk_radius_m, walk_speed_mps) = (q.walk_radius_m, q.walk_speed_mps);
         let cells = &tt.cells;
         if !cells.is_usable() || tt.realtime.is_some() || ends.is_empty() {
             return None;
@@ -78,6 +92,9 @@ impl LowerBound {
             for (&x, &w) in next.iter().zip(secs) {
                 relax(x, w as i64, &mut heap);
             }
+            for &x in cells.changes(c, !forward) {
+                relax(x, 0, &mut heap);
+            }
             if walk {
                 // Symmetric: the same pairs serve both directions.
                 let (next, metres) = cells.walks_of(c);
@@ -88,21 +105,158 @@ impl LowerBound {
                 }
             }
         }
+        let (veh, ready) = rides(tt, ends, forward, walk_radius_m, max_rides);
+        let lb = lb
+            .into_iter()
+            .zip(veh.into_iter().zip(ready))
+            .map(|(secs, (veh_rides, ready_rides))| Bound {
+                secs,
+                veh_rides,
+                ready_rides,
+            })
+            .collect();
         Some(LowerBound { lb, max_end_secs })
     }
 
-    /// The bound at stop `s` (0 when the cache's cell of `s` is out of range: always true).
+    /// The bounds at stop `s` (0 and 0 when the cache's cell of `s` is out of range: always
+    /// true).
     #[inline(always)]
-    pub(crate) fn at(&self, tt: &Timetable, s: StopIdx) -> i64 {
+    pub(crate) fn at(&self, tt: &Timetable, s: StopIdx) -> Bound {
+        const NONE: Bound = Bound {
+            secs: 0,
+            veh_rides: 0,
+            ready_rides: 0,
+        };
         match tt.cells.cell(s) {
-            Some(c) => self.lb.get(c as usize).copied().unwrap_or(0),
-            None => 0,
+            Some(c) => self.lb.get(c as usize).copied().unwrap_or(NONE),
+            None => NONE,
         }
     }
+}
 
-    /// Cells no end can be reached from (forward) or that cannot be reached (backward).
-    #[cfg(test)]
-    pub(crate) fn unreachable(&self) -> usize {
-        self.lb.iter().filter(|&&l| l >= INF).count()
+/// The least rides (boardings) between each cell and the ends, per cell for a vehicle label
+/// and for a ready label there (in the engine's scan terms): a 0-1 breadth-first search over
+/// three kinds of state — "arrived by vehicle in cell c" (V), "ready to board in c" (R) and
+/// "on board at a node of a pattern's cell sequence" (N, [`crate::timetable::cells`]).
+/// Boarding (R → N in the same cell) costs a ride; riding on along a sequence, alighting
+/// (N → V), staying on board into a continuation (N → N) and one change (V → R: in the cell,
+/// or to another by transfers.txt, a specific rule or a walk within the radius) cost none.
+/// Changes do not chain (the router makes one change between two rides), so the bound does
+/// not let a walk across a city of cells count as free.
+///
+/// Forward it runs from V of the targets' cells against the direction of travel (the rides
+/// still needed); a vehicle label reads V, a ready label R. Backward it runs from R of the
+/// origins' cells with the direction of travel (the rides needed to get there); a backward
+/// vehicle label (a real boarding) reads R, a backward ready label (a real arrival) reads V.
+/// Values above `max_rides` are not needed: the search stops there.
+fn rides(
+    tt: &Timetable,
+    ends: &[Access],
+    forward: bool,
+    walk_radius_m: u32,
+    max_rides: usize,
+) -> (Vec<u32>, Vec<u32>) {
+    use crate::timetable::cells::SEP;
+    let cells = &tt.cells;
+    let nc = cells.count as usize;
+    let seq = &cells.seq_cells;
+    // V at [0, nc), R at [nc, 2nc), N at 2nc + node.
+    let (v0, r0, n0) = (0, nc, 2 * nc);
+    let mut r = vec![NO_RIDES; 2 * nc + seq.len()];
+    let mut deque = std::collections::VecDeque::new();
+    let init = if forward { v0 } else { r0 };
+    for a in ends {
+        if let Some(c) = cells.cell(a.stop).filter(|&c| (c as usize) < nc)
+            && r[init + c as usize] != 0
+        {
+            r[init + c as usize] = 0;
+            deque.push_back(init + c as usize);
+        }
+    }
+    let cap = max_rides as u32;
+    while let Some(x) = deque.pop_front() {
+        let d = r[x];
+        if d > cap {
+            break;
+        }
+        let mut relax = |y: usize, w: u32, deque: &mut std::collections::VecDeque<usize>| {
+            if let Some(v) = r.get_mut(y)
+                && d + w < *v
+            {
+                *v = d + w;
+                if w == 0 {
+                    deque.push_front(y);
+                } else {
+                    deque.push_back(y);
+                }
+            }
+        };
+        // One change between V of one cell and R of another (or the same): from V forward in
+        // travel, from R against it.
+        let mut change = |c: u32, to: usize, deque: &mut std::collections::VecDeque<usize>| {
+            relax(to + c as usize, 0, deque);
+            for &y in cells.changes(c, !forward) {
+                relax(to + y as usize, 0, deque);
+            }
+            if walk_radius_m > 0 {
+                let (next, metres) = cells.walks_of(c);
+                for (&y, &m) in next.iter().zip(metres) {
+                    if m <= walk_radius_m {
+                        relax(to + y as usize, 0, deque);
+                    }
+                }
+            }
+        };
+        if x < r0 {
+            let c = x as u32;
+            if forward {
+                // Arriving here by vehicle: alighting from any node of the cell.
+                for &n in cells.nodes_in(c) {
+                    relax(n0 + n as usize, 0, &mut deque);
+                }
+            } else {
+                change(c, r0, &mut deque);
+            }
+        } else if x < n0 {
+            let c = (x - r0) as u32;
+            if forward {
+                change(c, v0, &mut deque);
+            } else {
+                for &n in cells.nodes_in(c) {
+                    relax(n0 + n as usize, 1, &mut deque);
+                }
+            }
+        } else {
+            let n = x - n0;
+            // Riding on: the node before (forward) or after (backward) in the sequence.
+            let along = if forward {
+                n.checked_sub(1)
+            } else {
+                Some(n + 1)
+            };
+            if let Some(m) = along
+                && seq.get(m).is_some_and(|&c| c != SEP)
+            {
+                relax(n0 + m, 0, &mut deque);
+            }
+            if let Some(&c) = seq.get(n) {
+                if forward {
+                    relax(r0 + c as usize, 1, &mut deque); // boarding here
+                } else {
+                    relax(v0 + c as usize, 0, &mut deque); // alighting here
+                }
+            }
+            for m in cells.cont_of(n as u32, !forward) {
+                relax(n0 + m as usize, 0, &mut deque);
+            }
+        }
+    }
+    let (v, rest) = r.split_at(r0);
+    let ready = &rest[..nc];
+    // In the engine's terms: forward, vehicle labels read V; backward, R.
+    if forward {
+        (v.to_vec(), ready.to_vec())
+    } else {
+        (ready.to_vec(), v.to_vec())
     }
 }

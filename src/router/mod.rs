@@ -221,12 +221,13 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
     let mut connected = None;
     // The lower bounds of the query's own search (its targets in scan terms are the
     // destination forward, the origins backward); the same for every horizon.
+    let rides = q.max_transfers as usize + 1;
     let lower = match q.kind {
         QueryKind::DepartAt => {
-            lower::LowerBound::for_search(tt, &q.targets, true, q.walk_radius_m, q.walk_speed_mps)
+            lower::LowerBound::for_search(tt, &q.targets, true, q, rides)
         }
         QueryKind::ArriveBy => {
-            lower::LowerBound::for_search(tt, &q.origins, false, q.walk_radius_m, q.walk_speed_mps)
+            lower::LowerBound::for_search(tt, &q.origins, false, q, rides)
         }
     };
     loop {

@@ -814,7 +814,7 @@ impl<'a, D: Direction> Search<'a, D> {
     ) {
         if t < self.labels.veh(k, slot)
             && t < bound
-            && self.below_bound(slot, t)
+            && self.below_bound(k, slot, t, true)
             && self.in_corridor(k, slot, t, true)
         {
             if !self.scr.improved[slot as usize] {
@@ -847,11 +847,20 @@ impl<'a, D: Direction> Search<'a, D> {
     /// unchanged; the labels at other stops are not complete, which is why searches that read
     /// them (`router::profile`, the tightening passes' corridor aside, see [`Corridor`]) run
     /// without bounds.
+    ///
+    /// The same holds for rides: a label of round `k` is kept only if `k + rides` is at most
+    /// the search's rides, every way on from it boarding at least `rides` more vehicles (a
+    /// vehicle label and a ready label have bounds of their own: a change does not follow a
+    /// change, see `router::lower`).
     #[inline(always)]
-    fn below_bound(&self, slot: u32, t: i64) -> bool {
+    fn below_bound(&self, k: usize, slot: u32, t: i64, vehicle: bool) -> bool {
         match self.sq.lower {
             None => true,
-            Some(l) => t + l.at(self.tt, self.tt.slot_stop(slot)) < self.lb_bound,
+            Some(l) => {
+                let b = l.at(self.tt, self.tt.slot_stop(slot));
+                let rides = if vehicle { b.veh_rides } else { b.ready_rides };
+                t + b.secs < self.lb_bound && k + rides as usize <= self.sq.max_rides
+            }
         }
     }
 
@@ -1394,7 +1403,7 @@ impl<'a, D: Direction> Search<'a, D> {
         let stop = self.tt.slot_stop(y);
         if t < self.labels.ready(k, y)
             && t < bound
-            && self.below_bound(y, t)
+            && self.below_bound(k, y, t, false)
             && self.stop_ok(stop)
             && self.in_corridor(k, y, t, false)
         {

@@ -73,6 +73,32 @@ pub struct Cells {
     pub in_from: Store<u32>,
     #[serde(skip)]
     pub in_secs: Store<u32>,
+    /// Changes by transfers.txt and specific rules between cells (0 s, 0 rides), CSR over
+    /// cells, both ways.
+    #[serde(skip)]
+    pub chg_start: Store<u32>,
+    #[serde(skip)]
+    pub chg_to: Store<u32>,
+    #[serde(skip)]
+    pub chg_in_start: Store<u32>,
+    #[serde(skip)]
+    pub chg_in_from: Store<u32>,
+    /// The patterns as sequences of cells (consecutive equal cells merged, equal sequences
+    /// stored once), one after another with [`SEP`] between them: a *node* is a position in
+    /// this array. For the rides bound ([`Cells`] docs).
+    #[serde(skip)]
+    pub seq_cells: Store<u32>,
+    /// The nodes in each cell (CSR over cells).
+    #[serde(skip)]
+    pub cell_nodes_start: Store<u32>,
+    #[serde(skip)]
+    pub cell_nodes: Store<u32>,
+    /// Staying on board: (last node of a trip's sequence, first node of its continuation's),
+    /// flat pairs sorted by the first, and the same sorted by the second.
+    #[serde(skip)]
+    pub cont_nodes: Store<u32>,
+    #[serde(skip)]
+    pub cont_nodes_rev: Store<u32>,
     /// Walking between cells (symmetric, CSR over cells): the other cell, and the least
     /// `floor(0.98 × straight-line metres)` between their stops.
     #[serde(skip)]
@@ -116,10 +142,58 @@ impl Cells {
         Self::csr(&self.in_start, &self.in_from, &self.in_secs, c)
     }
 
+    /// Change edges of cell `c`: out of it (`forward`) or into it.
+    pub fn changes(&self, c: u32, forward: bool) -> &[u32] {
+        let (start, list) = if forward {
+            (&self.chg_start, &self.chg_to)
+        } else {
+            (&self.chg_in_start, &self.chg_in_from)
+        };
+        Self::csr(start, list, list, c).0
+    }
+
+    /// The sequence nodes in cell `c`.
+    pub fn nodes_in(&self, c: u32) -> &[u32] {
+        Self::csr(&self.cell_nodes_start, &self.cell_nodes, &self.cell_nodes, c).0
+    }
+
+    /// The nodes a rider at node `n` stays on board into (`forward`: `n` is a sequence's last
+    /// node, these are continuations' first nodes) or from (backward).
+    pub fn cont_of(&self, n: u32, forward: bool) -> impl Iterator<Item = u32> + '_ {
+        let list: &[u32] = if forward {
+            &self.cont_nodes
+        } else {
+            &self.cont_nodes_rev
+        };
+        let (key, other) = if forward { (0, 1) } else { (1, 0) };
+        let pairs = list.len() / 2;
+        let first = partition(pairs, |i| list[2 * i + key] < n);
+        (first..pairs)
+            .take_while(move |&i| list[2 * i + key] == n)
+            .map(move |i| list[2 * i + other])
+    }
+
     /// Walking pairs of cell `c`: (other cells, metres as stored).
     pub fn walks_of(&self, c: u32) -> (&[u32], &[u32]) {
         Self::csr(&self.walk_start, &self.walk_to, &self.walk_m, c)
     }
+}
+
+/// Separates the sequences in [`Cells::seq_cells`].
+pub const SEP: u32 = u32::MAX;
+
+/// The first `i` in `0..n` for which `below(i)` is false (`below` true then false).
+fn partition(n: usize, below: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if below(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// The local metres of the grid: x east, y north (an equirectangular projection around the
@@ -229,15 +303,44 @@ pub fn build(tt: &Timetable, size_m: Option<u32>) -> Cells {
             edge(stops[i], stops[i + 1], secs, &mut edges);
         }
     }
+    let mut changes: Vec<(u32, u32, u32)> = Vec::new();
     for a in 0..n {
         let a = StopIdx(a as u32);
         for &(b, _) in tt.transfers_from(a) {
-            edge(a, b, 0, &mut edges);
+            edge(a, b, 0, &mut changes);
         }
         for r in tt.specific_from(a) {
-            edge(r.from_stop, r.to_stop, 0, &mut edges);
+            edge(r.from_stop, r.to_stop, 0, &mut changes);
         }
     }
+    changes.sort_unstable();
+    changes.dedup();
+    // Patterns as cell sequences, equal ones once.
+    let mut seq_cells: Vec<u32> = Vec::new();
+    let mut seq_of_pattern: Vec<(u32, u32)> = Vec::with_capacity(tt.patterns.len());
+    let mut seen: std::collections::HashMap<Vec<u32>, (u32, u32)> = Default::default();
+    for p in tt.patterns.iter() {
+        let mut seq: Vec<u32> = tt.pattern_stops(p).iter().map(|&s| cell(s)).collect();
+        seq.dedup();
+        let at = *seen.entry(seq.clone()).or_insert_with(|| {
+            if !seq_cells.is_empty() {
+                seq_cells.push(SEP);
+            }
+            let first = seq_cells.len() as u32;
+            seq_cells.extend_from_slice(&seq);
+            (first, seq_cells.len() as u32 - 1)
+        });
+        seq_of_pattern.push(at);
+    }
+    let mut by_cell: Vec<(u32, u32)> = seq_cells
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c != SEP)
+        .map(|(i, &c)| (c, i as u32))
+        .collect();
+    by_cell.sort_unstable();
+    let (cell_nodes_start, cell_nodes, _) = csr(count, by_cell.into_iter().map(|(c, i)| (c, i, 0)));
+    let mut cont_pairs: Vec<(u32, u32)> = Vec::new();
     if !tt.rules.cont_start.is_empty() {
         for t in 0..tt.num_trip_ids() {
             let t = TripIdx(t as u32);
@@ -252,11 +355,14 @@ pub fn build(tt: &Timetable, size_m: Option<u32>) -> Cells {
             let Some(&last) = tt.pattern_stops(p).last() else {
                 continue;
             };
+            let from = seq_of_pattern[tt.pattern_index_of(t).ix()].1;
             for &(c, valid) in &tt.rules.cont[a..b] {
                 if valid != 0 {
-                    let q = &tt.patterns[tt.pattern_index_of(c).ix()];
+                    let qi = tt.pattern_index_of(c);
+                    let q = &tt.patterns[qi.ix()];
                     if let Some(&first) = tt.pattern_stops(q).first() {
                         edge(last, first, 0, &mut edges);
+                        cont_pairs.push((from, seq_of_pattern[qi.ix()].0));
                     }
                 }
             }
@@ -268,6 +374,16 @@ pub fn build(tt: &Timetable, size_m: Option<u32>) -> Cells {
     let mut rev: Vec<(u32, u32, u32)> = edges.iter().map(|&(a, b, s)| (b, a, s)).collect();
     rev.sort_unstable();
     let (in_start, in_from, in_secs) = csr(count, rev.into_iter());
+
+    cont_pairs.sort_unstable();
+    cont_pairs.dedup();
+    let cont_nodes: Vec<u32> = cont_pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+    cont_pairs.sort_unstable_by_key(|&(a, b)| (b, a));
+    let cont_nodes_rev: Vec<u32> = cont_pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+    let (chg_start, chg_to, _) = csr(count, changes.iter().copied());
+    let mut rev: Vec<(u32, u32, u32)> = changes.iter().map(|&(a, b, s)| (b, a, s)).collect();
+    rev.sort_unstable();
+    let (chg_in_start, chg_in_from, _) = csr(count, rev.into_iter());
 
     let walks = walk_pairs(tt, &served, &of_stop);
     let (walk_start, walk_to, walk_m) = csr(count, walks.into_iter());
@@ -281,6 +397,15 @@ pub fn build(tt: &Timetable, size_m: Option<u32>) -> Cells {
         in_start: in_start.into(),
         in_from: in_from.into(),
         in_secs: in_secs.into(),
+        chg_start: chg_start.into(),
+        chg_to: chg_to.into(),
+        chg_in_start: chg_in_start.into(),
+        chg_in_from: chg_in_from.into(),
+        seq_cells: seq_cells.into(),
+        cell_nodes_start: cell_nodes_start.into(),
+        cell_nodes: cell_nodes.into(),
+        cont_nodes: cont_nodes.into(),
+        cont_nodes_rev: cont_nodes_rev.into(),
         walk_start: walk_start.into(),
         walk_to: walk_to.into(),
         walk_m: walk_m.into(),
