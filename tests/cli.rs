@@ -27,10 +27,10 @@ mod frequency_props;
 mod fuzz;
 #[path = "cli/geocode_cmd.rs"]
 mod geocode_cmd;
-#[path = "cli/maps_cmd.rs"]
-mod maps_cmd;
 #[path = "cli/lower_props.rs"]
 mod lower_props;
+#[path = "cli/maps_cmd.rs"]
+mod maps_cmd;
 #[path = "cli/meet_cmd.rs"]
 mod meet_cmd;
 #[path = "cli/meet_props.rs"]

@@ -174,6 +174,7 @@ fn rides(
         }
     }
     let cap = max_rides as u32;
+    let has_cont = !cells.cont_nodes.is_empty();
     while let Some(x) = deque.pop_front() {
         let d = r[x];
         if d > cap {
@@ -246,8 +247,17 @@ fn rides(
                     relax(v0 + c as usize, 0, &mut deque); // alighting here
                 }
             }
-            for m in cells.cont_of(n as u32, !forward) {
-                relax(n0 + m as usize, 0, &mut deque);
+            // Only a sequence's last node (forward in travel) or first node (against it) has
+            // continuations: others skip the look-up.
+            let end = if forward {
+                n == 0 || seq.get(n - 1) == Some(&SEP)
+            } else {
+                seq.get(n + 1).is_none_or(|&c| c == SEP)
+            };
+            if end && has_cont {
+                for m in cells.cont_of(n as u32, !forward) {
+                    relax(n0 + m as usize, 0, &mut deque);
+                }
             }
         }
     }

@@ -223,12 +223,8 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
     // destination forward, the origins backward); the same for every horizon.
     let rides = q.max_transfers as usize + 1;
     let lower = match q.kind {
-        QueryKind::DepartAt => {
-            lower::LowerBound::for_search(tt, &q.targets, true, q, rides)
-        }
-        QueryKind::ArriveBy => {
-            lower::LowerBound::for_search(tt, &q.origins, false, q, rides)
-        }
+        QueryKind::DepartAt => lower::LowerBound::for_search(tt, &q.targets, true, q, rides),
+        QueryKind::ArriveBy => lower::LowerBound::for_search(tt, &q.origins, false, q, rides),
     };
     loop {
         // Before searching more days: maybe a proof that no day would do.

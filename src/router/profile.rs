@@ -192,7 +192,7 @@ pub fn earliest_arrivals(
             limit: until + 1,
             days,
             corridor: None,
-        lower: None,
+            lower: None,
         };
         let mut s = Search::<Forward>::new(tt, sq);
         s.run();

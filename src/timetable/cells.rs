@@ -154,7 +154,13 @@ impl Cells {
 
     /// The sequence nodes in cell `c`.
     pub fn nodes_in(&self, c: u32) -> &[u32] {
-        Self::csr(&self.cell_nodes_start, &self.cell_nodes, &self.cell_nodes, c).0
+        Self::csr(
+            &self.cell_nodes_start,
+            &self.cell_nodes,
+            &self.cell_nodes,
+            c,
+        )
+        .0
     }
 
     /// The nodes a rider at node `n` stays on board into (`forward`: `n` is a sequence's last
@@ -259,7 +265,9 @@ pub fn build(tt: &Timetable, size_m: Option<u32>) -> Cells {
     let of_stop: Vec<u32> = xy
         .iter()
         .map(|p| match p {
-            Some(p) => keys.binary_search(&key(*p, size)).map_or(extra, |i| i as u32),
+            Some(p) => keys
+                .binary_search(&key(*p, size))
+                .map_or(extra, |i| i as u32),
             None => extra,
         })
         .collect();
@@ -286,7 +294,8 @@ pub fn build(tt: &Timetable, size_m: Option<u32>) -> Cells {
             continue;
         }
         let time = |k: usize, pos: usize, dep: bool| tt.stop_time(p, k, pos, dep) as i64;
-        let dwell_ok = (0..ns).all(|pos| (0..nt).all(|k| time(k, pos, true) >= time(k, pos, false)));
+        let dwell_ok =
+            (0..ns).all(|pos| (0..nt).all(|k| time(k, pos, true) >= time(k, pos, false)));
         for i in 0..ns - 1 {
             if cell(stops[i]) == cell(stops[i + 1]) {
                 continue;
@@ -441,7 +450,11 @@ fn walk_pairs(tt: &Timetable, served: &[bool], of_stop: &[u32]) -> Vec<(u32, u32
                 .then(|| ((lat / dlat).floor() as i64, lon, lat, i as u32))
         })
         .collect();
-    pts.sort_unstable_by(|a, b| (a.0, a.1, a.3).partial_cmp(&(b.0, b.1, b.3)).unwrap_or(std::cmp::Ordering::Equal));
+    pts.sort_unstable_by(|a, b| {
+        (a.0, a.1, a.3)
+            .partial_cmp(&(b.0, b.1, b.3))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     let mut best: std::collections::HashMap<(u32, u32), u32> = std::collections::HashMap::new();
     for &(row, lon, lat, i) in &pts {
         let ci = of_stop[i as usize];

@@ -109,7 +109,10 @@ fn tight_query(s: &Spec, kind: Kind, a: usize, d: usize) -> OQuery {
 /// (pruned, unpruned) plans of `q`, after checking the pruned answer against the oracle.
 fn both(s: &Spec, q: &OQuery) -> (Plan, Plan) {
     let (_dir, tt) = s.compile().expect("the spec compiles");
-    assert!(tt.cells.is_usable(), "the spec's stops have cells of their own");
+    assert!(
+        tt.cells.is_usable(),
+        "the spec's stops have cells of their own"
+    );
     let plain = without_cells(&tt);
     let pruned = plan(&tt, &rquery(&tt, q));
     let unpruned = plan(&plain, &rquery(&plain, q));
@@ -170,4 +173,41 @@ fn a_label_exactly_at_the_bound_is_pruned() {
         vec![(zero + m(8, 0) as i64, zero + m(9, 0) as i64, 0)]
     );
     assert!(pruned.counters.patterns_scanned < unpruned.counters.patterns_scanned);
+}
+
+/// The random specs do exercise the pruning: over a fixed sample of cases (the property's
+/// strategy, a deterministic seed), a good share of the plans relax fewer stops with the
+/// cell graph than without it (fewer stops relaxed or patterns scanned).
+#[test]
+fn random_specs_exercise_the_pruning() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    let strategy = case();
+    let (mut fewer, mut total) = (0, 0);
+    for _ in 0..200 {
+        let (s, p) = strategy.new_tree(&mut runner).expect("a case").current();
+        let (_dir, tt) = s.compile().expect("the spec compiles");
+        let plain = without_cells(&tt);
+        for kind in [Kind::DepartAt, Kind::ArriveBy] {
+            let q = oquery(&s, &p, kind, false);
+            let a = plan(&tt, &rquery(&tt, &q));
+            let b = plan(&plain, &rquery(&plain, &q));
+            total += 1;
+            let (x, y) = (&a.counters, &b.counters);
+            if x.stops_relaxed < y.stops_relaxed || x.patterns_scanned < y.patterns_scanned {
+                fewer += 1;
+            }
+        }
+    }
+    eprintln!("pruning saved work in {fewer} of {total} random plans");
+    // Small specs are mostly answered in a round or two, before any bound bites; about one
+    // plan in seven saves work (a handful would still show the pruning is exercised).
+    assert!(
+        fewer * 25 >= total,
+        "only {fewer} of {total} plans were pruned at all"
+    );
 }
