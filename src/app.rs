@@ -1096,6 +1096,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome> {
         let stats = serde_json::json!({
             "load_ms": round3(load_ms),
             "from_cache": load_stats.from_cache,
+            "cache_checked": load_stats.checked,
             "streets_ms": round3(streets_ms),
             "street_map": streets.as_ref().map(|s| s.name.clone()),
             "search_ms": round3(search_ms),

@@ -30,7 +30,13 @@
 //! *indices* into another is validated (patterns, pattern stops, stop → pattern index, walking
 //! links' offsets, trips' routes and services, continuations, label slots, stops' string
 //! indices and id index, service days): that pass is linear in trips and pattern stops, not in
-//! stop times. The stop times themselves, string bytes and walking links' bytes are not
+//! stop times (5.7 ms on a 15-million-stop-time country, and it faults in those pages), so it
+//! runs once per cache file: a memo under `<cache>/checked/`, named by the opened file's
+//! identity (inode, device, size, modification and change times) and header checksum, says
+//! that this very file passed ([`open_cache`]). Cache files are never written in place (see
+//! below) and any write moves the change time, so the memo cannot outlive the checked bytes
+//! except by damage below the file system; a damaged index then panics on a bounds check, it
+//! never reads outside the mapping. The stop times themselves, string bytes and walking links' bytes are not
 //! checked: any bits there are a valid `u32` or read as "" (strings are checked as UTF-8 when
 //! read; a damaged walking link list ends early), so damage there can give a wrong time or a
 //! missing walk, never a panic or undefined behaviour. Anything that fails means "rebuild",
@@ -201,6 +207,9 @@ pub fn section_sizes(path: &Path) -> std::io::Result<Vec<(&'static str, u64)>> {
 pub struct LoadStats {
     /// `true` if the timetable came from the cache, `false` if it was compiled now.
     pub from_cache: bool,
+    /// `true` if the cache's index sections were validated in this load, `false` if a memo
+    /// said this very file passed before (or it was compiled now).
+    pub checked: bool,
     pub hash_ms: f64,
     pub read_ms: f64,
     pub compile_ms: f64,
@@ -247,9 +256,10 @@ pub fn load_or_compile(feed_path: &Path, cache_dir: &Path) -> Result<(Timetable,
     stats.cache_path = path.clone();
 
     let t1 = Instant::now();
-    match read_cache(&path, &hash) {
-        Ok(tt) => {
+    match open_cache(&path, &hash, Some(&cache_dir.join("checked"))) {
+        Ok((tt, checked)) => {
             stats.from_cache = true;
+            stats.checked = checked;
             stats.read_ms = ms(t1);
             return Ok((tt, stats));
         }
@@ -337,9 +347,10 @@ pub fn load_or_compile_region(
     stats.cache_path = path.clone();
     let t1 = Instant::now();
     if all_ok {
-        match read_cache(&path, &key) {
-            Ok(mut tt) => {
+        match open_cache(&path, &key, Some(&cache_dir.join("checked"))) {
+            Ok((mut tt, checked)) => {
                 stats.from_cache = true;
+                stats.checked = checked;
                 stats.read_ms = ms(t1);
                 tt.meta.warnings.extend(notes);
                 return Ok((tt, stats));
@@ -485,6 +496,17 @@ pub enum CacheMiss {
 /// Reads and verifies a cache file (see the module docs for what is checked). Never panics on
 /// a damaged file.
 pub fn read_cache(path: &Path, expected_hash: &str) -> std::result::Result<Timetable, CacheMiss> {
+    open_cache(path, expected_hash, None).map(|(tt, _)| tt)
+}
+
+/// [`read_cache`], with the index validation remembered under `checked_dir` per identity of
+/// the opened file (see the module docs): the second `bool` says whether the indices were
+/// validated now (`false`: a memo said this very file passed before).
+pub fn open_cache(
+    path: &Path,
+    expected_hash: &str,
+    checked_dir: Option<&Path>,
+) -> std::result::Result<(Timetable, bool), CacheMiss> {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(CacheMiss::Absent),
@@ -587,9 +609,51 @@ pub fn read_cache(path: &Path, expected_hash: &str) -> std::result::Result<Timet
             bytes.len()
         )));
     }
-    super::check::indices(&tt).map_err(|why| bad(&why))?;
+    let memo = checked_dir.and_then(|dir| checked_memo(dir, &file, &bytes[128..160]));
+    let checked = !memo.as_ref().is_some_and(|m| m.exists());
+    if checked {
+        super::check::indices(&tt).map_err(|why| bad(&why))?;
+        if let Some(m) = memo {
+            // A memo that cannot be written only costs the next run a validation.
+            let _ = crate::fsutil::write_atomic(&m, b"indices checked\n");
+        }
+    }
     tt.stops.reset();
-    Ok(tt)
+    Ok((tt, checked))
+}
+
+/// The memo saying that the cache file open as `file` passed [`super::check::indices`]: a
+/// file under `dir` named by the hash of the file's identity (inode, device, size, modification
+/// and change times, from the open handle, so it is the mapped file's) and of its header
+/// checksum. The change time moves on every write and cannot be set back, and cache files are
+/// only replaced by rename (a new inode), so a memo never speaks for other bytes than those
+/// checked, unless the disk itself changes them (then a damaged index can panic on a bounds
+/// check; it can never read outside the mapping). `None` where files have no such identity.
+#[cfg(unix)]
+fn checked_memo(dir: &Path, file: &std::fs::File, checksum: &[u8]) -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let m = file.metadata().ok()?;
+    let mut h = blake3::Hasher::new();
+    h.update(
+        format!(
+            "{}\0{}.{}\0{}.{}\0{}\0{}\0{FORMAT_VERSION}\0",
+            m.len(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+            m.ino(),
+            m.dev()
+        )
+        .as_bytes(),
+    );
+    h.update(checksum);
+    Some(dir.join(&h.finalize().to_hex()[..32]))
+}
+
+#[cfg(not(unix))]
+fn checked_memo(_: &Path, _: &std::fs::File, _: &[u8]) -> Option<PathBuf> {
+    None
 }
 
 /// Writes a cache file atomically (temporary file in the same directory, then rename).
@@ -680,6 +744,43 @@ mod tests {
         assert!(sum <= file && file - sum < 8 * (section_count() as u64 + 1));
         std::fs::write(&path, b"not a cache").unwrap();
         assert!(section_sizes(&path).is_err());
+    }
+
+    #[test]
+    fn indices_are_validated_once_per_cache_file() {
+        let (dir, path, tt) = bundled();
+        let hash = tt.meta.content_hash.clone();
+        let memos = dir.path().join("checked");
+        let count = || std::fs::read_dir(&memos).map_or(0, |d| d.count());
+        let open = || open_cache(&path, &hash, Some(&memos)).map(|(_, checked)| checked);
+        assert!(matches!(open(), Ok(true)), "first open validates");
+        assert_eq!(count(), 1);
+        assert!(matches!(open(), Ok(false)), "the memo speaks for this file");
+        assert!(
+            read_cache(&path, &hash).is_ok(),
+            "read_cache always validates"
+        );
+        // The same file written again in place (same bytes: only its times change) is
+        // validated again; damage written in place is found although a memo exists.
+        let good = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &good).unwrap();
+        assert!(matches!(open(), Ok(true)));
+        assert!(matches!(open(), Ok(false)));
+        let t = HEADER_LEN + 16 * 6; // pattern_stops
+        let off = u64::from_ne_bytes(good[t..t + 8].try_into().unwrap()) as usize;
+        let mut b = good.clone();
+        b[off..off + 4].copy_from_slice(&u32::MAX.to_ne_bytes());
+        std::fs::write(&path, &b).unwrap();
+        assert!(matches!(open(), Err(CacheMiss::Invalid(_))));
+        // A cache replaced by rename (how gethere writes them) is a new file.
+        write_cache(&path, &tt).unwrap();
+        assert!(matches!(open(), Ok(true)));
+        // Through `load_or_compile`: the second load skips the validation.
+        let feed = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/trimet-2021-max-green-streetcar.gtfs.zip");
+        let (_, s1) = load_or_compile(&feed, dir.path()).unwrap();
+        let (_, s2) = load_or_compile(&feed, dir.path()).unwrap();
+        assert!(s1.from_cache && !s1.checked && s2.from_cache && !s2.checked);
     }
 
     #[test]
