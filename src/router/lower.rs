@@ -17,6 +17,71 @@ use crate::timetable::{StopIdx, Timetable};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+/// The bounds of one search, computed when the search first asks for them
+/// ([`LazyLower::get`]): a search that ends after little work never pays for the cell graph's
+/// Dijkstra and breadth-first search (about 10 M instructions on the country feed, 40% of an
+/// in-tile depart-at plan there). Pruning from a later round on is as exact as from the first:
+/// each dropped label is one no answer could use, whenever it is dropped.
+pub(crate) struct LazyLower<'a> {
+    tt: &'a Timetable,
+    ends: &'a [Access],
+    forward: bool,
+    q: &'a super::Query,
+    max_rides: usize,
+    bounds: std::cell::OnceCell<Option<LowerBound>>,
+}
+
+impl<'a> LazyLower<'a> {
+    /// For a search in direction `forward` whose targets (scan terms) are `ends`; `None` when
+    /// no bounds could be computed (see [`LowerBound::for_search`]).
+    pub(crate) fn new(
+        tt: &'a Timetable,
+        ends: &'a [Access],
+        forward: bool,
+        q: &'a super::Query,
+        max_rides: usize,
+    ) -> Option<Self> {
+        usable(tt, ends).then_some(LazyLower {
+            tt,
+            ends,
+            forward,
+            q,
+            max_rides,
+            bounds: std::cell::OnceCell::new(),
+        })
+    }
+
+    /// The work after which a search computes the bounds: stops relaxed and marked, against
+    /// the cell graph's states (cells, and a quarter of the sequence nodes, which cost less
+    /// each). A small graph (a city's) costs little next to any search: bounds from the
+    /// start. Measured on the country feed: in-tile depart-at plans stay below it, plans
+    /// across tiles pass it before their fourth round.
+    pub(crate) fn threshold(&self) -> u64 {
+        let c = &self.tt.cells;
+        let states = c.count as u64 + c.seq_cells.len() as u64 / 4;
+        if states < EAGER_STATES { 0 } else { states }
+    }
+
+    /// The bounds, computed on the first call.
+    pub(crate) fn get(&self) -> Option<&LowerBound> {
+        self.bounds
+            .get_or_init(|| {
+                LowerBound::for_search(self.tt, self.ends, self.forward, self.q, self.max_rides)
+            })
+            .as_ref()
+    }
+}
+
+/// Cell graphs with fewer states than this are searched before the first round.
+const EAGER_STATES: u64 = 4096;
+
+/// Whether bounds can be computed for a search towards `ends`: a cell graph of more than one
+/// cell, no realtime in this copy (a delay may make a hop shorter than the compiled minimum),
+/// and ends to start from.
+fn usable(tt: &Timetable, ends: &[Access]) -> bool {
+    tt.cells.is_usable() && tt.realtime.is_none() && !ends.is_empty()
+}
+
 /// A cell's bounds: seconds, and rides (boardings).
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Bound {
@@ -52,7 +117,7 @@ impl LowerBound {
     ) -> Option<LowerBound> {
         let (walk_radius_m, walk_speed_mps) = (q.walk_radius_m, q.walk_speed_mps);
         let cells = &tt.cells;
-        if !cells.is_usable() || tt.realtime.is_some() || ends.is_empty() {
+        if !usable(tt, ends) {
             return None;
         }
         let n = cells.count as usize;

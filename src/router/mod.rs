@@ -223,8 +223,8 @@ pub fn plan(tt: &Timetable, q: &Query) -> Plan {
     // destination forward, the origins backward); the same for every horizon.
     let rides = q.max_transfers as usize + 1;
     let lower = match q.kind {
-        QueryKind::DepartAt => lower::LowerBound::for_search(tt, &q.targets, true, q, rides),
-        QueryKind::ArriveBy => lower::LowerBound::for_search(tt, &q.origins, false, q, rides),
+        QueryKind::DepartAt => lower::LazyLower::new(tt, &q.targets, true, q, rides),
+        QueryKind::ArriveBy => lower::LazyLower::new(tt, &q.origins, false, q, rides),
     };
     loop {
         // Before searching more days: maybe a proof that no day would do.
@@ -256,7 +256,7 @@ fn plan_within(
     tt: &Timetable,
     q: &Query,
     horizon: i64,
-    lower: Option<&lower::LowerBound>,
+    lower: Option<&lower::LazyLower>,
     counters: &mut raptor::Counters,
 ) -> Vec<Journey> {
     let rides = q.max_transfers as usize + 1;
@@ -328,7 +328,7 @@ fn plan_within(
 #[derive(Copy, Clone)]
 pub(crate) enum Bounds<'c> {
     /// With the lower bounds that prune the search ([`lower`]), when there are any.
-    Horizon(i64, Option<&'c lower::LowerBound>),
+    Horizon(i64, Option<&'c lower::LazyLower<'c>>),
     Pass((Instant, Instant), Option<&'c raptor::Corridor>),
 }
 

@@ -35,7 +35,7 @@
 //! continuations is one ride over the concatenated stops of its trips.
 
 use super::labels::Labels;
-use super::lower::LowerBound;
+use super::lower::{LazyLower, LowerBound};
 use super::scratch::{NONE, Scratch};
 use super::{Access, Query};
 use crate::time::Instant;
@@ -178,7 +178,7 @@ pub(crate) struct ScanQuery<'a> {
     pub corridor: Option<&'a Corridor>,
     /// Lower bounds towards the targets (see [`Search::below_bound`]); only for a search
     /// whose labels are read at its targets alone.
-    pub lower: Option<&'a LowerBound>,
+    pub lower: Option<&'a LazyLower<'a>>,
 }
 
 /// What a finished search knows about each stop, kept to prune a tightening pass run the
@@ -370,6 +370,9 @@ pub(crate) struct Search<'a, D: Direction> {
     /// What `t + lb(stop)` must stay below in the current round or change step (see
     /// [`Self::below_bound`]).
     lb_bound: i64,
+    /// The bounds in use: taken from `sq.lower` once the search has done enough work
+    /// ([`LazyLower::threshold`]).
+    lower: Option<&'a LowerBound>,
     _d: std::marker::PhantomData<D>,
 }
 
@@ -466,6 +469,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 .unwrap_or(INF),
             counters: Counters::default(),
             lb_bound: INF,
+            lower: None,
             sq,
             _d: std::marker::PhantomData,
         }
@@ -724,6 +728,12 @@ impl<'a, D: Direction> Search<'a, D> {
             // "At most k rides" includes everything with at most k − 1.
             self.labels.carry(k);
             let bound = self.tgt[k].min(self.tgt[k - 1]).min(self.sq.limit);
+            if self.lower.is_none()
+                && let Some(l) = self.sq.lower
+                && self.counters.stops_relaxed + self.marked_list.len() as u64 >= l.threshold()
+            {
+                self.lower = l.get();
+            }
             self.set_lb_bound(self.tgt[k].min(self.tgt[k - 1]));
 
             // Collect the patterns through marked stops, from their first marked position.
@@ -831,7 +841,7 @@ impl<'a, D: Direction> Search<'a, D> {
     /// limit is widened by the longest one.
     #[inline]
     fn set_lb_bound(&mut self, tgt: i64) {
-        if let Some(l) = self.sq.lower {
+        if let Some(l) = self.lower {
             self.lb_bound = tgt.min(self.sq.limit.saturating_add(l.max_end_secs));
         }
     }
@@ -854,7 +864,7 @@ impl<'a, D: Direction> Search<'a, D> {
     /// change, see `router::lower`).
     #[inline(always)]
     fn below_bound(&self, k: usize, slot: u32, t: i64, vehicle: bool) -> bool {
-        match self.sq.lower {
+        match self.lower {
             None => true,
             Some(l) => {
                 let b = l.at(self.tt, self.tt.slot_stop(slot));
