@@ -10,7 +10,9 @@
 //!   of builds before it grew), and exits: for `valgrind --tool=callgrind
 //!   --toggle-collect='gethere::router::plan'` instruction counts, which a loaded machine does
 //!   not disturb;
-//! - `GETHERE_SEARCH_SLOW_MS=X` prints the counters of every query slower than X ms.
+//! - `GETHERE_SEARCH_SLOW_MS=X` prints the counters of every query slower than X ms;
+//! - `GETHERE_SEARCH_NO_CELLS=1` drops the cell graph, so the search runs without its
+//!   lower bounds (the pruning's before/after in one build).
 
 #[path = "support/mod.rs"]
 mod common;
@@ -41,7 +43,11 @@ fn bench(c: &mut Criterion) {
         return;
     };
     let cache = tempfile::tempdir().expect("tempdir");
-    let (tt, _) = load_or_compile(&path, cache.path()).expect("compiles");
+    let (mut tt, _) = load_or_compile(&path, cache.path()).expect("compiles");
+    if std::env::var_os("GETHERE_SEARCH_NO_CELLS").is_some() {
+        // Without the cell graph: no goal-directed pruning (`router::lower`).
+        tt.cells = Default::default();
+    }
     let ps = common::served_pairs(&tt, PAIRS, 20181010);
     let queries: Vec<(&str, Vec<Query>)> = KINDS
         .iter()
