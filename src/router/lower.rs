@@ -64,24 +64,16 @@ impl<'a> LazyLower<'a> {
         })
     }
 
-    /// The work after which a search computes the bounds: stops relaxed and marked, against
-    /// the cell graph's states (cells, and a quarter of the sequence nodes, which cost less
-    /// each). Bounds from the start (0) when the graph is small (a city's: it costs little
-    /// next to any search) or when the ends are more than [`FAR_CELLS`] cells apart (the
-    /// search will cover much more than their surroundings before it finds anything, and
-    /// pruning it from the first rounds is what pays). Measured on the country feed (50
-    /// tiles of 4 km cells): plans across tiles relax 3–6× fewer stops from the start, 20–50%
-    /// fewer when they take the bounds at the threshold; plans within a tile gain nothing and
-    /// pay ~10 M instructions (2 ms of a 10 ms depart-at) for the bounds; with this rule they
-    /// mostly stay below the threshold.
+    /// The work (stops relaxed and marked) after which a search computes the bounds:
+    /// [`crate::timetable::cells::Cells::min_work`], or 0 (from the first round) when the ends
+    /// are more than [`FAR_CELLS`] cells apart: such a search covers much more than their
+    /// surroundings before it finds anything, and pruning it from the first rounds is what
+    /// pays. Measured on the country feed (50 tiles, 4 km cells): plans across tiles relax
+    /// 3–6× fewer stops with bounds from the start, only 20–50% fewer with bounds from the
+    /// graph's size on; plans within a tile gain nothing and would pay ~10 M instructions
+    /// (2 ms of a 10 ms depart-at) for them.
     pub(crate) fn threshold(&self) -> u64 {
-        let c = &self.tt.cells;
-        let states = c.count as u64 + c.seq_cells.len() as u64 / 4;
-        if self.far || states < EAGER_STATES {
-            0
-        } else {
-            states
-        }
+        if self.far { 0 } else { self.tt.cells.min_work }
     }
 
     /// The bounds, computed on the first call.
@@ -93,9 +85,6 @@ impl<'a> LazyLower<'a> {
             .as_ref()
     }
 }
-
-/// Cell graphs with fewer states than this are searched before the first round.
-const EAGER_STATES: u64 = 4096;
 
 /// Ends farther apart than this many cell sizes take the bounds from the start.
 const FAR_CELLS: f64 = 12.0;

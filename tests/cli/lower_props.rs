@@ -1,7 +1,8 @@
 //! Goal-directed pruning (`router::lower`, the cell graph of `timetable::cells`) changes no
 //! answer: random specs are planned with cell graphs of several sizes and without one (no
 //! pruning), for every query kind (depart-at, arrive-by, both with a window; one or two
-//! origins and targets; walking along streets in some cases), and the journeys must be equal
+//! origins and targets; walking along streets in some cases; bounds from the first round or
+//! taken mid-search), and the journeys must be equal
 //! leg by leg. Fixtures pin the bound to the second: a journey whose labels are exactly one
 //! second inside it is found, and a label exactly at it is pruned.
 
@@ -30,10 +31,14 @@ proptest! {
         (s, p) in case(),
         size in prop_oneof![Just(20u32), Just(100), Just(400), Just(2000)],
         streets in any::<bool>(),
+        min_work in prop_oneof![2 => Just(0u64), 1 => 1u64..=12],
     ) {
         let (_dir, mut tt) = s.compile().map_err(TestCaseError::fail)?;
         let s = if streets { with_streets(&s, &mut tt) } else { s };
         tt.cells = cells::build(&tt, Some(size));
+        // Now and then the bounds are taken mid-search (after this much work), as on a big
+        // feed, unless the ends are far apart.
+        tt.cells.min_work = min_work;
         let plain = without_cells(&tt);
         for kind in [Kind::DepartAt, Kind::ArriveBy] {
             for windowed in [false, true] {
