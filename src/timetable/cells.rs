@@ -27,6 +27,11 @@
 //!   an edge only when that is within its walk radius, weighing it as the router weighs a link
 //!   of that many metres at its speed (`Timetable::link_walk_secs`, monotone in metres).
 //!
+//! For a bound on *rides* the patterns are also kept as sequences of cells (consecutive equal
+//! cells merged, equal sequences once) with the continuations between their ends: boarding
+//! costs a ride, riding on, alighting, staying on board and one change cost none
+//! (`router::lower`).
+//!
 //! Changes within a stop, and everything within a cell, count 0. The access and egress walks
 //! of a query are the Dijkstra's initial values (`router::lower`), not edges. The bound is
 //! exact for any assignment of stops to cells; the cell size only decides how tight it is
