@@ -112,6 +112,10 @@ const NO_RIDES: u32 = u32::MAX / 2;
 /// Per cell, the least seconds and rides to (forward) or from (backward) the query's ends.
 pub(crate) struct LowerBound {
     lb: Vec<Bound>,
+    /// Per node of the patterns' cell sequences: the rides still needed (forward) or needed
+    /// to be there (backward) when on board there ([`rides`]).
+    on_board: Vec<u32>,
+    forward: bool,
     /// The largest access/egress seconds at the ends the Dijkstra started from: the bound
     /// includes them, while the horizon limits the last vehicle event, which is earlier by at
     /// most this much.
@@ -184,7 +188,7 @@ impl LowerBound {
                 }
             }
         }
-        let (veh, ready) = rides(tt, ends, forward, walk_radius_m, max_rides);
+        let (veh, ready, on_board) = rides(tt, ends, forward, walk_radius_m, max_rides);
         let lb = lb
             .into_iter()
             .zip(veh.into_iter().zip(ready))
@@ -194,7 +198,36 @@ impl LowerBound {
                 ready_rides,
             })
             .collect();
-        Some(LowerBound { lb, max_end_secs })
+        Some(LowerBound {
+            lb,
+            on_board,
+            forward,
+            max_end_secs,
+        })
+    }
+
+    /// The least rides besides the current one of any journey through a rider on board of
+    /// pattern `p` anywhere along it (with continuations): those still needed after it
+    /// (forward) or taken before it (backward). Along a sequence the bound only grows in scan
+    /// order, so it is the value at the first node (forward) or the last (backward). 0 when
+    /// the cache's sections do not fit (always true).
+    #[inline]
+    pub(crate) fn on_board(&self, tt: &Timetable, p: crate::timetable::PatternIdx) -> u32 {
+        use crate::timetable::cells::SEP;
+        let seq = &tt.cells.seq_cells;
+        let Some(&first) = tt.cells.pattern_seq.get(p.ix()) else {
+            return 0;
+        };
+        let mut n = first as usize;
+        if !self.forward {
+            while seq.get(n + 1).is_some_and(|&c| c != SEP) {
+                n += 1;
+            }
+        }
+        let r = self.on_board.get(n).copied().unwrap_or(0);
+        // Backward, the value counts the ride the rider is on (boarding cost it), which the
+        // engine's round already counts.
+        if self.forward { r } else { r.saturating_sub(1) }
     }
 
     /// The bounds at stop `s` (0 and 0 when the cache's cell of `s` is out of range: always
@@ -234,7 +267,7 @@ fn rides(
     forward: bool,
     walk_radius_m: u32,
     max_rides: usize,
-) -> (Vec<u32>, Vec<u32>) {
+) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
     use crate::timetable::cells::SEP;
     let cells = &tt.cells;
     let nc = cells.count as usize;
@@ -340,12 +373,13 @@ fn rides(
             }
         }
     }
-    let (v, rest) = r.split_at(r0);
-    let ready = &rest[..nc];
+    let on_board = r.split_off(n0);
+    let ready = r.split_off(r0);
+    let v = r;
     // In the engine's terms: forward, vehicle labels read V; backward, R.
     if forward {
-        (v.to_vec(), ready.to_vec())
+        (v, ready, on_board)
     } else {
-        (ready.to_vec(), v.to_vec())
+        (ready, v, on_board)
     }
 }

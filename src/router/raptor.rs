@@ -742,6 +742,15 @@ impl<'a, D: Direction> Search<'a, D> {
                 for &(pi, pos) in tt.patterns_at(s) {
                     let p = &tt.patterns[pi.ix()];
                     let i = D::real_pos(pos as usize, p.num_stops as usize) as u32;
+                    let q = self.scr.queue_pos[pi.ix()];
+                    // A ride on it (this round's k-th, with its continuations) could not end
+                    // in a journey within the rides: its scan would only offer pruned labels.
+                    if q == NONE
+                        && let Some(l) = self.lower
+                        && k + l.on_board(tt, pi) as usize > r_max
+                    {
+                        continue;
+                    }
                     let q = &mut self.scr.queue_pos[pi.ix()];
                     if *q == NONE {
                         self.queued.push(pi);

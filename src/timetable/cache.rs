@@ -125,6 +125,7 @@ macro_rules! flat_fields {
             cells.chg_in_start,
             cells.chg_in_from,
             cells.seq_cells,
+            cells.pattern_seq,
             cells.cell_nodes_start,
             cells.cell_nodes,
             cells.cont_nodes,

@@ -104,6 +104,9 @@ pub struct Cells {
     /// this array. For the rides bound ([`Cells`] docs).
     #[serde(skip)]
     pub seq_cells: Store<u32>,
+    /// The first node of each pattern's sequence (its last is before the next [`SEP`]).
+    #[serde(skip)]
+    pub pattern_seq: Store<u32>,
     /// The nodes in each cell (CSR over cells).
     #[serde(skip)]
     pub cell_nodes_start: Store<u32>,
@@ -430,6 +433,11 @@ pub fn build(tt: &Timetable, size_m: Option<u32>) -> Cells {
         chg_in_start: chg_in_start.into(),
         chg_in_from: chg_in_from.into(),
         seq_cells: seq_cells.into(),
+        pattern_seq: seq_of_pattern
+            .iter()
+            .map(|&(first, _)| first)
+            .collect::<Vec<u32>>()
+            .into(),
         cell_nodes_start: cell_nodes_start.into(),
         cell_nodes: cell_nodes.into(),
         cont_nodes: cont_nodes.into(),
