@@ -152,19 +152,7 @@ pub(super) fn indices(tt: &Timetable) -> Check {
             .all(|&h| h == NO_HEADSIGN || (h as usize) < nh),
         "pattern headsigns",
     )?;
-    csr(
-        &tt.stop_patterns_start,
-        ns,
-        tt.stop_patterns.len(),
-        false,
-        "stop patterns",
-    )?;
-    ensure(
-        tt.stop_patterns
-            .iter()
-            .all(|&(p, pos)| tt.patterns.get(p.ix()).is_some_and(|p| pos < p.num_stops)),
-        "stop patterns",
-    )?;
+    ensure(tt.stop_patterns.valid(ns, &tt.patterns), "stop patterns")?;
     csr(
         &tt.transfers_start,
         ns,

@@ -20,6 +20,7 @@ pub mod freq;
 pub mod links;
 pub mod rules;
 pub mod shapes;
+pub mod stop_patterns;
 pub mod stops;
 
 use crate::time::Instant;
@@ -453,11 +454,8 @@ pub struct Timetable {
     #[serde(skip)]
     pub freq_windows: Store<FreqWindow>,
 
-    /// For each stop, the (pattern, position) pairs serving it: CSR with `stop_patterns_start`.
-    #[serde(skip)]
-    pub stop_patterns_start: Store<u32>,
-    #[serde(skip)]
-    pub stop_patterns: Store<(PatternIdx, u32)>,
+    /// For each stop, the (pattern, position) pairs serving it ([`Timetable::patterns_at`]).
+    pub stop_patterns: stop_patterns::StopPatterns,
 
     /// transfers.txt rules from each stop, sorted by target: CSR with `transfers_start`
     /// (both offset arrays are empty when there are no rules).
@@ -793,10 +791,8 @@ impl Timetable {
 
     /// The (pattern, position) pairs at stop `s`.
     #[inline]
-    pub fn patterns_at(&self, s: StopIdx) -> &[(PatternIdx, u32)] {
-        let a = self.stop_patterns_start[s.ix()] as usize;
-        let b = self.stop_patterns_start[s.ix() + 1] as usize;
-        &self.stop_patterns[a..b]
+    pub fn patterns_at(&self, s: StopIdx) -> stop_patterns::PatternsAt<'_> {
+        self.stop_patterns.at(s)
     }
 
     /// transfers.txt rules from stop `s`, sorted by target stop.
