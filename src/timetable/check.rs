@@ -226,7 +226,7 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         "transfer rules",
     )?;
     let st = &tt.stops;
-    let nstr = st.strings.len();
+    let nstr = st.strings.capacity();
     ensure(
         st.ids.len() == ns
             && ((st.lats.len() == ns && st.lons.len() == ns && st.lats_e7.is_empty())
@@ -249,6 +249,7 @@ pub(super) fn indices(tt: &Timetable) -> Check {
             && [&st.names, &st.extras]
                 .iter()
                 .all(|c| c.iter().all(|&i| i == NO_STRING || (i as usize) < nstr))
+            && st.strings.valid()
             && st.by_id.len() == ns
             && (ns == 0 || below(st.by_id.iter().copied(), ns)),
         "stops",

@@ -17,6 +17,7 @@ mod check;
 pub mod compile;
 pub mod flat;
 pub mod freq;
+pub mod frontcode;
 pub mod links;
 pub mod rules;
 pub mod shapes;

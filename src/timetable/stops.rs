@@ -12,7 +12,8 @@
 //! sorted by stop_id, so a `stop:<id>` argument is a binary search, not a scan of every id.
 //! The compiler's stops are all decoded already (built from a `Vec<Stop>`).
 
-use super::flat::{NO_STRING, Store, StrInterner, StrTable};
+use super::flat::{NO_STRING, Store, StrTable};
+use super::frontcode::FrontCoded;
 use super::{Stop, StopIdx, Trip, Wheelchair};
 use std::sync::OnceLock;
 
@@ -62,8 +63,9 @@ pub struct Stops {
     pub lons: Store<f64>,
     /// Parent station per stop, or `u32::MAX`.
     pub parents: Store<u32>,
-    /// Names, codes, platform codes and time zones, each distinct string once.
-    pub strings: StrTable,
+    /// Names, codes, platform codes and time zones, each distinct string once, sorted and
+    /// front-coded (names of one street share their prefix).
+    pub strings: FrontCoded,
     /// Per stop, its name's index into `strings`.
     pub names: Store<u32>,
     /// The stops that have a stop_code, platform_code or stop_timezone (ascending; most
@@ -114,12 +116,12 @@ impl Stops {
             .and_then(|k| self.extras.get(3 * k..3 * k + 3));
         let opt = |j: usize| {
             let s = extra.map_or(NO_STRING, |e| e[j]);
-            self.strings.opt(s).map(str::to_string)
+            self.strings.opt(s)
         };
         Stop {
             id: self.id(i).to_string(),
             code: opt(0),
-            name: self.strings.get(self.names[i]).to_string(),
+            name: self.strings.get(self.names[i]),
             lat: self.lat(i),
             lon: self.lon(i),
             parent: self.parent(i),
@@ -224,17 +226,28 @@ impl std::ops::Index<usize> for Stops {
 impl From<Vec<Stop>> for Stops {
     fn from(v: Vec<Stop>) -> Self {
         let mut ids = StrTable::default();
-        let mut strings = StrInterner::default();
-        let (mut names, mut extra_stops, mut extras) = (Vec::new(), Vec::new(), Vec::new());
+        // Every distinct string, sorted (so neighbours share prefixes), then each stop's
+        // indices into that order.
+        let mut distinct: Vec<&str> = Vec::new();
+        let (mut extra_stops, mut with_extras) = (Vec::new(), Vec::new());
         for (i, s) in v.iter().enumerate() {
             ids.push(&s.id);
-            names.push(strings.intern(&s.name));
+            distinct.push(&s.name);
             let e = [&s.code, &s.platform_code, &s.timezone].map(|x| x.as_deref());
             if e.iter().any(Option::is_some) {
                 extra_stops.push(i as u32);
-                extras.extend(e.map(|x| strings.intern_opt(x)));
+                with_extras.push(e);
+                distinct.extend(e.into_iter().flatten());
             }
         }
+        distinct.sort_unstable();
+        distinct.dedup();
+        let index = |s: &str| distinct.binary_search(&s).map_or(NO_STRING, |k| k as u32);
+        let names: Vec<u32> = v.iter().map(|s| index(&s.name)).collect();
+        let extras: Vec<u32> = with_extras
+            .iter()
+            .flat_map(|e| e.map(|x| x.map_or(NO_STRING, index)))
+            .collect();
         let mut by_id: Vec<u32> = (0..v.len() as u32).collect();
         by_id.sort_by(|&a, &b| v[a as usize].id.cmp(&v[b as usize].id).then(a.cmp(&b)));
         let col = |f: &dyn Fn(&Stop) -> u8| v.iter().map(f).collect::<Vec<u8>>().into();
@@ -264,7 +277,7 @@ impl From<Vec<Stop>> for Stops {
                 .map(|s| s.parent.map_or(NO_PARENT, |p| p.0))
                 .collect::<Vec<_>>()
                 .into(),
-            strings: strings.finish(),
+            strings: FrontCoded::build(&distinct),
             names: names.into(),
             extra_stops: extra_stops.into(),
             extras: extras.into(),
@@ -327,7 +340,11 @@ mod tests {
         assert_eq!(found("b"), [0]);
         assert_eq!(found("c"), [2]);
         assert!(found("").is_empty() && found("aa").is_empty() && found("d").is_empty());
-        assert_eq!(stops.strings.len(), 5);
+        assert_eq!(stops.strings.capacity(), 16);
+        assert_eq!(
+            (0..6).map(|i| stops.strings.get(i)).collect::<Vec<_>>(),
+            ["77", "America/New_York", "Elm", "Main St", "Oak", ""]
+        );
         assert_eq!((&*stops.extra_stops, stops.extras.len()), (&[2][..], 3));
         assert_eq!(stops.extras[1], NO_STRING);
         let mut fresh = stops.clone();
