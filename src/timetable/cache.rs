@@ -100,6 +100,7 @@ macro_rules! flat_fields {
             stops.lats,
             stops.lons,
             stops.parents,
+            stops.child_stops,
             stops.strings.ends,
             stops.strings.bytes,
             stops.names,

@@ -231,13 +231,9 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         st.ids.len() == ns
             && ((st.lats.len() == ns && st.lons.len() == ns && st.lats_e7.is_empty())
                 || (st.lats_e7.len() == ns && st.lons_e7.len() == ns && st.lats.is_empty()))
-            && st.parents.len() == ns
-            && st.kinds.len() == ns
-            && st.wheelchair.len() == ns
-            && st
-                .parents
-                .iter()
-                .all(|&p| p == u32::MAX || (p as usize) < ns),
+            && st.parents_valid()
+            && (st.kinds.is_empty() || st.kinds.len() == ns)
+            && (st.wheelchair.is_empty() || st.wheelchair.len() == ns),
         "stops",
     )?;
     // String indices: a bad one would only read as "", but a damaged column is a damaged

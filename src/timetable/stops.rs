@@ -61,8 +61,11 @@ pub struct Stops {
     /// Coordinates as parsed, when they do not all fit the 1e-7 columns (else empty).
     pub lats: Store<f64>,
     pub lons: Store<f64>,
-    /// Parent station per stop, or `u32::MAX`.
+    /// Parent stations: per stop (`u32::MAX` for none) when more than half the stops have one
+    /// (`child_stops` empty); else only for the stops in `child_stops` (ascending), most feeds
+    /// giving a parent to few stops or none.
     pub parents: Store<u32>,
+    pub child_stops: Store<u32>,
     /// Names, codes, platform codes and time zones, each distinct string once, sorted and
     /// front-coded (names of one street share their prefix).
     pub strings: FrontCoded,
@@ -73,9 +76,10 @@ pub struct Stops {
     /// platform code, zone ([`NO_STRING`] when absent).
     pub extra_stops: Store<u32>,
     pub extras: Store<u32>,
-    /// GTFS location_type per stop.
+    /// GTFS location_type per stop; empty when every stop's is 0.
     pub kinds: Store<u8>,
-    /// Wheelchair boarding per stop (the code of [`Trip::wheelchair_to_code`]).
+    /// Wheelchair boarding per stop (the code of [`Trip::wheelchair_to_code`]); empty when
+    /// every stop's is 0 (unknown).
     pub wheelchair: Store<u8>,
     /// Assembled stops, in blocks of [`BLOCK`] allocated when one of theirs is first read: so
     /// opening a country's timetable does not allocate (and free) a cell per stop.
@@ -125,8 +129,8 @@ impl Stops {
             lat: self.lat(i),
             lon: self.lon(i),
             parent: self.parent(i),
-            location_type: self.kinds[i],
-            wheelchair: match self.wheelchair[i] {
+            location_type: self.kinds.get(i).copied().unwrap_or(0),
+            wheelchair: match self.wheelchair.get(i).copied().unwrap_or(0) {
                 1 => Wheelchair::Accessible,
                 2 => Wheelchair::NotAccessible,
                 _ => Wheelchair::Unknown,
@@ -164,8 +168,28 @@ impl Stops {
     }
 
     pub fn parent(&self, i: usize) -> Option<StopIdx> {
-        let p = self.parents[i];
+        let p = if self.child_stops.is_empty() {
+            self.parents.get(i).copied()?
+        } else {
+            let k = self.child_stops.binary_search(&(i as u32)).ok()?;
+            self.parents[k]
+        };
         (p != NO_PARENT).then_some(StopIdx(p))
+    }
+
+    /// Are the parent columns consistent (checked on open: every parent a stop, the sparse
+    /// form's stops ascending)?
+    pub(super) fn parents_valid(&self) -> bool {
+        let ns = self.len();
+        let dense = self.child_stops.is_empty() && self.parents.len() == ns;
+        let sparse = self.child_stops.len() == self.parents.len()
+            && self.child_stops.windows(2).all(|w| w[0] < w[1])
+            && self.child_stops.last().is_none_or(|&s| (s as usize) < ns);
+        (dense || sparse)
+            && self
+                .parents
+                .iter()
+                .all(|&p| p == NO_PARENT || (p as usize) < ns)
     }
 
     /// Does any stop lie in the box `[south, west, north, east]` (degrees, inclusive)? A
@@ -250,7 +274,22 @@ impl From<Vec<Stop>> for Stops {
             .collect();
         let mut by_id: Vec<u32> = (0..v.len() as u32).collect();
         by_id.sort_by(|&a, &b| v[a as usize].id.cmp(&v[b as usize].id).then(a.cmp(&b)));
-        let col = |f: &dyn Fn(&Stop) -> u8| v.iter().map(f).collect::<Vec<u8>>().into();
+        // A column of zeros is left out.
+        let col = |f: &dyn Fn(&Stop) -> u8| {
+            let c: Vec<u8> = v.iter().map(f).collect();
+            if c.iter().all(|&x| x == 0) { Vec::new() } else { c }.into()
+        };
+        let parent_of: Vec<u32> = v
+            .iter()
+            .map(|s| s.parent.map_or(NO_PARENT, |p| p.0))
+            .collect();
+        let children = parent_of.iter().filter(|&&p| p != NO_PARENT).count();
+        let (parents, child_stops): (Vec<u32>, Vec<u32>) = if children * 2 > v.len() {
+            (parent_of, Vec::new())
+        } else {
+            let kids = (0..v.len() as u32).filter(|&i| parent_of[i as usize] != NO_PARENT);
+            (kids.clone().map(|i| parent_of[i as usize]).collect(), kids.collect())
+        };
         let e7: Option<(Vec<u32>, Vec<u32>)> = v
             .iter()
             .map(|s| Some((to_e7(s.lat)?, to_e7(s.lon)?)))
@@ -272,11 +311,8 @@ impl From<Vec<Stop>> for Stops {
             lons_e7: lons_e7.into(),
             lats: lats.into(),
             lons: lons.into(),
-            parents: v
-                .iter()
-                .map(|s| s.parent.map_or(NO_PARENT, |p| p.0))
-                .collect::<Vec<_>>()
-                .into(),
+            parents: parents.into(),
+            child_stops: child_stops.into(),
             strings: FrontCoded::build(&distinct),
             names: names.into(),
             extra_stops: extra_stops.into(),
@@ -354,6 +390,56 @@ mod tests {
         assert_eq!(fresh[3].code, None);
         assert_eq!(format!("{fresh:?}"), format!("{stops:?}"));
         assert!(stops.lats.is_empty() && stops.lats_e7.len() == 4);
+    }
+
+    #[test]
+    fn parents_and_zero_columns_take_the_smaller_form() {
+        let with = |parents: &[Option<u32>]| {
+            let v: Vec<Stop> = parents
+                .iter()
+                .enumerate()
+                .map(|(i, &p)| {
+                    let mut s = stop(&i.to_string(), "S");
+                    s.parent = p.map(StopIdx);
+                    s
+                })
+                .collect();
+            let stops = Stops::from(v);
+            assert!(stops.parents_valid());
+            for (i, &p) in parents.iter().enumerate() {
+                assert_eq!(stops.parent(i), p.map(StopIdx), "stop {i}");
+            }
+            let mut fresh = stops.clone();
+            fresh.reset();
+            assert_eq!(format!("{fresh:?}"), format!("{stops:?}"));
+            stops
+        };
+        // None, few (sparse: only the children), most (one per stop).
+        let none = with(&[None, None, None]);
+        assert!(none.parents.is_empty() && none.child_stops.is_empty());
+        let few = with(&[None, Some(0), None, None, Some(0)]);
+        assert_eq!((&*few.child_stops, &*few.parents), (&[1, 4][..], &[0, 0][..]));
+        let most = with(&[Some(2), Some(2), None]);
+        assert_eq!((most.child_stops.len(), most.parents.len()), (0, 3));
+        assert!(with(&[]).parents_valid());
+        // A parent outside the stops, or sparse stops out of order: invalid.
+        let mut bad = few.clone();
+        bad.parents.modify(|p| p[0] = 5);
+        assert!(!bad.parents_valid());
+        let mut bad = few.clone();
+        bad.child_stops.modify(|c| c.swap(0, 1));
+        assert!(!bad.parents_valid());
+        // All-zero location types and wheelchair codes are left out and read as 0.
+        assert!(none.kinds.is_empty() && none.wheelchair.is_empty());
+        assert_eq!(
+            (none[1].location_type, none[1].wheelchair),
+            (0, Wheelchair::Unknown)
+        );
+        let mut station = stop("p", "P");
+        station.location_type = 1;
+        let mixed = Stops::from(vec![stop("a", "A"), station]);
+        assert_eq!(&*mixed.kinds, &[0, 1]);
+        assert!(mixed.wheelchair.is_empty());
     }
 
     #[test]
