@@ -174,7 +174,11 @@ mod tests {
         let sorted: Vec<&str> = names.iter().map(String::as_str).collect();
         let t = round_trip(&sorted);
         // Shared prefixes are stored once: far fewer bytes than the strings.
-        let streets: Vec<&str> = sorted.iter().copied().filter(|s| s.starts_with("Main")).collect();
+        let streets: Vec<&str> = sorted
+            .iter()
+            .copied()
+            .filter(|s| s.starts_with("Main"))
+            .collect();
         let raw: usize = streets.iter().map(|s| s.len()).sum();
         let st = round_trip(&streets);
         assert!(st.bytes.len() < raw * 6 / 10, "{} of {raw}", st.bytes.len());

@@ -94,7 +94,24 @@ impl StopPatterns {
 
     /// Words per entry.
     fn width(&self) -> usize {
-        if self.pos_bits == WIDE { 2 } else { 1 }
+        1 << self.wide_shift()
+    }
+
+    /// log2 of the words per entry: 1 for [`WIDE`], else 0.
+    #[inline]
+    fn wide_shift(&self) -> usize {
+        (self.pos_bits >= 32) as usize
+    }
+
+    fn reader<'a>(&self, words: &'a [u32]) -> PatternsAt<'a> {
+        // Branch-free: for WIDE, shift and mask are unused.
+        let shift = self.pos_bits & 31;
+        PatternsAt {
+            words: words.iter(),
+            shift,
+            mask: (1u32 << shift).wrapping_sub(1),
+            wide: self.pos_bits >= 32,
+        }
     }
 
     /// How many entries there are.
@@ -111,19 +128,13 @@ impl StopPatterns {
     pub fn at(&self, s: StopIdx) -> PatternsAt<'_> {
         let a = self.start[s.ix()] as usize;
         let b = self.start[s.ix() + 1] as usize;
-        let w = self.width();
-        PatternsAt {
-            words: self.words[a * w..b * w].iter(),
-            pos_bits: self.pos_bits,
-        }
+        let w = self.wide_shift();
+        self.reader(&self.words[a << w..b << w])
     }
 
     /// Every entry, by stop.
     pub fn all(&self) -> PatternsAt<'_> {
-        PatternsAt {
-            words: self.words.iter(),
-            pos_bits: self.pos_bits,
-        }
+        self.reader(&self.words)
     }
 
     /// Is the form consistent (checked on open: `start` a CSR over `num_stops` stops and the
@@ -147,7 +158,11 @@ impl StopPatterns {
 #[derive(Clone, Debug)]
 pub struct PatternsAt<'a> {
     words: std::slice::Iter<'a, u32>,
-    pos_bits: u32,
+    /// Packed form: pattern = word >> shift, position = word & mask.
+    shift: u32,
+    mask: u32,
+    /// Two words an entry.
+    wide: bool,
 }
 
 impl PatternsAt<'_> {
@@ -163,11 +178,8 @@ impl Iterator for PatternsAt<'_> {
     #[inline]
     fn next(&mut self) -> Option<(PatternIdx, u32)> {
         let w = *self.words.next()?;
-        if self.pos_bits < 32 {
-            Some((
-                PatternIdx(w >> self.pos_bits),
-                w & ((1 << self.pos_bits) - 1),
-            ))
+        if !self.wide {
+            Some((PatternIdx(w >> self.shift), w & self.mask))
         } else {
             // The second word exists: the length is a multiple of two (checked on open).
             let pos = self.words.next().copied().unwrap_or(0);
@@ -175,9 +187,24 @@ impl Iterator for PatternsAt<'_> {
         }
     }
 
+    /// The form is decided once, not per entry (`for_each`, `any`, `collect` … use this).
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        let (shift, mask) = (self.shift, self.mask);
+        if !self.wide {
+            self.words
+                .fold(init, |acc, &w| f(acc, (PatternIdx(w >> shift), w & mask)))
+        } else {
+            self.words
+                .as_slice()
+                .chunks_exact(2)
+                .fold(init, |acc, w| f(acc, (PatternIdx(w[0]), w[1])))
+        }
+    }
+
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.words.len() / if self.pos_bits < 32 { 1 } else { 2 };
+        let n = self.words.len() >> self.wide as usize;
         (n, Some(n))
     }
 }

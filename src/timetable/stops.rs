@@ -277,7 +277,12 @@ impl From<Vec<Stop>> for Stops {
         // A column of zeros is left out.
         let col = |f: &dyn Fn(&Stop) -> u8| {
             let c: Vec<u8> = v.iter().map(f).collect();
-            if c.iter().all(|&x| x == 0) { Vec::new() } else { c }.into()
+            if c.iter().all(|&x| x == 0) {
+                Vec::new()
+            } else {
+                c
+            }
+            .into()
         };
         let parent_of: Vec<u32> = v
             .iter()
@@ -288,7 +293,10 @@ impl From<Vec<Stop>> for Stops {
             (parent_of, Vec::new())
         } else {
             let kids = (0..v.len() as u32).filter(|&i| parent_of[i as usize] != NO_PARENT);
-            (kids.clone().map(|i| parent_of[i as usize]).collect(), kids.collect())
+            (
+                kids.clone().map(|i| parent_of[i as usize]).collect(),
+                kids.collect(),
+            )
         };
         let e7: Option<(Vec<u32>, Vec<u32>)> = v
             .iter()
@@ -418,7 +426,10 @@ mod tests {
         let none = with(&[None, None, None]);
         assert!(none.parents.is_empty() && none.child_stops.is_empty());
         let few = with(&[None, Some(0), None, None, Some(0)]);
-        assert_eq!((&*few.child_stops, &*few.parents), (&[1, 4][..], &[0, 0][..]));
+        assert_eq!(
+            (&*few.child_stops, &*few.parents),
+            (&[1, 4][..], &[0, 0][..])
+        );
         let most = with(&[Some(2), Some(2), None]);
         assert_eq!((most.child_stops.len(), most.parents.len()), (0, 3));
         assert!(with(&[]).parents_valid());
