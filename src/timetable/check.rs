@@ -246,8 +246,8 @@ pub(super) fn indices(tt: &Timetable) -> Check {
                 .iter()
                 .all(|c| c.iter().all(|&i| i == NO_STRING || (i as usize) < nstr))
             && st.strings.valid()
-            && st.by_id.len() == ns
-            && (ns == 0 || below(st.by_id.iter().copied(), ns)),
+            && (st.by_id.is_empty() || st.by_id.len() == ns)
+            && below(st.by_id.iter().copied(), ns.max(1)),
         "stops",
     )
 }

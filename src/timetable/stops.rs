@@ -52,7 +52,8 @@ fn from_e7(w: u32) -> f64 {
 pub struct Stops {
     /// stop_id per stop.
     pub ids: StrTable,
-    /// Stop indices sorted by (stop_id bytes, index): the id lookup.
+    /// Stop indices sorted by (stop_id bytes, index): the id lookup. Empty when that is the
+    /// stops' own order (stops.txt sorted by id, as many feeds are).
     pub by_id: Store<u32>,
     /// Coordinates in 1e-7 degrees (`i32` bits; [`NO_COORD`] for a stop without) when every
     /// stop's round-trips exactly — stops.txt rarely gives more than 7 decimals — else empty.
@@ -147,10 +148,31 @@ impl Stops {
 
     /// The stops whose stop_id is exactly `id`, ascending: a binary search of `by_id`.
     pub fn with_id(&self, id: &str) -> impl Iterator<Item = StopIdx> + '_ {
-        let key = |&s: &u32| self.ids.get(s);
-        let a = self.by_id.partition_point(|s| key(s) < id);
-        let b = a + self.by_id[a..].partition_point(|s| key(s) == id);
-        self.by_id[a..b].iter().map(|&s| StopIdx(s))
+        let n = self.len();
+        let sorted = |r: usize| {
+            if self.by_id.is_empty() {
+                r as u32
+            } else {
+                self.by_id[r]
+            }
+        };
+        let key = |r: usize| self.ids.get(sorted(r));
+        // partition_point over ranks 0..n.
+        let first = |pred: &dyn Fn(&str) -> bool, mut lo: usize| {
+            let mut hi = n;
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if pred(key(mid)) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        };
+        let a = first(&|k| k < id, 0);
+        let b = first(&|k| k == id, a);
+        (a..b).map(move |r| StopIdx(sorted(r)))
     }
 
     pub fn lat(&self, i: usize) -> f64 {
@@ -274,6 +296,9 @@ impl From<Vec<Stop>> for Stops {
             .collect();
         let mut by_id: Vec<u32> = (0..v.len() as u32).collect();
         by_id.sort_by(|&a, &b| v[a as usize].id.cmp(&v[b as usize].id).then(a.cmp(&b)));
+        if by_id.iter().enumerate().all(|(r, &s)| r == s as usize) {
+            by_id.clear();
+        }
         // A column of zeros is left out.
         let col = |f: &dyn Fn(&Stop) -> u8| {
             let c: Vec<u8> = v.iter().map(f).collect();
@@ -384,6 +409,20 @@ mod tests {
         assert_eq!(found("b"), [0]);
         assert_eq!(found("c"), [2]);
         assert!(found("").is_empty() && found("aa").is_empty() && found("d").is_empty());
+        // Stops already in id order: no index, the same answers.
+        let sorted = Stops::from(vec![
+            stop("a", "A"),
+            stop("a", "A"),
+            stop("b", "B"),
+            stop("d", "D"),
+        ]);
+        assert!(sorted.by_id.is_empty());
+        let found = |id: &str| sorted.with_id(id).map(|s| s.0).collect::<Vec<_>>();
+        assert_eq!(
+            (found("a"), found("b"), found("d")),
+            (vec![0, 1], vec![2], vec![3])
+        );
+        assert!(found("").is_empty() && found("c").is_empty() && found("e").is_empty());
         assert_eq!(stops.strings.capacity(), 16);
         assert_eq!(
             (0..6).map(|i| stops.strings.get(i)).collect::<Vec<_>>(),
