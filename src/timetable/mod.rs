@@ -837,10 +837,7 @@ impl Timetable {
 
     /// The child stops of a station (stops whose parent is `s`), or just `s` itself.
     pub fn stop_and_children(&self, s: StopIdx) -> Vec<StopIdx> {
-        let mut v: Vec<StopIdx> = (0..self.stops.len() as u32)
-            .map(StopIdx)
-            .filter(|&c| self.stops.parent(c.ix()) == Some(s))
-            .collect();
+        let mut v: Vec<StopIdx> = self.stops.children(s).collect();
         if v.is_empty() || self.stops[s.ix()].location_type == 0 {
             v.insert(0, s);
         }

@@ -148,9 +148,9 @@ impl StopPatterns {
             && s[0] == 0
             && s[num_stops] as usize == self.len()
             && s.windows(2).all(|x| x[0] <= x[1])
-            && self
-                .all()
-                .all(|(p, pos)| patterns.get(p.ix()).is_some_and(|p| pos < p.num_stops))
+            && self.all().fold(true, |ok, (p, pos)| {
+                ok & patterns.get(p.ix()).is_some_and(|p| pos < p.num_stops)
+            })
     }
 }
 

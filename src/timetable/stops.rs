@@ -199,6 +199,21 @@ impl Stops {
         (p != NO_PARENT).then_some(StopIdx(p))
     }
 
+    /// The stops whose parent station is `s`, ascending: a pass over the parent column, which
+    /// in the sparse form holds only the stops that have a parent.
+    pub fn children(&self, s: StopIdx) -> impl Iterator<Item = StopIdx> + '_ {
+        let sparse = !self.child_stops.is_empty();
+        (0..self.parents.len())
+            .filter(move |&k| self.parents[k] == s.0)
+            .map(move |k| {
+                StopIdx(if sparse {
+                    self.child_stops[k]
+                } else {
+                    k as u32
+                })
+            })
+    }
+
     /// Are the parent columns consistent (checked on open: every parent a stop, the sparse
     /// form's stops ascending)?
     pub(super) fn parents_valid(&self) -> bool {
@@ -455,6 +470,11 @@ mod tests {
             assert!(stops.parents_valid());
             for (i, &p) in parents.iter().enumerate() {
                 assert_eq!(stops.parent(i), p.map(StopIdx), "stop {i}");
+                let kids: Vec<usize> = (0..parents.len())
+                    .filter(|&c| parents[c] == Some(i as u32))
+                    .collect();
+                let got: Vec<usize> = stops.children(StopIdx(i as u32)).map(|c| c.ix()).collect();
+                assert_eq!(got, kids, "children of {i}");
             }
             let mut fresh = stops.clone();
             fresh.reset();
