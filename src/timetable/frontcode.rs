@@ -33,8 +33,21 @@ fn put_varint(out: &mut Vec<u8>, mut x: usize) {
     out.push(x as u8);
 }
 
-/// One varint from the front of `b` (at most 5 bytes), advancing it.
+/// One varint from the front of `b` (at most 5 bytes), advancing it. Almost every one is a
+/// single byte (prefix and suffix lengths of names), so that case is inlined.
+#[inline(always)]
 fn take_varint(b: &mut &[u8]) -> Option<usize> {
+    match b.first() {
+        Some(&c) if c < 0x80 => {
+            *b = &b[1..];
+            Some(c as usize)
+        }
+        _ => take_long_varint(b),
+    }
+}
+
+#[inline(never)]
+fn take_long_varint(b: &mut &[u8]) -> Option<usize> {
     let mut x = 0usize;
     for i in 0..5 {
         let (&c, rest) = b.split_first()?;
@@ -45,6 +58,41 @@ fn take_varint(b: &mut &[u8]) -> Option<usize> {
         }
     }
     None
+}
+
+/// String `k` of a block into `buf` (see [`FrontCoded::get_into`]); `None` if the block is
+/// damaged (a length past its end, a prefix longer than the previous string).
+fn decode(block: &[u8], k: usize, buf: &mut Vec<u8>) -> Option<()> {
+    // Per string up to k: (shared prefix, suffix offset in the block).
+    let mut steps = [(0u32, 0u32); BLOCK];
+    let (mut rest, mut len) = (block, 0usize);
+    for (j, step) in steps.iter_mut().enumerate().take(k + 1) {
+        let shared = if j == 0 { 0 } else { take_varint(&mut rest)? };
+        let n = take_varint(&mut rest)?;
+        if shared > len || n > rest.len() {
+            return None;
+        }
+        *step = (shared as u32, (block.len() - rest.len()) as u32);
+        rest = &rest[n..];
+        len = shared + n;
+    }
+    // Backwards: bytes [shared, need) of the string come from string j's suffix, the rest from
+    // the strings before it; then the pieces, in order.
+    let mut pieces = [(0u32, 0u32); BLOCK];
+    let (mut count, mut need) = (0, len);
+    for &(shared, at) in steps[..=k].iter().rev() {
+        let shared = shared as usize;
+        if need > shared {
+            pieces[count] = (at, (need - shared) as u32);
+            count += 1;
+            need = shared;
+        }
+    }
+    buf.reserve_exact(len);
+    for &(at, n) in pieces[..count].iter().rev() {
+        buf.extend_from_slice(&block[at as usize..(at + n) as usize]);
+    }
+    Some(())
 }
 
 impl FrontCoded {
@@ -91,6 +139,10 @@ impl FrontCoded {
 
     /// Writes string `i` into `buf` (cleared first); `false`, with `buf` empty, if there is no
     /// such string or its block is damaged.
+    ///
+    /// One pass over the block's varints finds where each string's suffix lies; then the string
+    /// is filled from its own suffix backwards through the prefixes it shares, so each of its
+    /// bytes is copied once (stop-name matching decodes every stop's name).
     pub fn get_into(&self, i: u32, buf: &mut Vec<u8>) -> bool {
         buf.clear();
         let (b, k) = (i as usize / BLOCK, i as usize % BLOCK);
@@ -98,32 +150,54 @@ impl FrontCoded {
             return false;
         };
         let start = if b == 0 { 0 } else { self.ends[b - 1] };
-        let Some(mut block) = self.bytes.get(start as usize..end as usize) else {
-            return false;
-        };
-        for j in 0..=k {
-            let shared = if j == 0 {
-                Some(0)
-            } else {
-                take_varint(&mut block)
-            };
-            let step = shared.zip(take_varint(&mut block)).and_then(|(shared, n)| {
-                let rest = block.get(..n)?;
-                (shared <= buf.len()).then_some((shared, rest))
-            });
-            let Some((shared, rest)) = step else {
-                buf.clear();
-                return false;
-            };
-            buf.truncate(shared);
-            buf.extend_from_slice(rest);
-            block = &block[rest.len()..];
-        }
-        if std::str::from_utf8(buf).is_err() {
+        let ok = self
+            .bytes
+            .get(start as usize..end as usize)
+            .and_then(|block| decode(block, k, buf))
+            .is_some()
+            && std::str::from_utf8(buf).is_ok();
+        if !ok {
             buf.clear();
-            return false;
         }
-        true
+        ok
+    }
+
+    /// Every string, index `i` at `i` ([`FrontCoded::capacity`] of them, "" past the last or
+    /// in a damaged block): one pass over the bytes, each string built from the previous one,
+    /// for scans of the whole table (stop-name matching).
+    pub fn decode_all(&self) -> Vec<String> {
+        let mut out = Vec::with_capacity(self.capacity());
+        let mut start = 0usize;
+        for &end in self.ends.iter() {
+            let mut block = self.bytes.get(start..end as usize).unwrap_or(&[]);
+            start = end as usize;
+            let mut prev: Vec<u8> = Vec::new();
+            let mut ok = true;
+            for j in 0..BLOCK {
+                let shared = if j == 0 {
+                    Some(0)
+                } else {
+                    take_varint(&mut block)
+                };
+                let step = shared.zip(take_varint(&mut block)).and_then(|(shared, n)| {
+                    (ok && shared <= prev.len() && n <= block.len()).then_some((shared, n))
+                });
+                let text = match step {
+                    Some((shared, n)) => {
+                        prev.truncate(shared);
+                        prev.extend_from_slice(&block[..n]);
+                        block = &block[n..];
+                        std::str::from_utf8(&prev).unwrap_or("")
+                    }
+                    None => {
+                        ok = false;
+                        ""
+                    }
+                };
+                out.push(text.to_string());
+            }
+        }
+        out
     }
 
     /// String `i`; "" if there is none or it is damaged.
@@ -147,9 +221,13 @@ mod tests {
         let t = FrontCoded::build(strings);
         assert!(t.valid());
         assert_eq!(t.ends.len(), strings.len().div_ceil(BLOCK));
+        let all = t.decode_all();
+        assert_eq!(all.len(), t.capacity());
         for (i, s) in strings.iter().enumerate() {
             assert_eq!(t.get(i as u32), *s, "string {i}");
+            assert_eq!(all[i], *s, "string {i}");
         }
+        assert!(all[strings.len()..].iter().all(String::is_empty));
         // Past the last string: "" (inside the last block or beyond it).
         for i in strings.len()..t.capacity() + BLOCK {
             assert_eq!(t.get(i as u32), "");
@@ -198,8 +276,10 @@ mod tests {
             for v in [0u8, 1, 7, 0x7f, 0x80, 0xc3, 0xff] {
                 let mut t = good.clone();
                 t.bytes.modify(|b| b[at] = v);
+                let all = t.decode_all();
                 for i in 0..5 {
-                    let _ = t.get(i);
+                    let one = t.get(i);
+                    assert!(one.is_empty() || all[i as usize].is_empty() || one == all[i as usize]);
                 }
             }
         }

@@ -141,6 +141,12 @@ impl Stops {
         }
     }
 
+    /// The stop_code of stop `i`, if it has one (without assembling the stop).
+    pub fn code(&self, i: usize) -> Option<String> {
+        let k = self.extra_stops.binary_search(&(i as u32)).ok()?;
+        self.strings.opt(*self.extras.get(3 * k)?)
+    }
+
     /// The stop_id of stop `i`.
     pub fn id(&self, i: usize) -> &str {
         self.ids.get(i as u32)
