@@ -188,7 +188,7 @@ impl Iterator for PatternsAt<'_> {
     }
 
     /// The form is decided once, not per entry (`for_each`, `any`, `collect` … use this).
-    #[inline]
+    #[inline(always)]
     fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
         let (shift, mask) = (self.shift, self.mask);
         if !self.wide {
