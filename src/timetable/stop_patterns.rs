@@ -8,7 +8,8 @@
 //! positions; when the pattern index does not fit in the bits left over (more than 2^(32 −
 //! pos_bits) patterns), every entry takes two words, pattern then position ([`WIDE`]), as the
 //! 8-byte pairs did before. Readers go through [`PatternsAt`], which yields the pairs either
-//! way; the mode is one predictable branch per entry.
+//! way: `next` branches on the form per entry (always the same way), `fold` — behind
+//! `for_each`, `any`, `collect` — once per stop, which the RAPTOR marking loop uses.
 
 use super::{Pattern, PatternIdx, StopIdx, Store};
 use serde::{Deserialize, Serialize};
