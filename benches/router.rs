@@ -207,7 +207,7 @@ fn departures_at(tt: &Timetable, s: StopIdx, lo: i64, hi: i64) -> Vec<u32> {
     };
     let base = tt.day_start[d];
     let mut v = Vec::new();
-    for &(p, pos) in tt.patterns_at(s) {
+    for (p, pos) in tt.patterns_at(s) {
         let p = tt.pattern(p);
         for (k, t) in tt.dep_column(p, pos as usize).iter().enumerate() {
             let abs = base + t as i64;

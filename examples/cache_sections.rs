@@ -2,6 +2,7 @@
 //! `cargo run --release --example cache_sections -- CACHE_FILE_OR_DIR...` — a directory is
 //! searched for `*.timetable` files (a `--cache-dir`, or its `timetables/`).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn files(p: &Path, out: &mut Vec<PathBuf>) {
@@ -27,16 +28,24 @@ fn main() {
         eprintln!("usage: cache_sections CACHE_FILE_OR_DIR... (no .timetable file found)");
         std::process::exit(2);
     }
+    // A closed pipe (`| head`) ends the listing quietly.
+    let mut out = std::io::stdout().lock();
     for f in found {
         let total = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
         match gethere::timetable::cache::section_sizes(&f) {
             Ok(sizes) => {
-                println!("{}: {total} bytes", f.display());
+                let mut w = writeln!(out, "{}: {total} bytes", f.display());
                 for (name, n) in sizes.iter().filter(|s| s.1 > 0) {
-                    println!(
-                        "  {name:<24} {n:>12}  {:>5.1}%",
-                        100.0 * *n as f64 / total.max(1) as f64
-                    );
+                    w = w.and_then(|_| {
+                        writeln!(
+                            out,
+                            "  {name:<24} {n:>12}  {:>5.1}%",
+                            100.0 * *n as f64 / total.max(1) as f64
+                        )
+                    });
+                }
+                if w.is_err() {
+                    return;
                 }
             }
             Err(e) => {

@@ -1272,7 +1272,7 @@ fn no_journey_message(
     let served_today = |acc: &[Access]| {
         tt.day_index(date).is_some_and(|d| {
             acc.iter().any(|a| {
-                tt.patterns_at(a.stop).iter().any(|&(p, _)| {
+                tt.patterns_at(a.stop).any(|(p, _)| {
                     let p = tt.pattern(p);
                     (0..p.num_records() as usize)
                         .any(|k| tt.service_active(tt.trips[p.rec_start as usize + k].service, d))

@@ -424,12 +424,32 @@ pub fn match_stop_name(tt: &Timetable, text: &str) -> StopMatch {
     if q.is_empty() {
         return StopMatch::None;
     }
-    let exact: Vec<StopIdx> = (0..tt.stops.len() as u32)
+    // Every name decoded in one pass over the string table and normalized once per distinct
+    // name (both sides of a street share theirs), rather than a stop record per stop.
+    let st = &tt.stops;
+    let words: Vec<Vec<String>> = st
+        .strings
+        .decode_all()
+        .iter()
+        .map(|n| normalize(n))
+        .collect();
+    let name_words = |s: StopIdx| -> &[String] {
+        st.names
+            .get(s.ix())
+            .and_then(|&n| words.get(n as usize))
+            .map_or(&[], Vec::as_slice)
+    };
+    let exact: Vec<StopIdx> = (0..st.len() as u32)
         .map(StopIdx)
-        .filter(|&s| {
-            let st = tt.stop(s);
-            normalize(&st.name) == q || st.code.as_deref() == Some(text.trim())
-        })
+        .filter(|&s| name_words(s) == q.as_slice())
+        .chain(
+            st.extra_stops
+                .iter()
+                .map(|&s| StopIdx(s))
+                .filter(|&s| st.code(s.ix()).as_deref() == Some(text.trim())),
+        )
+        .collect::<std::collections::BTreeSet<StopIdx>>()
+        .into_iter()
         .collect();
     let group = |v: Vec<StopIdx>| -> StopMatch {
         let mut g: Vec<StopIdx> = v
@@ -449,10 +469,10 @@ pub fn match_stop_name(tt: &Timetable, text: &str) -> StopMatch {
         StopMatch::Many(list) if is_corner(tt, &list) => return StopMatch::Corner(list),
         m => return m,
     }
-    let fuzzy: Vec<StopIdx> = (0..tt.stops.len() as u32)
+    let fuzzy: Vec<StopIdx> = (0..st.len() as u32)
         .map(StopIdx)
         .filter(|&s| {
-            let words = normalize(&tt.stop(s).name);
+            let words = name_words(s);
             q.iter()
                 .all(|w| words.iter().any(|n| n.starts_with(w.as_str())))
         })

@@ -29,8 +29,7 @@ pub struct Departure {
 pub fn lines_at(tt: &Timetable, stop: StopIdx) -> Vec<Line> {
     let mut v: Vec<Line> = tt
         .patterns_at(stop)
-        .iter()
-        .filter_map(|&(p, pos)| {
+        .filter_map(|(p, pos)| {
             let pat = tt.pattern(p);
             let last = pos + 1 == pat.num_stops;
             let board = tt.pattern_flags(pat)[pos as usize] & CAN_BOARD != 0;
@@ -115,7 +114,7 @@ pub fn departures(
         if wheelchair && tt.stop(s).wheelchair != Wheelchair::Accessible {
             continue;
         }
-        for &(p, pos) in tt.patterns_at(s) {
+        for (p, pos) in tt.patterns_at(s) {
             let pat = tt.pattern(p);
             if pos + 1 == pat.num_stops || tt.pattern_flags(pat)[pos as usize] & CAN_BOARD == 0 {
                 continue;

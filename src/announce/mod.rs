@@ -739,7 +739,7 @@ fn accessibility(tt: &Timetable, near: &[StopIdx]) -> Vec<String> {
     if has_trip_data {
         let mut routes: Vec<(String, usize, usize)> = Vec::new();
         for &s in near {
-            for &(p, _) in tt.patterns_at(s) {
+            for (p, _) in tt.patterns_at(s) {
                 let pat = tt.pattern(p);
                 let name = tt.routes[pat.route.ix()].display_name();
                 let nt = pat.num_trips as usize;

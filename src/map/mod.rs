@@ -703,7 +703,7 @@ impl Map {
             // Each distinct shape (or stop sequence) of the routes at the stops, once.
             let mut seen: Vec<(RouteIdx, Option<u32>, Vec<StopIdx>)> = Vec::new();
             for &s in &scene.stops {
-                for &(p, _) in tt.patterns_at(s) {
+                for (p, _) in tt.patterns_at(s) {
                     let pat = tt.pattern(p);
                     let shape = tt.shapes.shape_of(p);
                     let key_stops = if shape.is_some() {
@@ -764,8 +764,7 @@ impl Map {
             .collect();
         let rail_stop = |s: StopIdx| {
             tt.patterns_at(s)
-                .iter()
-                .any(|&(p, _)| is_rail(tt.routes[tt.pattern(p).route.ix()].route_type))
+                .any(|(p, _)| is_rail(tt.routes[tt.pattern(p).route.ix()].route_type))
         };
         let mut stops: Vec<StopDraw> = Vec::new();
         let mut stop_labels: Vec<(String, Px)> = Vec::new();

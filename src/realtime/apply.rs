@@ -12,8 +12,8 @@
 use super::proto::{self, stop_rel, trip_rel};
 use crate::time::Instant;
 use crate::timetable::{
-    CAN_ALIGHT, CAN_BOARD, NO_HEADSIGN, NO_STRING, Pattern, PatternIdx, RouteIdx, StopIdx,
-    Timetable, Trip, TripIdx,
+    CAN_ALIGHT, CAN_BOARD, NO_HEADSIGN, NO_STRING, Pattern, RouteIdx, StopIdx, Timetable, Trip,
+    TripIdx,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -802,31 +802,11 @@ fn add_overlay_patterns(tt: &mut Timetable, all: Vec<Instance>, overlay: &mut Ov
     }
     // Stop → (pattern, position), rebuilt (patterns keep their order, so it stays sorted the
     // way the compiler sorts it: by stop, then pattern).
-    let ns = tt.stops.len();
-    let mut count = vec![0u32; ns + 1];
-    for p in &tt.patterns {
-        for &s in &tt.pattern_stops[p.stops_start as usize..(p.stops_start + p.num_stops) as usize]
-        {
-            count[s.ix() + 1] += 1;
-        }
-    }
-    for k in 0..ns {
-        count[k + 1] += count[k];
-    }
-    let mut fill = count.clone();
-    let mut list = vec![(PatternIdx(0), 0u32); count[ns] as usize];
-    for (pi, p) in tt.patterns.iter().enumerate() {
-        let s = p.stops_start as usize;
-        for (pos, &st) in tt.pattern_stops[s..s + p.num_stops as usize]
-            .iter()
-            .enumerate()
-        {
-            list[fill[st.ix()] as usize] = (PatternIdx(pi as u32), pos as u32);
-            fill[st.ix()] += 1;
-        }
-    }
-    tt.stop_patterns_start = count.into();
-    tt.stop_patterns = list.into();
+    tt.stop_patterns = crate::timetable::stop_patterns::StopPatterns::build(
+        tt.stops.len(),
+        &tt.patterns,
+        &tt.pattern_stops,
+    );
 }
 
 impl Overlay {

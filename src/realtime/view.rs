@@ -177,8 +177,7 @@ pub fn stop_alerts(tt: &Timetable, s: StopIdx, at: Option<Instant>, window: u32)
     let routes: Vec<crate::timetable::RouteIdx> = {
         let mut v: Vec<_> = tt
             .patterns_at(s)
-            .iter()
-            .map(|&(p, _)| tt.pattern(p).route)
+            .map(|(p, _)| tt.pattern(p).route)
             .collect();
         v.sort();
         v.dedup();

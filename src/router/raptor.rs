@@ -656,7 +656,7 @@ impl<'a, D: Direction> Search<'a, D> {
             if !self.stop_ok(a.stop) {
                 continue;
             }
-            for &(pi, pos) in self.tt.patterns_at(a.stop) {
+            for (pi, pos) in self.tt.patterns_at(a.stop) {
                 let p = &self.tt.patterns[pi.ix()];
                 let n = p.num_stops as usize;
                 let i = D::real_pos(pos as usize, n); // real → scan is the same map
@@ -739,7 +739,8 @@ impl<'a, D: Direction> Search<'a, D> {
             // Collect the patterns through marked stops, from their first marked position.
             for s in std::mem::take(&mut self.marked_list) {
                 self.scr.marked[s.ix()] = false;
-                for &(pi, pos) in tt.patterns_at(s) {
+                // `for_each` decides the index's form once per stop, not per entry.
+                tt.patterns_at(s).for_each(|(pi, pos)| {
                     let p = &tt.patterns[pi.ix()];
                     let i = D::real_pos(pos as usize, p.num_stops as usize) as u32;
                     let q = self.scr.queue_pos[pi.ix()];
@@ -749,7 +750,7 @@ impl<'a, D: Direction> Search<'a, D> {
                         && let Some(l) = self.lower
                         && k + l.on_board(tt, pi) as usize > r_max
                     {
-                        continue;
+                        return;
                     }
                     let q = &mut self.scr.queue_pos[pi.ix()];
                     if *q == NONE {
@@ -758,7 +759,7 @@ impl<'a, D: Direction> Search<'a, D> {
                     } else if i < *q {
                         *q = i;
                     }
-                }
+                });
             }
             let queued = std::mem::take(&mut self.queued);
             let mut improved = std::mem::take(&mut self.improved_list);

@@ -39,7 +39,7 @@ pub(crate) fn connected(tt: &Timetable, q: &Query) -> bool {
         }
     }
     while let Some((s, seated)) = queue.pop() {
-        for &(pi, pos) in tt.patterns_at(s) {
+        for (pi, pos) in tt.patterns_at(s) {
             let p = tt.pattern(pi);
             let stops = tt.pattern_stops(p);
             let flags = tt.pattern_flags(p);

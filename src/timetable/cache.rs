@@ -61,7 +61,7 @@ use std::time::Instant;
 
 const MAGIC: &[u8; 8] = b"GETHERE\0";
 /// Bump when the layout of [`Timetable`] or its meaning changes.
-pub const FORMAT_VERSION: u32 = 9;
+pub const FORMAT_VERSION: u32 = 10;
 const HEADER_LEN: usize = 160;
 const BYTE_ORDER: u32 = 0x0102_0304;
 
@@ -84,8 +84,8 @@ macro_rules! flat_fields {
             arr,
             dep,
             freq_windows,
-            stop_patterns_start,
-            stop_patterns,
+            stop_patterns.start,
+            stop_patterns.words,
             transfers_start,
             transfers_to_start,
             walk_start,
@@ -106,6 +106,7 @@ macro_rules! flat_fields {
             stops.lats,
             stops.lons,
             stops.parents,
+            stops.child_stops,
             stops.strings.ends,
             stops.strings.bytes,
             stops.names,

@@ -152,19 +152,7 @@ pub(super) fn indices(tt: &Timetable) -> Check {
             .all(|&h| h == NO_HEADSIGN || (h as usize) < nh),
         "pattern headsigns",
     )?;
-    csr(
-        &tt.stop_patterns_start,
-        ns,
-        tt.stop_patterns.len(),
-        false,
-        "stop patterns",
-    )?;
-    ensure(
-        tt.stop_patterns
-            .iter()
-            .all(|&(p, pos)| tt.patterns.get(p.ix()).is_some_and(|p| pos < p.num_stops)),
-        "stop patterns",
-    )?;
+    ensure(tt.stop_patterns.valid(ns, &tt.patterns), "stop patterns")?;
     csr(
         &tt.transfers_start,
         ns,
@@ -238,18 +226,14 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         "transfer rules",
     )?;
     let st = &tt.stops;
-    let nstr = st.strings.len();
+    let nstr = st.strings.capacity();
     ensure(
         st.ids.len() == ns
             && ((st.lats.len() == ns && st.lons.len() == ns && st.lats_e7.is_empty())
                 || (st.lats_e7.len() == ns && st.lons_e7.len() == ns && st.lats.is_empty()))
-            && st.parents.len() == ns
-            && st.kinds.len() == ns
-            && st.wheelchair.len() == ns
-            && st
-                .parents
-                .iter()
-                .all(|&p| p == u32::MAX || (p as usize) < ns),
+            && st.parents_valid()
+            && (st.kinds.is_empty() || st.kinds.len() == ns)
+            && (st.wheelchair.is_empty() || st.wheelchair.len() == ns),
         "stops",
     )?;
     // String indices: a bad one would only read as "", but a damaged column is a damaged
@@ -261,8 +245,9 @@ pub(super) fn indices(tt: &Timetable) -> Check {
             && [&st.names, &st.extras]
                 .iter()
                 .all(|c| c.iter().all(|&i| i == NO_STRING || (i as usize) < nstr))
-            && st.by_id.len() == ns
-            && (ns == 0 || below(st.by_id.iter().copied(), ns)),
+            && st.strings.valid()
+            && (st.by_id.is_empty() || st.by_id.len() == ns)
+            && below(st.by_id.iter().copied(), ns.max(1)),
         "stops",
     )
 }

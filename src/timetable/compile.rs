@@ -261,12 +261,15 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
     }
     let mut region = merge(parts);
     let built = patterns(&region)?;
-    let (stop_patterns_start, stop_patterns) =
-        stop_patterns(region.stops.len(), &built.patterns, &built.pattern_stops);
+    let stop_patterns = super::stop_patterns::StopPatterns::build(
+        region.stops.len(),
+        &built.patterns,
+        &built.pattern_stops,
+    );
     let mut warn = Warnings::default();
     let rules_c = transfer_rules(&mut region, &built, &mut |k, m| warn.add(k, m));
     let served: Vec<bool> = (0..region.stops.len())
-        .map(|s| stop_patterns_start[s] < stop_patterns_start[s + 1])
+        .map(|s| !stop_patterns.at(StopIdx(s as u32)).is_empty())
         .collect();
     let (walk_start, walk) = walk_links(&region.stops, &served);
     let stop_seqs =
@@ -340,8 +343,7 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
         .into(),
         dep: built.dep.into(),
         freq_windows: freq_windows.into(),
-        stop_patterns_start: stop_patterns_start.into(),
-        stop_patterns: stop_patterns.into(),
+        stop_patterns,
         transfers_start: csr_if_any(rules_c.1, &rules_c.2).into(),
         transfers: rules_c.2,
         transfers_to_start: csr_if_any(rules_c.3, &rules_c.4).into(),
@@ -1619,24 +1621,6 @@ fn trip_record(
     };
     trip.set_frequency(frequency);
     trip
-}
-
-/// Stage "stop → patterns": the (pattern, position) pairs serving each stop, CSR.
-fn stop_patterns(
-    num_stops: usize,
-    patterns: &[Pattern],
-    pattern_stops: &[StopIdx],
-) -> (Vec<u32>, Vec<(PatternIdx, u32)>) {
-    csr(
-        num_stops,
-        patterns.iter().enumerate().flat_map(|(pi, p)| {
-            let s = p.stops_start as usize;
-            pattern_stops[s..s + p.num_stops as usize]
-                .iter()
-                .enumerate()
-                .map(move |(pos, &st)| (st, (PatternIdx(pi as u32), pos as u32)))
-        }),
-    )
 }
 
 type StopRuleCsr = (Vec<u32>, Vec<(StopIdx, TransferRule)>);

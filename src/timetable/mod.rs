@@ -18,9 +18,11 @@ mod check;
 pub mod compile;
 pub mod flat;
 pub mod freq;
+pub mod frontcode;
 pub mod links;
 pub mod rules;
 pub mod shapes;
+pub mod stop_patterns;
 pub mod stops;
 
 use crate::time::Instant;
@@ -454,11 +456,8 @@ pub struct Timetable {
     #[serde(skip)]
     pub freq_windows: Store<FreqWindow>,
 
-    /// For each stop, the (pattern, position) pairs serving it: CSR with `stop_patterns_start`.
-    #[serde(skip)]
-    pub stop_patterns_start: Store<u32>,
-    #[serde(skip)]
-    pub stop_patterns: Store<(PatternIdx, u32)>,
+    /// For each stop, the (pattern, position) pairs serving it ([`Timetable::patterns_at`]).
+    pub stop_patterns: stop_patterns::StopPatterns,
 
     /// transfers.txt rules from each stop, sorted by target: CSR with `transfers_start`
     /// (both offset arrays are empty when there are no rules).
@@ -796,10 +795,8 @@ impl Timetable {
 
     /// The (pattern, position) pairs at stop `s`.
     #[inline]
-    pub fn patterns_at(&self, s: StopIdx) -> &[(PatternIdx, u32)] {
-        let a = self.stop_patterns_start[s.ix()] as usize;
-        let b = self.stop_patterns_start[s.ix() + 1] as usize;
-        &self.stop_patterns[a..b]
+    pub fn patterns_at(&self, s: StopIdx) -> stop_patterns::PatternsAt<'_> {
+        self.stop_patterns.at(s)
     }
 
     /// transfers.txt rules from stop `s`, sorted by target stop.
@@ -843,10 +840,7 @@ impl Timetable {
 
     /// The child stops of a station (stops whose parent is `s`), or just `s` itself.
     pub fn stop_and_children(&self, s: StopIdx) -> Vec<StopIdx> {
-        let mut v: Vec<StopIdx> = (0..self.stops.len() as u32)
-            .map(StopIdx)
-            .filter(|&c| self.stops.parent(c.ix()) == Some(s))
-            .collect();
+        let mut v: Vec<StopIdx> = self.stops.children(s).collect();
         if v.is_empty() || self.stops[s.ix()].location_type == 0 {
             v.insert(0, s);
         }

@@ -12,7 +12,8 @@
 //! sorted by stop_id, so a `stop:<id>` argument is a binary search, not a scan of every id.
 //! The compiler's stops are all decoded already (built from a `Vec<Stop>`).
 
-use super::flat::{NO_STRING, Store, StrInterner, StrTable};
+use super::flat::{NO_STRING, Store, StrTable};
+use super::frontcode::FrontCoded;
 use super::{Stop, StopIdx, Trip, Wheelchair};
 use std::sync::OnceLock;
 
@@ -51,7 +52,8 @@ fn from_e7(w: u32) -> f64 {
 pub struct Stops {
     /// stop_id per stop.
     pub ids: StrTable,
-    /// Stop indices sorted by (stop_id bytes, index): the id lookup.
+    /// Stop indices sorted by (stop_id bytes, index): the id lookup. Empty when that is the
+    /// stops' own order (stops.txt sorted by id, as many feeds are).
     pub by_id: Store<u32>,
     /// Coordinates in 1e-7 degrees (`i32` bits; [`NO_COORD`] for a stop without) when every
     /// stop's round-trips exactly — stops.txt rarely gives more than 7 decimals — else empty.
@@ -60,10 +62,14 @@ pub struct Stops {
     /// Coordinates as parsed, when they do not all fit the 1e-7 columns (else empty).
     pub lats: Store<f64>,
     pub lons: Store<f64>,
-    /// Parent station per stop, or `u32::MAX`.
+    /// Parent stations: per stop (`u32::MAX` for none) when more than half the stops have one
+    /// (`child_stops` empty); else only for the stops in `child_stops` (ascending), most feeds
+    /// giving a parent to few stops or none.
     pub parents: Store<u32>,
-    /// Names, codes, platform codes and time zones, each distinct string once.
-    pub strings: StrTable,
+    pub child_stops: Store<u32>,
+    /// Names, codes, platform codes and time zones, each distinct string once, sorted and
+    /// front-coded (names of one street share their prefix).
+    pub strings: FrontCoded,
     /// Per stop, its name's index into `strings`.
     pub names: Store<u32>,
     /// The stops that have a stop_code, platform_code or stop_timezone (ascending; most
@@ -71,9 +77,10 @@ pub struct Stops {
     /// platform code, zone ([`NO_STRING`] when absent).
     pub extra_stops: Store<u32>,
     pub extras: Store<u32>,
-    /// GTFS location_type per stop.
+    /// GTFS location_type per stop; empty when every stop's is 0.
     pub kinds: Store<u8>,
-    /// Wheelchair boarding per stop (the code of [`Trip::wheelchair_to_code`]).
+    /// Wheelchair boarding per stop (the code of [`Trip::wheelchair_to_code`]); empty when
+    /// every stop's is 0 (unknown).
     pub wheelchair: Store<u8>,
     /// Assembled stops, in blocks of [`BLOCK`] allocated when one of theirs is first read: so
     /// opening a country's timetable does not allocate (and free) a cell per stop.
@@ -114,17 +121,17 @@ impl Stops {
             .and_then(|k| self.extras.get(3 * k..3 * k + 3));
         let opt = |j: usize| {
             let s = extra.map_or(NO_STRING, |e| e[j]);
-            self.strings.opt(s).map(str::to_string)
+            self.strings.opt(s)
         };
         Stop {
             id: self.id(i).to_string(),
             code: opt(0),
-            name: self.strings.get(self.names[i]).to_string(),
+            name: self.strings.get(self.names[i]),
             lat: self.lat(i),
             lon: self.lon(i),
             parent: self.parent(i),
-            location_type: self.kinds[i],
-            wheelchair: match self.wheelchair[i] {
+            location_type: self.kinds.get(i).copied().unwrap_or(0),
+            wheelchair: match self.wheelchair.get(i).copied().unwrap_or(0) {
                 1 => Wheelchair::Accessible,
                 2 => Wheelchair::NotAccessible,
                 _ => Wheelchair::Unknown,
@@ -134,6 +141,12 @@ impl Stops {
         }
     }
 
+    /// The stop_code of stop `i`, if it has one (without assembling the stop).
+    pub fn code(&self, i: usize) -> Option<String> {
+        let k = self.extra_stops.binary_search(&(i as u32)).ok()?;
+        self.strings.opt(*self.extras.get(3 * k)?)
+    }
+
     /// The stop_id of stop `i`.
     pub fn id(&self, i: usize) -> &str {
         self.ids.get(i as u32)
@@ -141,10 +154,31 @@ impl Stops {
 
     /// The stops whose stop_id is exactly `id`, ascending: a binary search of `by_id`.
     pub fn with_id(&self, id: &str) -> impl Iterator<Item = StopIdx> + '_ {
-        let key = |&s: &u32| self.ids.get(s);
-        let a = self.by_id.partition_point(|s| key(s) < id);
-        let b = a + self.by_id[a..].partition_point(|s| key(s) == id);
-        self.by_id[a..b].iter().map(|&s| StopIdx(s))
+        let n = self.len();
+        let sorted = |r: usize| {
+            if self.by_id.is_empty() {
+                r as u32
+            } else {
+                self.by_id[r]
+            }
+        };
+        let key = |r: usize| self.ids.get(sorted(r));
+        // partition_point over ranks 0..n.
+        let first = |pred: &dyn Fn(&str) -> bool, mut lo: usize| {
+            let mut hi = n;
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if pred(key(mid)) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        };
+        let a = first(&|k| k < id, 0);
+        let b = first(&|k| k == id, a);
+        (a..b).map(move |r| StopIdx(sorted(r)))
     }
 
     pub fn lat(&self, i: usize) -> f64 {
@@ -162,8 +196,43 @@ impl Stops {
     }
 
     pub fn parent(&self, i: usize) -> Option<StopIdx> {
-        let p = self.parents[i];
+        let p = if self.child_stops.is_empty() {
+            self.parents.get(i).copied()?
+        } else {
+            let k = self.child_stops.binary_search(&(i as u32)).ok()?;
+            self.parents[k]
+        };
         (p != NO_PARENT).then_some(StopIdx(p))
+    }
+
+    /// The stops whose parent station is `s`, ascending: a pass over the parent column, which
+    /// in the sparse form holds only the stops that have a parent.
+    pub fn children(&self, s: StopIdx) -> impl Iterator<Item = StopIdx> + '_ {
+        let sparse = !self.child_stops.is_empty();
+        (0..self.parents.len())
+            .filter(move |&k| self.parents[k] == s.0)
+            .map(move |k| {
+                StopIdx(if sparse {
+                    self.child_stops[k]
+                } else {
+                    k as u32
+                })
+            })
+    }
+
+    /// Are the parent columns consistent (checked on open: every parent a stop, the sparse
+    /// form's stops ascending)?
+    pub(super) fn parents_valid(&self) -> bool {
+        let ns = self.len();
+        let dense = self.child_stops.is_empty() && self.parents.len() == ns;
+        let sparse = self.child_stops.len() == self.parents.len()
+            && self.child_stops.windows(2).all(|w| w[0] < w[1])
+            && self.child_stops.last().is_none_or(|&s| (s as usize) < ns);
+        (dense || sparse)
+            && self
+                .parents
+                .iter()
+                .all(|&p| p == NO_PARENT || (p as usize) < ns)
     }
 
     /// Does any stop lie in the box `[south, west, north, east]` (degrees, inclusive)? A
@@ -224,20 +293,57 @@ impl std::ops::Index<usize> for Stops {
 impl From<Vec<Stop>> for Stops {
     fn from(v: Vec<Stop>) -> Self {
         let mut ids = StrTable::default();
-        let mut strings = StrInterner::default();
-        let (mut names, mut extra_stops, mut extras) = (Vec::new(), Vec::new(), Vec::new());
+        // Every distinct string, sorted (so neighbours share prefixes), then each stop's
+        // indices into that order.
+        let mut distinct: Vec<&str> = Vec::new();
+        let (mut extra_stops, mut with_extras) = (Vec::new(), Vec::new());
         for (i, s) in v.iter().enumerate() {
             ids.push(&s.id);
-            names.push(strings.intern(&s.name));
+            distinct.push(&s.name);
             let e = [&s.code, &s.platform_code, &s.timezone].map(|x| x.as_deref());
             if e.iter().any(Option::is_some) {
                 extra_stops.push(i as u32);
-                extras.extend(e.map(|x| strings.intern_opt(x)));
+                with_extras.push(e);
+                distinct.extend(e.into_iter().flatten());
             }
         }
+        distinct.sort_unstable();
+        distinct.dedup();
+        let index = |s: &str| distinct.binary_search(&s).map_or(NO_STRING, |k| k as u32);
+        let names: Vec<u32> = v.iter().map(|s| index(&s.name)).collect();
+        let extras: Vec<u32> = with_extras
+            .iter()
+            .flat_map(|e| e.map(|x| x.map_or(NO_STRING, index)))
+            .collect();
         let mut by_id: Vec<u32> = (0..v.len() as u32).collect();
         by_id.sort_by(|&a, &b| v[a as usize].id.cmp(&v[b as usize].id).then(a.cmp(&b)));
-        let col = |f: &dyn Fn(&Stop) -> u8| v.iter().map(f).collect::<Vec<u8>>().into();
+        if by_id.iter().enumerate().all(|(r, &s)| r == s as usize) {
+            by_id.clear();
+        }
+        // A column of zeros is left out.
+        let col = |f: &dyn Fn(&Stop) -> u8| {
+            let c: Vec<u8> = v.iter().map(f).collect();
+            if c.iter().all(|&x| x == 0) {
+                Vec::new()
+            } else {
+                c
+            }
+            .into()
+        };
+        let parent_of: Vec<u32> = v
+            .iter()
+            .map(|s| s.parent.map_or(NO_PARENT, |p| p.0))
+            .collect();
+        let children = parent_of.iter().filter(|&&p| p != NO_PARENT).count();
+        let (parents, child_stops): (Vec<u32>, Vec<u32>) = if children * 2 > v.len() {
+            (parent_of, Vec::new())
+        } else {
+            let kids = (0..v.len() as u32).filter(|&i| parent_of[i as usize] != NO_PARENT);
+            (
+                kids.clone().map(|i| parent_of[i as usize]).collect(),
+                kids.collect(),
+            )
+        };
         let e7: Option<(Vec<u32>, Vec<u32>)> = v
             .iter()
             .map(|s| Some((to_e7(s.lat)?, to_e7(s.lon)?)))
@@ -259,12 +365,9 @@ impl From<Vec<Stop>> for Stops {
             lons_e7: lons_e7.into(),
             lats: lats.into(),
             lons: lons.into(),
-            parents: v
-                .iter()
-                .map(|s| s.parent.map_or(NO_PARENT, |p| p.0))
-                .collect::<Vec<_>>()
-                .into(),
-            strings: strings.finish(),
+            parents: parents.into(),
+            child_stops: child_stops.into(),
+            strings: FrontCoded::build(&distinct),
             names: names.into(),
             extra_stops: extra_stops.into(),
             extras: extras.into(),
@@ -327,7 +430,25 @@ mod tests {
         assert_eq!(found("b"), [0]);
         assert_eq!(found("c"), [2]);
         assert!(found("").is_empty() && found("aa").is_empty() && found("d").is_empty());
-        assert_eq!(stops.strings.len(), 5);
+        // Stops already in id order: no index, the same answers.
+        let sorted = Stops::from(vec![
+            stop("a", "A"),
+            stop("a", "A"),
+            stop("b", "B"),
+            stop("d", "D"),
+        ]);
+        assert!(sorted.by_id.is_empty());
+        let found = |id: &str| sorted.with_id(id).map(|s| s.0).collect::<Vec<_>>();
+        assert_eq!(
+            (found("a"), found("b"), found("d")),
+            (vec![0, 1], vec![2], vec![3])
+        );
+        assert!(found("").is_empty() && found("c").is_empty() && found("e").is_empty());
+        assert_eq!(stops.strings.capacity(), 16);
+        assert_eq!(
+            (0..6).map(|i| stops.strings.get(i)).collect::<Vec<_>>(),
+            ["77", "America/New_York", "Elm", "Main St", "Oak", ""]
+        );
         assert_eq!((&*stops.extra_stops, stops.extras.len()), (&[2][..], 3));
         assert_eq!(stops.extras[1], NO_STRING);
         let mut fresh = stops.clone();
@@ -337,6 +458,64 @@ mod tests {
         assert_eq!(fresh[3].code, None);
         assert_eq!(format!("{fresh:?}"), format!("{stops:?}"));
         assert!(stops.lats.is_empty() && stops.lats_e7.len() == 4);
+    }
+
+    #[test]
+    fn parents_and_zero_columns_take_the_smaller_form() {
+        let with = |parents: &[Option<u32>]| {
+            let v: Vec<Stop> = parents
+                .iter()
+                .enumerate()
+                .map(|(i, &p)| {
+                    let mut s = stop(&i.to_string(), "S");
+                    s.parent = p.map(StopIdx);
+                    s
+                })
+                .collect();
+            let stops = Stops::from(v);
+            assert!(stops.parents_valid());
+            for (i, &p) in parents.iter().enumerate() {
+                assert_eq!(stops.parent(i), p.map(StopIdx), "stop {i}");
+                let kids: Vec<usize> = (0..parents.len())
+                    .filter(|&c| parents[c] == Some(i as u32))
+                    .collect();
+                let got: Vec<usize> = stops.children(StopIdx(i as u32)).map(|c| c.ix()).collect();
+                assert_eq!(got, kids, "children of {i}");
+            }
+            let mut fresh = stops.clone();
+            fresh.reset();
+            assert_eq!(format!("{fresh:?}"), format!("{stops:?}"));
+            stops
+        };
+        // None, few (sparse: only the children), most (one per stop).
+        let none = with(&[None, None, None]);
+        assert!(none.parents.is_empty() && none.child_stops.is_empty());
+        let few = with(&[None, Some(0), None, None, Some(0)]);
+        assert_eq!(
+            (&*few.child_stops, &*few.parents),
+            (&[1, 4][..], &[0, 0][..])
+        );
+        let most = with(&[Some(2), Some(2), None]);
+        assert_eq!((most.child_stops.len(), most.parents.len()), (0, 3));
+        assert!(with(&[]).parents_valid());
+        // A parent outside the stops, or sparse stops out of order: invalid.
+        let mut bad = few.clone();
+        bad.parents.modify(|p| p[0] = 5);
+        assert!(!bad.parents_valid());
+        let mut bad = few.clone();
+        bad.child_stops.modify(|c| c.swap(0, 1));
+        assert!(!bad.parents_valid());
+        // All-zero location types and wheelchair codes are left out and read as 0.
+        assert!(none.kinds.is_empty() && none.wheelchair.is_empty());
+        assert_eq!(
+            (none[1].location_type, none[1].wheelchair),
+            (0, Wheelchair::Unknown)
+        );
+        let mut station = stop("p", "P");
+        station.location_type = 1;
+        let mixed = Stops::from(vec![stop("a", "A"), station]);
+        assert_eq!(&*mixed.kinds, &[0, 1]);
+        assert!(mixed.wheelchair.is_empty());
     }
 
     #[test]

@@ -71,6 +71,20 @@ pub(crate) fn base_files() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// The cache sections of the compact encodings, damaged one at a time.
+const COMPACT: &[&str] = &[
+    "stop_patterns.start",
+    "stop_patterns.words",
+    "stops.strings.ends",
+    "stops.strings.bytes",
+    "stops.names",
+    "stops.parents",
+    "stops.child_stops",
+    "stops.kinds",
+    "stops.wheelchair",
+    "stops.by_id",
+];
+
 /// Reading and compiling must give Ok or Err, never panic.
 fn read_and_compile(dir: &Path) {
     if let Ok(raw) = read_raw(dir) {
@@ -268,6 +282,61 @@ proptest! {
             &["plan", "--from", "stop:S1", "--to", "stop:S2", "--depart-at", "2021-11-02T07:55", "--streets", "none"][..],
             &["plan", "--from", "stop:S1", "--to", "stop:ST", "--arrive-by", "2021-11-03T02:00", "--streets", "none", "--window", "2h"][..],
             &["plan", "--from", "45.52,-122.67", "--to", "stop:S2", "--depart-at", "2021-11-02T07:55", "--streets", "none", "--format", "json"][..],
+        ] {
+            std::fs::write(&path, &bytes).unwrap();
+            run(q);
+        }
+    }
+
+    /// The compact encodings (packed stop → pattern words, front-coded stop strings, sparse
+    /// parents, elided columns) damaged inside their own sections: rejected on open, or every
+    /// reader of them still answers without panicking.
+    #[test]
+    fn damaged_compact_sections_are_rejected_or_harmless(section in 0..COMPACT.len(), flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..4)) {
+        use clap::Parser;
+        let dir = tempfile::tempdir().unwrap();
+        let feed = dir.path().join("feed");
+        std::fs::create_dir(&feed).unwrap();
+        write_feed(&feed, &base_files());
+        let cache = dir.path().join("cache");
+        let hash = gethere::feed::load::content_hash(&feed).unwrap();
+        let path = gethere::timetable::cache::cache_path(&cache, &hash);
+        let raw = read_raw(&feed).unwrap();
+        let tt = compile(&raw, "fuzz", hash.clone()).unwrap();
+        write_cache(&path, &tt).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        // The section table starts at byte 160: (offset u64, length u64) per flat field.
+        let sizes = gethere::timetable::cache::section_sizes(&path).unwrap();
+        let k = sizes.iter().skip(2).position(|s| s.0 == COMPACT[section]).unwrap();
+        let at = 160 + 16 * k;
+        let off = u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
+        let len = sizes[2 + k].1 as usize;
+        prop_assume!(len > 0);
+        for (i, x) in flips {
+            bytes[off + i % len] ^= x;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        if let Ok(back) = read_cache(&path, &hash) {
+            for s in 0..back.stops.len() {
+                let st = &back.stops[s];
+                let _ = (&st.name, &st.code, st.parent, st.location_type);
+                let _ = back.stops.with_id(&st.id).count();
+                let idx = gethere::timetable::StopIdx(s as u32);
+                for (p, pos) in back.patterns_at(idx) {
+                    prop_assert!(pos < back.patterns[p.ix()].num_stops);
+                }
+            }
+            let _ = back.stop_and_children(gethere::timetable::StopIdx(0));
+        }
+        let run = |cmd: &[&str]| {
+            let mut args = vec!["gethere", "--feed", feed.to_str().unwrap(), "--cache-dir", cache.to_str().unwrap()];
+            args.extend_from_slice(cmd);
+            let _ = gethere::app::run(gethere::cli::Cli::try_parse_from(args).unwrap(), 0);
+        };
+        for q in [
+            &["plan", "--from", "stop:S1", "--to", "stop:S2", "--depart-at", "2021-11-02T07:55", "--streets", "none"][..],
+            &["plan", "--from", "Station", "--to", "Two", "--arrive-by", "2021-11-03T02:00", "--streets", "none", "--format", "json"][..],
+            &["stops", "--near", "45.52,-122.67"][..],
         ] {
             std::fs::write(&path, &bytes).unwrap();
             run(q);
