@@ -445,21 +445,10 @@ fn feed_hash(feed_path: &Path, cache_dir: &Path) -> Result<String> {
 
 #[cfg(unix)]
 fn file_identity(path: &Path) -> Option<String> {
-    use std::os::unix::fs::MetadataExt;
     let path = std::fs::canonicalize(path).ok()?;
     let one = |p: &Path| -> Option<String> {
         let m = std::fs::metadata(p).ok()?;
-        Some(format!(
-            "{}\0{}\0{}.{}\0{}.{}\0{}\0{}\n",
-            p.display(),
-            m.len(),
-            m.mtime(),
-            m.mtime_nsec(),
-            m.ctime(),
-            m.ctime_nsec(),
-            m.ino(),
-            m.dev()
-        ))
+        Some(format!("{}\0{}\n", p.display(), metadata_identity(&m)))
     };
     if path.is_dir() {
         let mut names: Vec<PathBuf> = std::fs::read_dir(&path)
@@ -477,6 +466,23 @@ fn file_identity(path: &Path) -> Option<String> {
     } else {
         one(&path)
     }
+}
+
+/// Size, modification and change times, inode and device of a file: what changes when its
+/// bytes may have (the feed-hash and checked memos are keyed by it).
+#[cfg(unix)]
+fn metadata_identity(m: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "{}\0{}.{}\0{}.{}\0{}\0{}",
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+        m.ino(),
+        m.dev()
+    )
 }
 
 #[cfg(not(unix))]
@@ -633,22 +639,9 @@ pub fn open_cache(
 /// check; it can never read outside the mapping). `None` where files have no such identity.
 #[cfg(unix)]
 fn checked_memo(dir: &Path, file: &std::fs::File, checksum: &[u8]) -> Option<PathBuf> {
-    use std::os::unix::fs::MetadataExt;
     let m = file.metadata().ok()?;
     let mut h = blake3::Hasher::new();
-    h.update(
-        format!(
-            "{}\0{}.{}\0{}.{}\0{}\0{}\0{FORMAT_VERSION}\0",
-            m.len(),
-            m.mtime(),
-            m.mtime_nsec(),
-            m.ctime(),
-            m.ctime_nsec(),
-            m.ino(),
-            m.dev()
-        )
-        .as_bytes(),
-    );
+    h.update(format!("{}\0{FORMAT_VERSION}\0", metadata_identity(&m)).as_bytes());
     h.update(checksum);
     Some(dir.join(&h.finalize().to_hex()[..32]))
 }
