@@ -822,7 +822,7 @@ impl<'a, D: Direction> Search<'a, D> {
 
     /// Records a vehicle arrival at scan position `i` of the ride `ride` if it improves slot's
     /// label in round `k`.
-    #[inline]
+    #[inline(always)]
     fn offer_vehicle(
         &mut self,
         k: usize,
@@ -1419,6 +1419,7 @@ impl<'a, D: Direction> Search<'a, D> {
         }
     }
 
+    #[inline(always)]
     fn offer_ready(&mut self, k: usize, y: u32, t: i64, from: u32, secs: u32, bound: i64) {
         let stop = self.tt.slot_stop(y);
         if t < self.labels.ready(k, y)
