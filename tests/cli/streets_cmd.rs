@@ -480,8 +480,8 @@ fn installed_binary_works_from_an_empty_directory() {
     std::fs::copy(assert_cmd::cargo::cargo_bin("gethere"), &bin).unwrap();
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let out = std::process::Command::new(&bin)
-        .current_dir(&empty)
+    let mut cmd = std::process::Command::new(&bin);
+    cmd.current_dir(&empty)
         .env_remove("GETHERE_FEED")
         .env_remove("GETHERE_CONFIG")
         .env("XDG_CONFIG_HOME", dir.path().join("no-config"))
@@ -497,9 +497,19 @@ fn installed_binary_works_from_an_empty_directory() {
             "new-relic",
             "--arrive-by",
             "2021-11-02T17:30",
-        ])
-        .output()
-        .unwrap();
+        ]);
+    // A process forked by another test thread while the copy was open for writing holds that
+    // descriptor until it execs: running the copy meanwhile fails with "text file busy".
+    let mut tries = 0;
+    let out = loop {
+        match cmd.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => break r.unwrap(),
+        }
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
