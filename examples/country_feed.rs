@@ -22,9 +22,7 @@
 //! One agency (the source's), so the feed has one time zone as GTFS requires.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use zip::write::SimpleFileOptions;
+use std::io::Write;
 
 #[path = "support/mod.rs"]
 mod support;
@@ -57,12 +55,7 @@ fn main() -> Res<()> {
     let (hub_lat, hub_lon) = stop_position(&stops, &hub)?;
     let (first, last) = date_range(&calendar_dates)?;
 
-    let file = BufWriter::new(File::create(out)?);
-    let mut z = zip::ZipWriter::new(file);
-    let opts = SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(1))
-        .last_modified_time(zip::DateTime::default());
+    let (mut z, opts) = zip_out(&out, 1)?;
 
     z.start_file("agency.txt", opts)?;
     z.write_all(&agency)?;

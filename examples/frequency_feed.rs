@@ -32,9 +32,7 @@
 //!   windows, expanded trips, stop_times rows) goes to stderr.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use zip::write::SimpleFileOptions;
+use std::io::Write;
 
 #[path = "support/mod.rs"]
 mod support;
@@ -74,12 +72,7 @@ fn main() -> Res<()> {
         plan.expanded_trips
     );
 
-    let file = BufWriter::new(File::create(out)?);
-    let mut z = zip::ZipWriter::new(file);
-    let opts = SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(6))
-        .last_modified_time(zip::DateTime::default());
+    let (mut z, opts) = zip_out(&out, 6)?;
 
     let prefix = |k: usize, v: &str| {
         if tiles > 1 {

@@ -172,3 +172,20 @@ impl Source {
         })
     }
 }
+
+/// A deterministic zip at `out` (a fixed timestamp on every member) and the options to write
+/// its members with, deflated at `level`.
+pub fn zip_out(
+    out: &str,
+    level: i64,
+) -> Res<(
+    zip::ZipWriter<std::io::BufWriter<File>>,
+    zip::write::SimpleFileOptions,
+)> {
+    let z = zip::ZipWriter::new(std::io::BufWriter::new(File::create(out)?));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(level))
+        .last_modified_time(zip::DateTime::default());
+    Ok((z, opts))
+}

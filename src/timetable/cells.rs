@@ -249,11 +249,10 @@ fn key(p: [f64; 2], size: f64) -> (i64, i64) {
 /// [`TARGET_STOPS_PER_CELL`] per non-empty cell (at most 256 km). A few dozen stops a cell
 /// keep the graph a small fraction of the stops (the per-query Dijkstra runs over it) while
 /// a city still has tens to hundreds of cells; deterministic, from the coordinates only.
-pub fn choose_size(tt: &Timetable) -> u32 {
-    let (xy, served) = grid_points(tt);
+fn choose_size(xy: &[Option<[f64; 2]>], served: &[bool]) -> u32 {
     let pts: Vec<[f64; 2]> = xy
         .iter()
-        .zip(&served)
+        .zip(served)
         .filter_map(|(p, &s)| if s { *p } else { None })
         .collect();
     let mut size = 250u32;
@@ -274,9 +273,9 @@ pub fn choose_size(tt: &Timetable) -> u32 {
 /// has a cell of its own.
 pub fn build(tt: &Timetable, size_m: Option<u32>) -> Cells {
     let explicit = size_m.is_some();
-    let size_m = size_m.unwrap_or_else(|| choose_size(tt)).max(1);
-    let size = size_m as f64;
     let (xy, served) = grid_points(tt);
+    let size_m = size_m.unwrap_or_else(|| choose_size(&xy, &served)).max(1);
+    let size = size_m as f64;
     let n = tt.stops.len();
     let mut keys: Vec<(i64, i64)> = xy.iter().flatten().map(|&p| key(p, size)).collect();
     keys.sort_unstable();
