@@ -2,17 +2,26 @@
 //! vehicle (`veh`) and the best scan time one can board (`ready`), with where each came from.
 //!
 //! Why it is its own type: on a country-size network a search has rounds × 150 k slots of
-//! labels and touches a few thousand of them. So
-//! - the *unreached* label is all-zero bytes (a time is stored as `INF − t`), and the arrays
-//!   are allocated zeroed: the allocator hands out fresh zero pages, and pages no label is
-//!   written to are never faulted in (filling them with "infinity" faulted every one);
-//! - labels mean "with at most k rides", so round k starts as a copy of round k − 1. Only the
-//!   slots written in round k − 1 since its last copy are copied ([`Labels::carry`]), not every
-//!   slot of every round;
-//! - a store is emptied for another search by clearing only what was written, and kept for
-//!   the thread's next search when dropped ([`Labels::take`]): the searches of a query (its
-//!   tightening passes, a growing horizon) and of a process's further queries reuse it instead
-//!   of allocating and zeroing again.
+//! labels and touches a few tens of thousands of slots. In a fresh process every page it
+//! touches is a page fault (1–1.6 µs each here, measured), so the store is laid out for the
+//! pages a search touches:
+//! - a slot gets its labels when it is first written: a *row* of one label per round, appended
+//!   to one array, and a per-slot row number (0: the shared row of unreached labels, never
+//!   written). A search touches rows for the slots it reaches and nothing for the rest; the
+//!   row-number array is allocated zeroed, so its untouched pages are never faulted in;
+//! - a label is 24 bytes, both times (`INF − t`, so 0 is unreached) and two references:
+//!   where each label came from (a [`Ride`], 24 bytes, or a [`ReadyFrom`]) is appended to a
+//!   log when it is set and only its index is stored and carried;
+//! - labels mean "with at most k rides", so round k starts as a copy of round k − 1: only the
+//!   slots written in round k − 1 since its last copy are copied ([`Labels::carry`]), and when
+//!   they are too many to list, the pass runs over the rows (the slots reached), not over
+//!   every slot; a slot's rounds are side by side, so the copy stays within its row;
+//! - a store is emptied for another search by zeroing the rows handed out, and kept for the thread's next search when
+//!   dropped ([`Labels::take`]): the searches of a query (its tightening passes, a growing
+//!   horizon) and of a process's further queries reuse it instead of allocating again.
+//!
+//! On the country-size feed this took the label store from 9,000 of a cross-country arrive-by
+//! query's 12,000 page faults (four round-major arrays, 52 bytes a label) to about 1,300.
 
 use super::raptor::{INF, ReadyFrom, Ride};
 use crate::timetable::PatternIdx;
@@ -25,33 +34,39 @@ thread_local! {
     static SPARE: RefCell<Vec<Labels>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A list of what changed is kept while it is shorter than 1/`SPARSE` of what it lists; past
-/// that, a whole pass over the arrays is as cheap, and the list is dropped for one (a city
-/// search reaches most stops; a country-size one a small part of them).
+/// A list of changed slots is kept while it is shorter than 1/`SPARSE` of the slots; past
+/// that, a pass over the rows is as cheap, and the list is dropped for one (a city search
+/// reaches most stops; a country-size one a small part of them).
 const SPARSE: usize = 16;
 
+/// Row numbers (slots reached) reserved when a store is made.
+const FIRST_ROWS: usize = 4096;
+
 pub(crate) struct Labels {
-    /// Label slots per round.
+    /// Label slots.
     n: usize,
     rounds: usize,
-    /// `INF − t` for scan time `t` (0: unreached), at `k * n + slot`.
+    /// Per slot: its row, 0 when it has none (row 0 is all unreached and never written).
+    row: Vec<u32>,
+    /// `INF − t` for scan time `t` (0: unreached) of row r in round k, at `k * (n + 1) + r`:
+    /// room for a row per slot, handed out in the order slots are reached (rows from
+    /// `slot.len()` on are all zero).
     veh: Vec<i64>,
-    /// The ride of each vehicle label ([`Ride`] packed); meaningful where `veh` is reached.
-    veh_from: Vec<[u32; 6]>,
-    /// `INF − t` for scan time `t` (0: unreached), at `k * n + slot`.
     ready: Vec<i64>,
-    /// How each ready label was reached ([`ReadyFrom`] packed); meaningful where `ready` is.
-    ready_from: Vec<[u32; 3]>,
+    /// At the same index: the vehicle label's ride in `rides` and the ready label's origin in
+    /// `froms`.
+    refs: Vec<[u32; 2]>,
+    /// Per row: its slot (row 0's is meaningless).
+    slot: Vec<u32>,
+    /// The rides of vehicle labels ([`Ride`] packed), appended when set.
+    rides: Vec<[u32; 6]>,
+    /// How ready labels were reached ([`ReadyFrom`] packed), appended when set.
+    froms: Vec<[u32; 3]>,
     /// Per round: the slots whose labels changed since they were last carried into the next
     /// round, each once (bit k of `pending[s]`: slot s is in `changed[k]`); `None` when there
-    /// were too many to list (the next carry looks at every slot).
+    /// were too many to list (the next carry looks at every row).
     changed: Vec<Option<Vec<u32>>>,
     pending: Vec<u16>,
-    /// The indices written since allocation or the last reset, each once; `None` when there
-    /// were too many to list (the next reset clears every round up to `used`).
-    written: Option<Vec<u32>>,
-    /// Rounds below this may hold labels.
-    used: usize,
 }
 
 impl Labels {
@@ -82,45 +97,47 @@ impl Labels {
     }
 
     fn new(n: usize, rounds: usize) -> Self {
-        let len = n * rounds;
+        let mut slot = Vec::with_capacity(FIRST_ROWS.min(n + 1));
+        // Row 0: the unreached labels every slot without a row reads.
+        slot.push(u32::MAX);
+        // Zeroed by the allocator: the pages of rows never handed out are never touched.
+        let len = (n + 1) * rounds;
         Labels {
             n,
             rounds,
+            row: vec![0; n],
             veh: vec![0; len],
-            veh_from: vec![[0; 6]; len],
             ready: vec![0; len],
-            ready_from: vec![[0; 3]; len],
+            refs: vec![[0; 2]; len],
+            slot,
+            rides: Vec::new(),
+            froms: Vec::new(),
             changed: vec![Self::lists(rounds).then(Vec::new); rounds],
             pending: vec![0; n],
-            written: Some(Vec::new()),
-            used: 1,
         }
     }
 
     /// Whether changed slots are listed per round: `pending` has a bit per round (the CLI
-    /// allows 11 rides, 12 rounds); beyond 16 rounds every carry is a full pass.
+    /// allows 11 rides, 12 rounds); beyond 16 rounds every carry is a pass over the rows.
     fn lists(rounds: usize) -> bool {
         rounds <= 16
     }
 
-    /// Empties the store, clearing what was written.
+    /// Empties the store: every slot without a row again.
     fn reset(&mut self) {
-        match &mut self.written {
-            Some(w) => {
-                for &i in w.iter() {
-                    self.veh[i as usize] = 0;
-                    self.ready[i as usize] = 0;
-                }
-                w.clear();
-            }
-            None => {
-                let used = self.used * self.n;
-                self.veh[..used].fill(0);
-                self.ready[..used].fill(0);
-                self.written = Some(Vec::new());
-            }
+        for &s in &self.slot[1..] {
+            self.row[s as usize] = 0;
         }
-        self.used = 1;
+        let (w, used) = (self.n + 1, self.slot.len());
+        for k in 0..self.rounds {
+            let rows = k * w + 1..k * w + used;
+            self.veh[rows.clone()].fill(0);
+            self.ready[rows.clone()].fill(0);
+            self.refs[rows].fill([0; 2]);
+        }
+        self.slot.truncate(1);
+        self.rides.clear();
+        self.froms.clear();
         for c in &mut self.changed {
             match c {
                 Some(c) => {
@@ -137,24 +154,28 @@ impl Labels {
         }
     }
 
-    #[inline]
+    /// The index of slot `s`'s label of round `k` (in row 0 when `s` has no row).
+    #[inline(always)]
     fn at(&self, k: usize, s: u32) -> usize {
-        k * self.n + s as usize
+        k * (self.n + 1) + self.row[s as usize] as usize
     }
 
-    /// Lists index `i` as written (before writing it) if it held no label, while listing.
+    /// The index of slot `s`'s label of round `k`, giving `s` a row when it has none.
     #[inline(always)]
-    fn note_written(&mut self, i: usize) {
-        if let Some(w) = &mut self.written
-            && self.veh[i] == 0
-            && self.ready[i] == 0
-        {
-            if w.len() * SPARSE < self.veh.len() {
-                w.push(i as u32);
-            } else {
-                self.written = None;
-            }
+    fn at_mut(&mut self, k: usize, s: u32) -> usize {
+        let mut r = self.row[s as usize];
+        if r == 0 {
+            r = self.new_row(s);
         }
+        k * (self.n + 1) + r as usize
+    }
+
+    #[inline(never)]
+    fn new_row(&mut self, s: u32) -> u32 {
+        let r = self.slot.len() as u32;
+        self.slot.push(s);
+        self.row[s as usize] = r;
+        r
     }
 
     /// Lists slot `s` as changed in round `k`, while listing.
@@ -190,26 +211,29 @@ impl Labels {
 
     #[inline]
     pub fn set_veh(&mut self, k: usize, s: u32, t: i64, ride: Ride) {
-        let i = self.at(k, s);
-        self.note_written(i);
+        let i = self.at_mut(k, s);
         self.veh[i] = INF - t;
-        self.veh_from[i] = pack_ride(ride);
+        self.refs[i][0] = self.rides.len() as u32;
+        self.rides.push(pack_ride(ride));
         self.note_changed(k, s);
     }
 
     #[inline]
     pub fn set_ready(&mut self, k: usize, s: u32, t: i64, from: ReadyFrom) {
-        let i = self.at(k, s);
-        self.note_written(i);
+        let i = self.at_mut(k, s);
         self.ready[i] = INF - t;
-        self.ready_from[i] = pack_from(from);
+        self.refs[i][1] = self.froms.len() as u32;
+        self.froms.push(pack_from(from));
         self.note_changed(k, s);
     }
 
     /// The ride of the vehicle label of slot `s` in round `k`, if it is reached.
     pub fn veh_from(&self, k: usize, s: u32) -> Option<Ride> {
+        if s as usize >= self.n {
+            return None;
+        }
         let i = self.at(k, s);
-        (self.veh.get(i).copied().unwrap_or(0) != 0).then(|| unpack_ride(self.veh_from[i]))
+        (self.veh[i] != 0).then(|| unpack_ride(self.rides[self.refs[i][0] as usize]))
     }
 
     /// How the ready label of slot `s` in round `k` was reached.
@@ -218,53 +242,37 @@ impl Labels {
         if self.ready[i] == 0 {
             return ReadyFrom::None;
         }
-        unpack_from(self.ready_from[i])
+        unpack_from(self.froms[self.refs[i][1] as usize])
     }
 
     /// Makes round `k` hold, for every slot, the better of its own labels and round k − 1's
     /// ("at most k rides" includes at most k − 1), looking only at the slots of round k − 1
-    /// that changed since they were last carried (all of them when they were too many).
+    /// that changed since they were last carried (at every row when they were too many to
+    /// list).
     pub fn carry(&mut self, k: usize) {
-        self.used = self.used.max(k + 1);
         let listed = self.changed[k - 1].replace(Vec::new());
         let bit = 1u16.checked_shl(k as u32 - 1).unwrap_or(0);
+        let w = self.n + 1;
         match listed {
             Some(mut c) => {
                 for &s in &c {
                     self.pending[s as usize] &= !bit;
-                    self.carry_slot(k, s as usize);
+                    let i = self.at(k, s);
+                    if self.carry_row(i - w, i) {
+                        self.note_changed(k, s);
+                    }
                 }
                 c.clear();
                 self.changed[k - 1] = Some(c);
             }
             None => {
-                // Too many to list: every slot, and round k is then not listed either.
-                let n = self.n;
-                let (lo, hi) = self.veh.split_at_mut(k * n);
-                let (prev, cur) = (&lo[(k - 1) * n..], &mut hi[..n]);
-                let (lo, hi) = self.veh_from.split_at_mut(k * n);
-                let (from_prev, from_cur) = (&lo[(k - 1) * n..], &mut hi[..n]);
-                for s in 0..n {
-                    // Stored values are `INF − t`: larger is better.
-                    if prev[s] > cur[s] {
-                        cur[s] = prev[s];
-                        from_cur[s] = from_prev[s];
-                    }
-                }
-                let (lo, hi) = self.ready.split_at_mut(k * n);
-                let (prev, cur) = (&lo[(k - 1) * n..], &mut hi[..n]);
-                let (lo, hi) = self.ready_from.split_at_mut(k * n);
-                let (from_prev, from_cur) = (&lo[(k - 1) * n..], &mut hi[..n]);
-                for s in 0..n {
-                    if prev[s] > cur[s] {
-                        cur[s] = prev[s];
-                        from_cur[s] = from_prev[s];
-                    }
+                // Too many to list: every row, and round k is then not listed either.
+                for r in 1..self.slot.len() {
+                    self.carry_row((k - 1) * w + r, k * w + r);
                 }
                 for p in &mut self.pending {
                     *p &= !bit;
                 }
-                self.written = None;
                 if k + 1 < self.rounds {
                     self.changed[k] = None;
                 }
@@ -272,23 +280,20 @@ impl Labels {
         }
     }
 
+    /// Takes the labels at `p` into `i` where they are better (stored values are `INF − t`:
+    /// larger is better); whether any was.
     #[inline(always)]
-    fn carry_slot(&mut self, k: usize, s: usize) {
-        let (p, i) = ((k - 1) * self.n + s, k * self.n + s);
+    fn carry_row(&mut self, p: usize, i: usize) -> bool {
         let (v, r) = (self.veh[p] > self.veh[i], self.ready[p] > self.ready[i]);
-        if !(v || r) {
-            return;
-        }
-        self.note_written(i);
         if v {
             self.veh[i] = self.veh[p];
-            self.veh_from[i] = self.veh_from[p];
+            self.refs[i][0] = self.refs[p][0];
         }
         if r {
             self.ready[i] = self.ready[p];
-            self.ready_from[i] = self.ready_from[p];
+            self.refs[i][1] = self.refs[p][1];
         }
-        self.note_changed(k, s as u32);
+        v || r
     }
 }
 

@@ -59,6 +59,18 @@ pub(crate) struct Scratch {
     pub wave_stamp: u32,
 }
 
+/// Makes `v` `len` long, `x` in the new places. A first allocation is made by `vec!`, which
+/// takes zeros from the allocator already zeroed: a country-size search writes a small part of
+/// its per-(trip, day) arrays, and `resize` would write (and fault in) every page of them,
+/// about 2,000 page faults of a 12,000-fault process.
+fn sized<T: Clone>(v: &mut Vec<T>, len: usize, x: T) {
+    if v.is_empty() {
+        *v = vec![x; len];
+    } else {
+        v.resize(len, x);
+    }
+}
+
 impl Scratch {
     /// A store for a search over `stops` stops, `slots` label slots and `patterns` patterns
     /// whose round marks take values `base + 1 ..= base + rounds`: one this thread kept when
@@ -70,8 +82,8 @@ impl Scratch {
             .flatten()
             .unwrap_or_default();
         s.egress.resize(stops, NONE);
-        s.marked.resize(stops, false);
-        s.improved.resize(slots, false);
+        sized(&mut s.marked, stops, false);
+        sized(&mut s.improved, slots, false);
         s.queue_pos.resize(patterns, NONE);
         s.days_fifo.clear();
         s.days_fifo.resize(patterns, 0);
@@ -97,15 +109,15 @@ impl Scratch {
     /// Makes the per-(trip, day) and per-(pattern, day[, round]) arrays at least this long.
     pub fn size_continuations(&mut self, trip_days: usize, pattern_days: usize, rounds: usize) {
         if self.seated.len() < trip_days {
-            self.seated.resize(trip_days, 0);
-            self.followed.resize(trip_days, 0);
+            sized(&mut self.seated, trip_days, 0);
+            sized(&mut self.followed, trip_days, 0);
         }
         if self.cont_best.len() < pattern_days {
-            self.cont_best.resize(pattern_days, (0, 0));
-            self.wave_best.resize(pattern_days, (0, 0));
+            sized(&mut self.cont_best, pattern_days, (0, 0));
+            sized(&mut self.wave_best, pattern_days, (0, 0));
         }
         if self.enumerated.len() < pattern_days * rounds {
-            self.enumerated.resize(pattern_days * rounds, 0);
+            sized(&mut self.enumerated, pattern_days * rounds, 0);
         }
     }
 
