@@ -61,7 +61,7 @@ use std::time::Instant;
 
 const MAGIC: &[u8; 8] = b"GETHERE\0";
 /// Bump when the layout of [`Timetable`] or its meaning changes.
-pub const FORMAT_VERSION: u32 = 10;
+pub const FORMAT_VERSION: u32 = 11;
 const HEADER_LEN: usize = 160;
 const BYTE_ORDER: u32 = 0x0102_0304;
 
@@ -84,6 +84,8 @@ macro_rules! flat_fields {
             arr,
             dep,
             freq_windows,
+            freq_dep,
+            freq_arr,
             stop_patterns.start,
             stop_patterns.words,
             transfers_start,

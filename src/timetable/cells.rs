@@ -60,6 +60,10 @@ const WALK_SLACK: f64 = 0.98;
 /// times it: the size doubles until they do).
 pub const TARGET_STOPS_PER_CELL: usize = 16;
 
+/// The most cells a graph has (a cell number is two bytes): 65,536 cells of 16 stops would be
+/// a million stops; a larger network gets larger cells.
+pub const MAX_CELLS: usize = 1 << 16;
+
 /// The cell graph (see the module docs). Empty (`of_stop` empty) when not built: then no
 /// search is pruned by it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -72,9 +76,11 @@ pub struct Cells {
     /// (`router::lower::LazyLower`): 0 for a graph built with an explicit cell size (tests:
     /// bounds from the first round), else the graph's states but at least [`MIN_WORK`].
     pub min_work: u64,
-    /// The cell of each stop.
+    /// The cell of each stop, in two bytes: [`choose_size`] keeps the cells below
+    /// [`MAX_CELLS`], and a graph that would have more (a cell size given too small) is not
+    /// built.
     #[serde(skip)]
-    pub of_stop: Store<u32>,
+    pub of_stop: Store<u16>,
     /// Edges out of each cell (CSR over cells): target cell, lower bound in seconds.
     #[serde(skip)]
     pub out_start: Store<u32>,
@@ -137,7 +143,7 @@ impl Cells {
     /// The cell of stop `s` (`None` on a cache whose sections do not fit).
     #[inline(always)]
     pub fn cell(&self, s: StopIdx) -> Option<u32> {
-        self.of_stop.get(s.ix()).copied()
+        self.of_stop.get(s.ix()).map(|&c| c as u32)
     }
 
     fn csr<'a>(start: &[u32], a: &'a [u32], b: &'a [u32], c: u32) -> (&'a [u32], &'a [u32]) {
@@ -246,9 +252,10 @@ fn key(p: [f64; 2], size: f64) -> (i64, i64) {
 }
 
 /// The cell size: 250 m doubled until the served stops average at least
-/// [`TARGET_STOPS_PER_CELL`] per non-empty cell (at most 256 km). A few dozen stops a cell
-/// keep the graph a small fraction of the stops (the per-query Dijkstra runs over it) while
-/// a city still has tens to hundreds of cells; deterministic, from the coordinates only.
+/// [`TARGET_STOPS_PER_CELL`] per non-empty cell and are fewer than [`MAX_CELLS`] (at most
+/// 256 km). A few dozen stops a cell keep the graph a small fraction of the stops (the
+/// per-query Dijkstra runs over it) while a city still has tens to hundreds of cells;
+/// deterministic, from the coordinates only.
 fn choose_size(xy: &[Option<[f64; 2]>], served: &[bool]) -> u32 {
     let pts: Vec<[f64; 2]> = xy
         .iter()
@@ -260,7 +267,9 @@ fn choose_size(xy: &[Option<[f64; 2]>], served: &[bool]) -> u32 {
         let mut keys: Vec<(i64, i64)> = pts.iter().map(|&p| key(p, size as f64)).collect();
         keys.sort_unstable();
         keys.dedup();
-        if keys.is_empty() || pts.len() >= TARGET_STOPS_PER_CELL * keys.len() {
+        if keys.is_empty()
+            || (pts.len() >= TARGET_STOPS_PER_CELL * keys.len() && keys.len() < MAX_CELLS)
+        {
             break;
         }
         size *= 2;
@@ -291,6 +300,9 @@ pub fn build(tt: &Timetable, size_m: Option<u32>) -> Cells {
         })
         .collect();
     let count = extra + u32::from(xy.iter().any(|p| p.is_none()));
+    if count as usize > MAX_CELLS {
+        return Cells::default();
+    }
     let cell = |s: StopIdx| of_stop[s.ix()];
 
     // (from cell, to cell, seconds)
@@ -420,7 +432,11 @@ pub fn build(tt: &Timetable, size_m: Option<u32>) -> Cells {
         size_m,
         count,
         min_work: if explicit { 0 } else { states.max(MIN_WORK) },
-        of_stop: of_stop.into(),
+        of_stop: of_stop
+            .iter()
+            .map(|&c| c as u16)
+            .collect::<Vec<u16>>()
+            .into(),
         out_start: out_start.into(),
         out_to: out_to.into(),
         out_secs: out_secs.into(),

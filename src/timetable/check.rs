@@ -94,7 +94,8 @@ pub(super) fn indices(tt: &Timetable) -> Check {
         "service day starts",
     )?;
     ensure(
-        tt.arr.is_empty() || tt.arr.len() == tt.dep.len(),
+        (tt.arr.is_empty() || tt.arr.len() == tt.dep.len())
+            && (tt.freq_arr.is_empty() || tt.freq_arr.len() == tt.freq_dep.len()),
         "stop time columns",
     )?;
     let nps = tt.pattern_stops.len();
@@ -122,7 +123,12 @@ pub(super) fn indices(tt: &Timetable) -> Check {
                 && ss + n <= nps as u64
                 && ts == trips_seen
                 && p.rec_start as u64 + rows <= nrec as u64
-                && p.times_start as u64 + n * rows <= tt.dep.len() as u64
+                && p.times_start as u64 + n * rows
+                    <= if p.is_frequency() {
+                        tt.freq_dep.len()
+                    } else {
+                        tt.dep.len()
+                    } as u64
                 && p.max_time <= tt.max_time
                 && (p.zone as usize) < nz,
             "pattern",

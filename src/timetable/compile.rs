@@ -343,6 +343,13 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
         .into(),
         dep: built.dep.into(),
         freq_windows: freq_windows.into(),
+        freq_arr: if built.freq_arr == built.freq_dep {
+            Vec::new()
+        } else {
+            built.freq_arr
+        }
+        .into(),
+        freq_dep: built.freq_dep.into(),
         stop_patterns,
         transfers_start: csr_if_any(rules_c.1, &rules_c.2).into(),
         transfers: rules_c.2,
@@ -1186,11 +1193,13 @@ fn stop_times(
 
 /// A frequency template's windows in compact form ([`super::freq`]), or `None` when its runs
 /// must be expanded into trips to stay exact: a stop time before the first departure (the
-/// expansion clamps it at 0), or windows whose runs interleave (overlapping rows), which the
-/// arithmetic over sorted windows cannot number in departure order.
+/// expansion clamps it at 0), one more than 18 hours after it (offsets are stored in two
+/// bytes, [`Timetable::freq_dep`]), or windows whose runs interleave (overlapping rows),
+/// which the arithmetic over sorted windows cannot number in departure order.
 fn compact_windows(mut w: Vec<FreqWindow>, arr: &[u32], dep: &[u32]) -> Option<Vec<FreqWindow>> {
     let base = *dep.first()?;
-    if w.is_empty() || arr.iter().chain(dep).any(|&x| x < base) {
+    let fits = |x: u32| x >= base && x - base <= u16::MAX as u32;
+    if w.is_empty() || !arr.iter().chain(dep).all(|&x| fits(x)) {
         return None;
     }
     w.sort_by_key(|w| (w.start, w.headway, w.runs));
@@ -1383,6 +1392,9 @@ struct Built {
     /// the compile stages that index trips by it (continuations, slots).
     run_trips: Vec<Trip>,
     freq_windows: Vec<FreqWindow>,
+    /// Frequency templates' offsets ([`Timetable::freq_dep`]).
+    freq_arr: Vec<u16>,
+    freq_dep: Vec<u16>,
     /// trip_id, trip_headsign and trip_short_name strings of `trips`.
     trip_strings: super::flat::StrTable,
     /// Per [`TripIdx`].
@@ -1441,6 +1453,8 @@ fn patterns(region: &Region) -> Result<Built> {
         trips: Vec::with_capacity(recs.len()),
         run_trips: Vec::with_capacity(recs.len()),
         freq_windows: Vec::new(),
+        freq_arr: Vec::new(),
+        freq_dep: Vec::new(),
         trip_strings: Default::default(),
         trip_ends: Vec::with_capacity(recs.len()),
         max_time: 0,
@@ -1566,7 +1580,7 @@ fn frequency_pattern(
         num_stops: n as u32,
         trips_start: b.run_trips.len() as u32,
         num_trips: runs,
-        times_start: b.arr.len() as u32,
+        times_start: b.freq_dep.len() as u32,
         // The last run's arrival at the last stop, as the expanded trips had it.
         max_time: last + r.arr.last().copied().unwrap_or(0),
         zone: region.route_zone[m.route.ix()],
@@ -1578,8 +1592,10 @@ fn frequency_pattern(
     b.pattern_stops.extend_from_slice(&r.stops);
     b.pattern_flags.extend_from_slice(&r.flags);
     b.pattern_headsigns.extend_from_slice(&r.headsigns);
-    b.arr.extend_from_slice(&r.arr);
-    b.dep.extend_from_slice(&r.dep);
+    // `compact_windows` kept only templates whose offsets fit.
+    let offset = |&x: &u32| u16::try_from(x).expect("compact_windows checked the offsets");
+    b.freq_arr.extend(r.arr.iter().map(offset));
+    b.freq_dep.extend(r.dep.iter().map(offset));
     b.freq_windows.extend_from_slice(&r.windows);
     let freq = |w: &FreqWindow| Frequency {
         headway_secs: w.headway,

@@ -455,6 +455,15 @@ pub struct Timetable {
     /// Headway windows of frequency patterns ([`Pattern::windows_start`]).
     #[serde(skip)]
     pub freq_windows: Store<FreqWindow>,
+    /// A frequency pattern's template, stop by stop from [`Pattern::times_start`]: its
+    /// departures as seconds after the first stop's departure. Two bytes a stop time (the
+    /// compiler expands a template whose offsets do not fit, see `compact_windows`), so an
+    /// all-frequency feed's times weigh half of what `dep` rows would.
+    #[serde(skip)]
+    pub freq_dep: Store<u16>,
+    /// Arrivals likewise; empty when every one equals its departure.
+    #[serde(skip)]
+    pub freq_arr: Store<u16>,
 
     /// For each stop, the (pattern, position) pairs serving it ([`Timetable::patterns_at`]).
     pub stop_patterns: stop_patterns::StopPatterns,
@@ -654,13 +663,13 @@ impl Timetable {
     /// Departures of all trips of `p` at stop position `pos` (sorted ascending).
     #[inline]
     pub fn dep_column(&self, p: &Pattern, pos: usize) -> Column<'_> {
-        self.column(&self.dep, p, pos)
+        self.column(true, p, pos)
     }
 
     /// Arrivals of all trips of `p` at stop position `pos` (sorted ascending).
     #[inline]
     pub fn arr_column(&self, p: &Pattern, pos: usize) -> Column<'_> {
-        self.column(self.arrivals(), p, pos)
+        self.column(false, p, pos)
     }
 
     /// The arrival column as stored, or the departures when arrivals were left out as equal.
@@ -695,34 +704,50 @@ impl Timetable {
     }
 
     #[inline]
-    fn column<'a>(&'a self, times: &'a [u32], p: &Pattern, pos: usize) -> Column<'a> {
-        let w = p.row_len();
-        let s = p.times_start as usize + pos * w;
+    fn column(&self, departure: bool, p: &Pattern, pos: usize) -> Column<'_> {
         if p.is_frequency() {
             Column::Runs {
                 windows: self.windows(p),
-                offset: times[s],
+                offset: self.template_offset(p, pos, departure),
                 len: p.num_trips as usize,
             }
         } else {
+            let times = if departure {
+                &self.dep
+            } else {
+                self.arrivals()
+            };
+            let w = p.row_len();
+            let s = p.times_start as usize + pos * w;
             Column::Rows(&times[s..s + w])
         }
+    }
+
+    /// A frequency pattern's template time at position `pos`: seconds after its first
+    /// departure.
+    #[inline]
+    fn template_offset(&self, p: &Pattern, pos: usize, departure: bool) -> u32 {
+        let times = if departure || self.freq_arr.is_empty() {
+            &self.freq_dep
+        } else {
+            &self.freq_arr
+        };
+        times[p.times_start as usize + pos] as u32
     }
 
     /// The time of trip `k` of `p` at stop position `pos` (departure or arrival), in seconds of
     /// its service day: the one way to read a stop time, for both kinds of pattern.
     #[inline(always)]
     pub fn stop_time(&self, p: &Pattern, k: usize, pos: usize, departure: bool) -> u32 {
+        if p.is_frequency() {
+            return self.run_time(p, k, pos, departure);
+        }
         let times = if departure {
             &self.dep
         } else {
             self.arrivals()
         };
-        if p.is_frequency() {
-            self.run_time(times, p, k, pos)
-        } else {
-            times[p.times_start as usize + pos * p.num_trips as usize + k]
-        }
+        times[p.times_start as usize + pos * p.num_trips as usize + k]
     }
 
     /// The stored time rows of a scheduled pattern `p`: (departures, arrivals), each indexed
@@ -741,8 +766,8 @@ impl Timetable {
     /// [`Timetable::stop_time`] of a frequency pattern's run, out of line so that the
     /// scheduled case stays a plain array read where it is inlined.
     #[inline(never)]
-    fn run_time(&self, times: &[u32], p: &Pattern, k: usize, pos: usize) -> u32 {
-        freq::run_start(self.windows(p), k).wrapping_add(times[p.times_start as usize + pos])
+    fn run_time(&self, p: &Pattern, k: usize, pos: usize, departure: bool) -> u32 {
+        freq::run_start(self.windows(p), k).wrapping_add(self.template_offset(p, pos, departure))
     }
 
     /// Departure of trip `k` of `p` at position `pos`.

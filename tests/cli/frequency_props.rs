@@ -375,6 +375,7 @@ fn compact_patterns_round_trip_through_the_cache() {
     write_cache(&path, &tt).expect("cache written");
     let back = read_cache(&path, &tt.meta.content_hash).expect("cache read and checked");
     assert!(back.freq_windows.is_mapped() && back.freq_windows.len() == 2);
+    assert!(back.freq_dep.is_mapped() && !back.freq_dep.is_empty());
     assert_eq!(format!("{back:?}"), format!("{tt:?}"));
 }
 
@@ -417,4 +418,40 @@ fn overlapping_windows_are_expanded_and_exact() {
     let (_d2, explicit) = e.compile().expect("written-out feed compiles");
     let answered = same_answers(&tt, &explicit, [a, b, b], &[d]);
     assert!(answered > 50, "the queries find journeys ({answered})");
+}
+
+/// A template's offsets are stored in two bytes (`Timetable::freq_dep`): one whose last stop
+/// is 65,535 s (18 h 12 min 15 s) after its first departure stays compact, one a second longer
+/// is expanded into trips; both answer as their runs written out, across midnight.
+#[test]
+fn templates_longer_than_two_byte_offsets_are_expanded_and_exact() {
+    let d = chrono::NaiveDate::from_ymd_opt(2021, 6, 1).expect("date");
+    let days = [d, d.succ_opt().expect("date")];
+    for (span, compact) in [(65_535, true), (65_536, false)] {
+        let mut s = Spec::empty(d);
+        let a = s.stop(0.0, 0.0);
+        let b = s.stop(0.0, 900.0);
+        let c = s.stop(0.0, 1800.0);
+        let v = s.service(&days);
+        let t0 = s.trip(v, &[(a, 0, 0), (b, 600, 660), (c, span, span)]);
+        s.trips[t0].frequency = Some(super::builder::FreqSpec {
+            start: 6 * 3600,
+            end: 8 * 3600,
+            headway: 1800,
+            exact: true,
+        });
+        let (_d1, tt) = s.compile().expect("compiles");
+        assert_eq!(
+            tt.patterns.iter().any(|p| p.is_frequency()),
+            compact,
+            "span {span}"
+        );
+        assert_eq!(tt.freq_dep.iter().max().copied(), compact.then_some(65_535));
+        let (_d2, explicit) = written_out(&s)
+            .expect("runs")
+            .compile()
+            .expect("written-out feed compiles");
+        let answered = same_answers(&tt, &explicit, [a, b, c], &days);
+        assert!(answered > 50, "the queries find journeys ({answered})");
+    }
 }
