@@ -432,6 +432,7 @@ impl<'a, D: Direction> Search<'a, D> {
         // Room for the query's own search, so that its passes' stores serve it later too.
         let labels = Labels::take(n, r.max(sq.q.max_transfers as usize + 2));
         let mut scr = Scratch::take(tt.stops.len(), n, tt.patterns.len(), r);
+        scr.size_active(tt.patterns.len() * sq.days.clone().count());
         for a in sq.targets {
             let e = &mut scr.egress[a.stop.ix()];
             if *e == NONE {
@@ -554,32 +555,71 @@ impl<'a, D: Direction> Search<'a, D> {
         self.event_time(p, trip, day, i, false)
     }
 
-    /// The trip instance (trip, day) of `p` with the earliest scan board time ≥ `t` at scan
-    /// position `i`, over the query's service days (or on day `only`).
+    /// The pattern-local trips of `pi` from the first to the last one that can be taken on
+    /// `day`, as `first..end` (empty when none can): computed once per search and (pattern,
+    /// day). A pattern holds the trips of all its services (weekday, Saturday, Sunday), so on
+    /// a given day many of its trips do not run, often all of them; without this range the
+    /// earliest-trip search walked through every such trip again at each stop.
+    fn active_trips(&mut self, pi: PatternIdx, p: &Pattern, day: usize) -> (usize, usize) {
+        let ix = pi.ix() * self.num_days + (day - self.first_day);
+        let (first, end) = self.scr.active[ix];
+        if first != NONE {
+            return (first as usize, end as usize);
+        }
+        let nt = p.num_trips as usize;
+        // A frequency pattern's runs share one record: all run or none.
+        let range = if p.is_frequency() {
+            if self.trip_ok(p, 0, day) {
+                (0, nt)
+            } else {
+                (0, 0)
+            }
+        } else {
+            match (0..nt).find(|&k| self.trip_ok(p, k, day)) {
+                None => (0, 0),
+                Some(first) => {
+                    let last = (first..nt).rev().find(|&k| self.trip_ok(p, k, day));
+                    (first, last.unwrap_or(first) + 1)
+                }
+            }
+        };
+        self.scr.active[ix] = (range.0 as u32, range.1 as u32);
+        self.scr.active_set.push(ix as u32);
+        range
+    }
+
+    /// The trip instance (trip, day) of `p` (= pattern `pi`) with the earliest scan board time
+    /// ≥ `t` at scan position `i`, over the query's service days (or on day `only`).
     fn earliest_trip(
-        &self,
+        &mut self,
+        pi: PatternIdx,
         p: &Pattern,
         i: usize,
         t: i64,
         only: Option<usize>,
     ) -> Option<(u32, u32, i64)> {
+        let tt = self.tt;
         let pos = D::real_pos(i, p.num_stops as usize);
         let col = if D::FORWARD {
-            self.tt.dep_column(p, pos)
+            tt.dep_column(p, pos)
         } else {
-            self.tt.arr_column(p, pos)
+            tt.arr_column(p, pos)
         };
         // A scheduled row is searched as a plain slice; a frequency pattern's column is
         // arithmetic: the first run at or after a time is computed (see `timetable::freq`).
         match col {
-            Column::Rows(row) => self.earliest_in(p, row, t, only),
-            runs => self.earliest_in(p, runs, t, only),
+            Column::Rows(row) => self.earliest_in(pi, p, row, t, only),
+            runs => self.earliest_in(pi, p, runs, t, only),
         }
     }
 
+    /// [`Self::earliest_trip`] over column `col`. On each day only the trips within its
+    /// [`Self::active_trips`] range are looked at; the pruning by the first and last trip of
+    /// the column (days do not overtake each other's first and last trips) stays as it was.
     #[inline(always)]
     fn earliest_in<C: Times>(
-        &self,
+        &mut self,
+        pi: PatternIdx,
         p: &Pattern,
         col: C,
         t: i64,
@@ -588,22 +628,21 @@ impl<'a, D: Direction> Search<'a, D> {
         let nt = p.num_trips as usize;
         let mut best: Option<(u32, u32, i64)> = None;
         let days = only.map_or(self.sq.days.clone(), |d| d..=d);
-        // A frequency pattern's runs share one record: a day on which one cannot be taken is
-        // skipped whole (the first run found is then taken).
         if D::FORWARD {
             for d in days {
-                if p.is_frequency() && !self.trip_ok(p, 0, d) {
+                let (lo, hi) = self.active_trips(pi, p, d);
+                if lo >= hi {
                     continue;
                 }
                 let base = self.day_base(p.zone, d);
-                if base + col.at(nt - 1) as i64 >= t {
+                if base + col.at(hi - 1) as i64 >= t {
                     if let Some((_, _, b)) = best
                         && base + col.at(0) as i64 >= b
                     {
                         break;
                     }
-                    let from = col.at_least(t - base);
-                    for k in from..nt {
+                    let from = col.at_least(t - base).max(lo);
+                    for k in from..hi {
                         let bt = base + col.at(k) as i64;
                         if best.is_some_and(|(_, _, b)| bt >= b) {
                             break;
@@ -619,18 +658,19 @@ impl<'a, D: Direction> Search<'a, D> {
             // Scan time −(arrival): the latest arrival at or before −t.
             let real = -t;
             for d in days.rev() {
-                if p.is_frequency() && !self.trip_ok(p, 0, d) {
+                let (lo, hi) = self.active_trips(pi, p, d);
+                if lo >= hi {
                     continue;
                 }
                 let base = self.day_base(p.zone, d);
-                if base + (col.at(0) as i64) <= real {
+                if base + (col.at(lo) as i64) <= real {
                     if let Some((_, _, b)) = best
                         && -(base + col.at(nt - 1) as i64) >= b
                     {
                         break;
                     }
-                    let upto = col.above(real - base);
-                    for k in (0..upto).rev() {
+                    let upto = col.above(real - base).min(hi);
+                    for k in (lo..upto).rev() {
                         let bt = -(base + col.at(k) as i64);
                         if best.is_some_and(|(_, _, b)| bt >= b) {
                             break;
@@ -1026,7 +1066,7 @@ impl<'a, D: Direction> Search<'a, D> {
                     });
                     if !settled
                         && current.is_none_or(|(_, _, c)| r <= c)
-                        && let Some((trip, day, bt)) = self.earliest_trip(p, i, r, only)
+                        && let Some((trip, day, bt)) = self.earliest_trip(pi, p, i, r, only)
                     {
                         // Switch to the earlier trip; on a tie here, to the one that is better at
                         // the end of the pattern (and so, trips never overtaking, everywhere on).
