@@ -1128,17 +1128,23 @@ impl<'a, D: Direction> Search<'a, D> {
             if end == 0 {
                 continue;
             }
-            // Scan-order rank of the first catchable trip.
-            let mut from = nt;
+            // Scan-order rank of the first catchable trip, if below `end`: each boardable
+            // position is searched only when it lowers the least rank so far, and then only
+            // below it.
+            let mut from = end;
+            let base = self.day_base(p.zone, d);
             for &(i, r) in boardable {
                 let pos = D::real_pos(i as usize, n);
-                let base = self.day_base(p.zone, d);
-                let rank = if D::FORWARD {
-                    tt.dep_column(p, pos).first_at_least(r - base)
-                } else {
-                    nt - tt.arr_column(p, pos).first_above(-r - base)
-                };
-                from = from.min(rank);
+                if D::FORWARD {
+                    if let Some(rank) = tt.dep_column(p, pos).first_at_least_below(r - base, from) {
+                        from = rank;
+                    }
+                } else if let Some(x) = tt
+                    .arr_column(p, pos)
+                    .first_above_beyond(-r - base, nt - from)
+                {
+                    from = nt - x;
+                }
             }
             if from >= end {
                 continue;
