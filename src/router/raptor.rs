@@ -970,6 +970,15 @@ impl<'a, D: Direction> Search<'a, D> {
         bound: i64,
         improved: &mut Vec<u32>,
     ) {
+        // A pattern none of whose trips runs on the search's days (a weekend pattern on a
+        // weekday) can neither be boarded nor continue into another trip: not scanned.
+        let p = &self.tt.patterns[pi.ix()];
+        if !self.sq.days.clone().any(|d| {
+            let (first, end) = self.active_trips(pi, p, d);
+            first < end
+        }) {
+            return;
+        }
         self.counters.patterns_scanned += 1;
         let mut boardable = std::mem::take(&mut self.boardable);
         if self.days_fifo(pi) {
