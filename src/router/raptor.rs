@@ -1019,6 +1019,9 @@ impl<'a, D: Direction> Search<'a, D> {
         let mut cur: Option<(u32, u32, u32)> = None;
         // The day base of the current trip's day.
         let mut cur_base = 0;
+        // The trip that runs on the current trip's day just before it in scan order, once
+        // looked up for this current trip (`Some(None)`: none does).
+        let mut cur_before: Option<Option<usize>> = None;
         // `event_time_from` for this pattern, its rows looked up once.
         let rows = tt.scheduled_rows(p);
         let nt = p.num_trips as usize;
@@ -1061,18 +1064,33 @@ impl<'a, D: Direction> Search<'a, D> {
                     }
                     let current =
                         cur.map(|(trip, day, _)| (trip, day, ev(trip as usize, cur_base, i, true)));
-                    // The trip before the current one (in scan order, same day) leaves before
+                    // The running trip before the current one (in scan order, same day) leaves
+                    // before `r`, or none runs before it and the day's first trip leaves before
                     // `r`: no earlier instance can be caught here, on this day or (days never
                     // overtaking in a pass, see `days_fifo`) any other, so the search for one
-                    // is skipped.
-                    let settled = current.is_some_and(|(trip, _, c)| {
-                        let before = if D::FORWARD {
-                            (trip as usize).checked_sub(1)
-                        } else {
-                            Some(trip as usize + 1).filter(|&t| t < p.num_trips as usize)
+                    // is skipped. (Trips that do not run that day lie between them: the trip
+                    // just before in the pattern often belongs to another service.)
+                    let mut settled = false;
+                    if let Some((trip, day, c)) = current
+                        && r <= c
+                    {
+                        let before = match cur_before {
+                            Some(b) => b,
+                            None => {
+                                let (t, d) = (trip as usize, day as usize);
+                                let (lo, hi) = self.active_trips(pi, p, d);
+                                let b = if D::FORWARD {
+                                    (lo..t).rev().find(|&x| self.trip_ok(p, x, d))
+                                } else {
+                                    (t + 1..hi).find(|&x| self.trip_ok(p, x, d))
+                                };
+                                cur_before = Some(b);
+                                b
+                            }
                         };
-                        r <= c && before.is_some_and(|t| ev(t, cur_base, i, true) < r)
-                    });
+                        let first = if D::FORWARD { 0 } else { nt - 1 };
+                        settled = ev(before.unwrap_or(first), cur_base, i, true) < r;
+                    }
                     if !settled
                         && current.is_none_or(|(_, _, c)| r <= c)
                         && let Some((trip, day, bt)) = self.earliest_trip(pi, p, i, r, only)
@@ -1091,6 +1109,7 @@ impl<'a, D: Direction> Search<'a, D> {
                         if better {
                             cur = Some((trip, day, i as u32));
                             cur_base = self.day_base(p.zone, day as usize);
+                            cur_before = None;
                         }
                     }
                 }
