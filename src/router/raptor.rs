@@ -1308,7 +1308,8 @@ impl<'a, D: Direction> Search<'a, D> {
         let n = q.num_stops as usize;
         let nt = q.num_trips;
         let (t, d) = (trip as usize, day as usize);
-        if self.board_time(q, t, d, 0) >= bound {
+        let base = self.day_base(q.zone, d);
+        if self.event_time_from(q, t, base, 0, true) >= bound {
             return;
         }
         let rank = if D::FORWARD { trip } else { nt - 1 - trip };
@@ -1325,13 +1326,23 @@ impl<'a, D: Direction> Search<'a, D> {
             self.counters.continuations_scanned += 1;
             let stops = tt.pattern_stops(q);
             let flags = tt.pattern_flags(q);
+            // The trip's scan alighting times, its row looked up once (as in `scan_trips`).
+            let rows = tt.scheduled_rows(q);
+            let alight = |i: usize| -> i64 {
+                let pos = D::real_pos(i, n);
+                let time = match rows {
+                    Some((dep, arr)) => (if D::FORWARD { arr } else { dep })[pos * nt as usize + t],
+                    None => tt.stop_time(q, t, pos, !D::FORWARD),
+                };
+                D::scan(base + time as i64)
+            };
             // Not at its first scan stop: that is where the vehicle changes trips.
             for i in 1..n {
                 let pos = D::real_pos(i, n);
                 if flags[pos] & D::ALIGHT == 0 || !self.stop_ok(stops[pos]) {
                     continue;
                 }
-                let at = self.alight_time(q, t, d, i);
+                let at = alight(i);
                 let ride = Ride {
                     pattern: qi,
                     trip,
