@@ -1184,7 +1184,7 @@ impl<'a, D: Direction> Search<'a, D> {
             *e = (*e).max(!(from as u32));
             for rank in from..end {
                 let trip = if D::FORWARD { rank } else { nt - 1 - rank };
-                if self.alight_time(p, trip, d, n - 1) >= bound {
+                if self.event_time_from(p, trip, base, n - 1, false) >= bound {
                     break;
                 }
                 let t = crate::timetable::TripIdx(p.trips_start + trip as u32);
@@ -1204,7 +1204,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 // The position it is caught at: the first boardable one from which it is.
                 let board = boardable
                     .iter()
-                    .find(|&&(i, r)| self.board_time(p, trip, d, i as usize) >= r)
+                    .find(|&&(i, r)| self.event_time_from(p, trip, base, i as usize, true) >= r)
                     .map(|&(i, _)| i);
                 let Some(board) = board else { continue };
                 self.links.push(Link {
