@@ -432,6 +432,7 @@ impl<'a, D: Direction> Search<'a, D> {
         // Room for the query's own search, so that its passes' stores serve it later too.
         let labels = Labels::take(n, r.max(sq.q.max_transfers as usize + 2));
         let mut scr = Scratch::take(tt.stops.len(), n, tt.patterns.len(), r);
+        scr.size_active(tt.patterns.len() * sq.days.clone().count());
         for a in sq.targets {
             let e = &mut scr.egress[a.stop.ix()];
             if *e == NONE {
@@ -554,32 +555,71 @@ impl<'a, D: Direction> Search<'a, D> {
         self.event_time(p, trip, day, i, false)
     }
 
-    /// The trip instance (trip, day) of `p` with the earliest scan board time ≥ `t` at scan
-    /// position `i`, over the query's service days (or on day `only`).
+    /// The pattern-local trips of `pi` from the first to the last one that can be taken on
+    /// `day`, as `first..end` (empty when none can): computed once per search and (pattern,
+    /// day). A pattern holds the trips of all its services (weekday, Saturday, Sunday), so on
+    /// a given day many of its trips do not run, often all of them; without this range the
+    /// earliest-trip search walked through every such trip again at each stop.
+    fn active_trips(&mut self, pi: PatternIdx, p: &Pattern, day: usize) -> (usize, usize) {
+        let ix = pi.ix() * self.num_days + (day - self.first_day);
+        let (first, end) = self.scr.active[ix];
+        if first != NONE {
+            return (first as usize, end as usize);
+        }
+        let nt = p.num_trips as usize;
+        // A frequency pattern's runs share one record: all run or none.
+        let range = if p.is_frequency() {
+            if self.trip_ok(p, 0, day) {
+                (0, nt)
+            } else {
+                (0, 0)
+            }
+        } else {
+            match (0..nt).find(|&k| self.trip_ok(p, k, day)) {
+                None => (0, 0),
+                Some(first) => {
+                    let last = (first..nt).rev().find(|&k| self.trip_ok(p, k, day));
+                    (first, last.unwrap_or(first) + 1)
+                }
+            }
+        };
+        self.scr.active[ix] = (range.0 as u32, range.1 as u32);
+        self.scr.active_set.push(ix as u32);
+        range
+    }
+
+    /// The trip instance (trip, day) of `p` (= pattern `pi`) with the earliest scan board time
+    /// ≥ `t` at scan position `i`, over the query's service days (or on day `only`).
     fn earliest_trip(
-        &self,
+        &mut self,
+        pi: PatternIdx,
         p: &Pattern,
         i: usize,
         t: i64,
         only: Option<usize>,
     ) -> Option<(u32, u32, i64)> {
+        let tt = self.tt;
         let pos = D::real_pos(i, p.num_stops as usize);
         let col = if D::FORWARD {
-            self.tt.dep_column(p, pos)
+            tt.dep_column(p, pos)
         } else {
-            self.tt.arr_column(p, pos)
+            tt.arr_column(p, pos)
         };
         // A scheduled row is searched as a plain slice; a frequency pattern's column is
         // arithmetic: the first run at or after a time is computed (see `timetable::freq`).
         match col {
-            Column::Rows(row) => self.earliest_in(p, row, t, only),
-            runs => self.earliest_in(p, runs, t, only),
+            Column::Rows(row) => self.earliest_in(pi, p, row, t, only),
+            runs => self.earliest_in(pi, p, runs, t, only),
         }
     }
 
+    /// [`Self::earliest_trip`] over column `col`. On each day only the trips within its
+    /// [`Self::active_trips`] range are looked at; the pruning by the first and last trip of
+    /// the column (days do not overtake each other's first and last trips) stays as it was.
     #[inline(always)]
     fn earliest_in<C: Times>(
-        &self,
+        &mut self,
+        pi: PatternIdx,
         p: &Pattern,
         col: C,
         t: i64,
@@ -588,22 +628,21 @@ impl<'a, D: Direction> Search<'a, D> {
         let nt = p.num_trips as usize;
         let mut best: Option<(u32, u32, i64)> = None;
         let days = only.map_or(self.sq.days.clone(), |d| d..=d);
-        // A frequency pattern's runs share one record: a day on which one cannot be taken is
-        // skipped whole (the first run found is then taken).
         if D::FORWARD {
             for d in days {
-                if p.is_frequency() && !self.trip_ok(p, 0, d) {
+                let (lo, hi) = self.active_trips(pi, p, d);
+                if lo >= hi {
                     continue;
                 }
                 let base = self.day_base(p.zone, d);
-                if base + col.at(nt - 1) as i64 >= t {
+                if base + col.at(hi - 1) as i64 >= t {
                     if let Some((_, _, b)) = best
                         && base + col.at(0) as i64 >= b
                     {
                         break;
                     }
-                    let from = col.at_least(t - base);
-                    for k in from..nt {
+                    let from = col.at_least(t - base).max(lo);
+                    for k in from..hi {
                         let bt = base + col.at(k) as i64;
                         if best.is_some_and(|(_, _, b)| bt >= b) {
                             break;
@@ -619,18 +658,19 @@ impl<'a, D: Direction> Search<'a, D> {
             // Scan time −(arrival): the latest arrival at or before −t.
             let real = -t;
             for d in days.rev() {
-                if p.is_frequency() && !self.trip_ok(p, 0, d) {
+                let (lo, hi) = self.active_trips(pi, p, d);
+                if lo >= hi {
                     continue;
                 }
                 let base = self.day_base(p.zone, d);
-                if base + (col.at(0) as i64) <= real {
+                if base + (col.at(lo) as i64) <= real {
                     if let Some((_, _, b)) = best
                         && -(base + col.at(nt - 1) as i64) >= b
                     {
                         break;
                     }
-                    let upto = col.above(real - base);
-                    for k in (0..upto).rev() {
+                    let upto = col.above(real - base).min(hi);
+                    for k in (lo..upto).rev() {
                         let bt = -(base + col.at(k) as i64);
                         if best.is_some_and(|(_, _, b)| bt >= b) {
                             break;
@@ -930,6 +970,15 @@ impl<'a, D: Direction> Search<'a, D> {
         bound: i64,
         improved: &mut Vec<u32>,
     ) {
+        // A pattern none of whose trips runs on the search's days (a weekend pattern on a
+        // weekday) can neither be boarded nor continue into another trip: not scanned.
+        let p = &self.tt.patterns[pi.ix()];
+        if !self.sq.days.clone().any(|d| {
+            let (first, end) = self.active_trips(pi, p, d);
+            first < end
+        }) {
+            return;
+        }
         self.counters.patterns_scanned += 1;
         let mut boardable = std::mem::take(&mut self.boardable);
         if self.days_fifo(pi) {
@@ -970,6 +1019,9 @@ impl<'a, D: Direction> Search<'a, D> {
         let mut cur: Option<(u32, u32, u32)> = None;
         // The day base of the current trip's day.
         let mut cur_base = 0;
+        // The trip that runs on the current trip's day just before it in scan order, once
+        // looked up for this current trip (`Some(None)`: none does).
+        let mut cur_before: Option<Option<usize>> = None;
         // `event_time_from` for this pattern, its rows looked up once.
         let rows = tt.scheduled_rows(p);
         let nt = p.num_trips as usize;
@@ -1012,21 +1064,36 @@ impl<'a, D: Direction> Search<'a, D> {
                     }
                     let current =
                         cur.map(|(trip, day, _)| (trip, day, ev(trip as usize, cur_base, i, true)));
-                    // The trip before the current one (in scan order, same day) leaves before
+                    // The running trip before the current one (in scan order, same day) leaves
+                    // before `r`, or none runs before it and the day's first trip leaves before
                     // `r`: no earlier instance can be caught here, on this day or (days never
                     // overtaking in a pass, see `days_fifo`) any other, so the search for one
-                    // is skipped.
-                    let settled = current.is_some_and(|(trip, _, c)| {
-                        let before = if D::FORWARD {
-                            (trip as usize).checked_sub(1)
-                        } else {
-                            Some(trip as usize + 1).filter(|&t| t < p.num_trips as usize)
+                    // is skipped. (Trips that do not run that day lie between them: the trip
+                    // just before in the pattern often belongs to another service.)
+                    let mut settled = false;
+                    if let Some((trip, day, c)) = current
+                        && r <= c
+                    {
+                        let before = match cur_before {
+                            Some(b) => b,
+                            None => {
+                                let (t, d) = (trip as usize, day as usize);
+                                let (lo, hi) = self.active_trips(pi, p, d);
+                                let b = if D::FORWARD {
+                                    (lo..t).rev().find(|&x| self.trip_ok(p, x, d))
+                                } else {
+                                    (t + 1..hi).find(|&x| self.trip_ok(p, x, d))
+                                };
+                                cur_before = Some(b);
+                                b
+                            }
                         };
-                        r <= c && before.is_some_and(|t| ev(t, cur_base, i, true) < r)
-                    });
+                        let first = if D::FORWARD { 0 } else { nt - 1 };
+                        settled = ev(before.unwrap_or(first), cur_base, i, true) < r;
+                    }
                     if !settled
                         && current.is_none_or(|(_, _, c)| r <= c)
-                        && let Some((trip, day, bt)) = self.earliest_trip(p, i, r, only)
+                        && let Some((trip, day, bt)) = self.earliest_trip(pi, p, i, r, only)
                     {
                         // Switch to the earlier trip; on a tie here, to the one that is better at
                         // the end of the pattern (and so, trips never overtaking, everywhere on).
@@ -1042,6 +1109,7 @@ impl<'a, D: Direction> Search<'a, D> {
                         if better {
                             cur = Some((trip, day, i as u32));
                             cur_base = self.day_base(p.zone, day as usize);
+                            cur_before = None;
                         }
                     }
                 }
@@ -1088,17 +1156,23 @@ impl<'a, D: Direction> Search<'a, D> {
             if end == 0 {
                 continue;
             }
-            // Scan-order rank of the first catchable trip.
-            let mut from = nt;
+            // Scan-order rank of the first catchable trip, if below `end`: each boardable
+            // position is searched only when it lowers the least rank so far, and then only
+            // below it.
+            let mut from = end;
+            let base = self.day_base(p.zone, d);
             for &(i, r) in boardable {
                 let pos = D::real_pos(i as usize, n);
-                let base = self.day_base(p.zone, d);
-                let rank = if D::FORWARD {
-                    tt.dep_column(p, pos).first_at_least(r - base)
-                } else {
-                    nt - tt.arr_column(p, pos).first_above(-r - base)
-                };
-                from = from.min(rank);
+                if D::FORWARD {
+                    if let Some(rank) = tt.dep_column(p, pos).first_at_least_below(r - base, from) {
+                        from = rank;
+                    }
+                } else if let Some(x) = tt
+                    .arr_column(p, pos)
+                    .first_above_beyond(-r - base, nt - from)
+                {
+                    from = nt - x;
+                }
             }
             if from >= end {
                 continue;
@@ -1110,7 +1184,7 @@ impl<'a, D: Direction> Search<'a, D> {
             *e = (*e).max(!(from as u32));
             for rank in from..end {
                 let trip = if D::FORWARD { rank } else { nt - 1 - rank };
-                if self.alight_time(p, trip, d, n - 1) >= bound {
+                if self.event_time_from(p, trip, base, n - 1, false) >= bound {
                     break;
                 }
                 let t = crate::timetable::TripIdx(p.trips_start + trip as u32);
@@ -1130,7 +1204,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 // The position it is caught at: the first boardable one from which it is.
                 let board = boardable
                     .iter()
-                    .find(|&&(i, r)| self.board_time(p, trip, d, i as usize) >= r)
+                    .find(|&&(i, r)| self.event_time_from(p, trip, base, i as usize, true) >= r)
                     .map(|&(i, _)| i);
                 let Some(board) = board else { continue };
                 self.links.push(Link {
@@ -1234,7 +1308,8 @@ impl<'a, D: Direction> Search<'a, D> {
         let n = q.num_stops as usize;
         let nt = q.num_trips;
         let (t, d) = (trip as usize, day as usize);
-        if self.board_time(q, t, d, 0) >= bound {
+        let base = self.day_base(q.zone, d);
+        if self.event_time_from(q, t, base, 0, true) >= bound {
             return;
         }
         let rank = if D::FORWARD { trip } else { nt - 1 - trip };
@@ -1251,13 +1326,23 @@ impl<'a, D: Direction> Search<'a, D> {
             self.counters.continuations_scanned += 1;
             let stops = tt.pattern_stops(q);
             let flags = tt.pattern_flags(q);
+            // The trip's scan alighting times, its row looked up once (as in `scan_trips`).
+            let rows = tt.scheduled_rows(q);
+            let alight = |i: usize| -> i64 {
+                let pos = D::real_pos(i, n);
+                let time = match rows {
+                    Some((dep, arr)) => (if D::FORWARD { arr } else { dep })[pos * nt as usize + t],
+                    None => tt.stop_time(q, t, pos, !D::FORWARD),
+                };
+                D::scan(base + time as i64)
+            };
             // Not at its first scan stop: that is where the vehicle changes trips.
             for i in 1..n {
                 let pos = D::real_pos(i, n);
                 if flags[pos] & D::ALIGHT == 0 || !self.stop_ok(stops[pos]) {
                     continue;
                 }
-                let at = self.alight_time(q, t, d, i);
+                let at = alight(i);
                 let ride = Ride {
                     pattern: qi,
                     trip,

@@ -12,7 +12,8 @@
 //!   old marks read as "not yet" without being cleared; the arrays are zeroed only when the
 //!   stamps would overflow;
 //! - the per-(pattern, day) continuation stamps count on across searches the same way;
-//! - the per-(pattern, day, round) enumeration marks are cleared where they were written.
+//! - the per-(pattern, day, round) enumeration marks and the per-(pattern, day) ranges of
+//!   trips running are cleared where they were written.
 //!
 //! A store dropped while the thread is panicking is not kept (its flags may be half set).
 
@@ -57,6 +58,11 @@ pub(crate) struct Scratch {
     pub wave_best: Vec<(u32, u32)>,
     pub stamp: u32,
     pub wave_stamp: u32,
+    /// Per (pattern, day): the pattern-local trips from its first to its last one that can be
+    /// taken that day, as `(first, end)`, or `(NONE, 0)` when not yet known; and the indices
+    /// written, reset when the store is given back.
+    pub active: Vec<(u32, u32)>,
+    pub active_set: Vec<u32>,
 }
 
 /// Makes `v` `len` long, `x` in the new places. A first allocation is made by `vec!`, which
@@ -121,6 +127,13 @@ impl Scratch {
         }
     }
 
+    /// Makes the per-(pattern, day) `active` array at least this long.
+    pub fn size_active(&mut self, pattern_days: usize) {
+        if self.active.len() < pattern_days {
+            self.active.resize(pattern_days, (NONE, 0));
+        }
+    }
+
     /// Keeps the store for the thread's next search, its marks (up to `base + rounds`)
     /// turned old.
     pub fn give_back(mut self, rounds: usize) {
@@ -135,6 +148,9 @@ impl Scratch {
         }
         for i in self.enumerated_set.drain(..) {
             self.enumerated[i as usize] = 0;
+        }
+        for i in self.active_set.drain(..) {
+            self.active[i as usize] = (NONE, 0);
         }
         // `take` made room for `rounds` above the base.
         self.base += rounds as u16;

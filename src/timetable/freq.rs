@@ -138,6 +138,32 @@ impl<'a> Column<'a> {
         self.first_at_least(v.saturating_add(1))
     }
 
+    /// [`Self::first_at_least`] when it is below `end` (`None` otherwise), for a caller that
+    /// keeps the least of many: one comparison decides, and the search is over `..end` only.
+    #[inline]
+    pub fn first_at_least_below(&self, v: i64, end: usize) -> Option<usize> {
+        if end == 0 || (self.get(end - 1) as i64) < v {
+            return None;
+        }
+        Some(match *self {
+            Column::Rows(c) => c[..end - 1].partition_point(|&x| (x as i64) < v),
+            _ => self.first_at_least(v),
+        })
+    }
+
+    /// [`Self::first_above`] when it is above `start` (`None` otherwise): the mirror of
+    /// [`Self::first_at_least_below`], searching `start + 1..` only.
+    #[inline]
+    pub fn first_above_beyond(&self, v: i64, start: usize) -> Option<usize> {
+        if start >= self.len() || (self.get(start) as i64) > v {
+            return None;
+        }
+        Some(match *self {
+            Column::Rows(c) => start + 1 + c[start + 1..].partition_point(|&x| (x as i64) <= v),
+            _ => self.first_above(v),
+        })
+    }
+
     /// The times in trip order.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         (0..self.len()).map(|k| self.get(k))
@@ -232,6 +258,24 @@ mod tests {
         for v in 21_000..25_000 {
             assert_eq!(col.first_at_least(v), as_rows.first_at_least(v), "≥ {v}");
             assert_eq!(col.first_above(v), as_rows.first_above(v), "> {v}");
+        }
+        for col in [col, as_rows] {
+            for v in 21_000..25_000 {
+                for bound in 0..=5 {
+                    let below = Some(col.first_at_least(v)).filter(|&x| x < bound);
+                    assert_eq!(
+                        col.first_at_least_below(v, bound),
+                        below,
+                        "≥ {v} below {bound}"
+                    );
+                    let beyond = Some(col.first_above(v)).filter(|&x| x > bound);
+                    assert_eq!(
+                        col.first_above_beyond(v, bound),
+                        beyond,
+                        "> {v} beyond {bound}"
+                    );
+                }
+            }
         }
         assert_eq!(col.first(), Some(21690));
         assert_eq!(col.last(), Some(24690));
