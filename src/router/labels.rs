@@ -67,6 +67,9 @@ pub(crate) struct Labels {
     /// were too many to list (the next carry looks at every row).
     changed: Vec<Option<Vec<u32>>>,
     pending: Vec<u16>,
+    /// Rounds below this may hold labels (round 0 from the start; a round when it is carried
+    /// into).
+    rounds_used: usize,
 }
 
 impl Labels {
@@ -114,6 +117,7 @@ impl Labels {
             froms: Vec::new(),
             changed: vec![Self::lists(rounds).then(Vec::new); rounds],
             pending: vec![0; n],
+            rounds_used: 1,
         }
     }
 
@@ -128,13 +132,14 @@ impl Labels {
         for &s in &self.slot[1..] {
             self.row[s as usize] = 0;
         }
+        // `refs` is read only where a time is set: it need not be cleared.
         let (w, used) = (self.n + 1, self.slot.len());
-        for k in 0..self.rounds {
+        for k in 0..self.rounds_used {
             let rows = k * w + 1..k * w + used;
             self.veh[rows.clone()].fill(0);
-            self.ready[rows.clone()].fill(0);
-            self.refs[rows].fill([0; 2]);
+            self.ready[rows].fill(0);
         }
+        self.rounds_used = 1;
         self.slot.truncate(1);
         self.rides.clear();
         self.froms.clear();
@@ -211,6 +216,7 @@ impl Labels {
 
     #[inline]
     pub fn set_veh(&mut self, k: usize, s: u32, t: i64, ride: Ride) {
+        debug_assert!(k < self.rounds_used, "round {k} is written after it is carried into");
         let i = self.at_mut(k, s);
         self.veh[i] = INF - t;
         self.refs[i][0] = self.rides.len() as u32;
@@ -220,6 +226,7 @@ impl Labels {
 
     #[inline]
     pub fn set_ready(&mut self, k: usize, s: u32, t: i64, from: ReadyFrom) {
+        debug_assert!(k < self.rounds_used, "round {k} is written after it is carried into");
         let i = self.at_mut(k, s);
         self.ready[i] = INF - t;
         self.refs[i][1] = self.froms.len() as u32;
@@ -250,6 +257,7 @@ impl Labels {
     /// that changed since they were last carried (at every row when they were too many to
     /// list).
     pub fn carry(&mut self, k: usize) {
+        self.rounds_used = self.rounds_used.max(k + 1);
         let listed = self.changed[k - 1].replace(Vec::new());
         let bit = 1u16.checked_shl(k as u32 - 1).unwrap_or(0);
         let w = self.n + 1;
@@ -266,9 +274,30 @@ impl Labels {
                 self.changed[k - 1] = Some(c);
             }
             None => {
-                // Too many to list: every row, and round k is then not listed either.
-                for r in 1..self.slot.len() {
-                    self.carry_row((k - 1) * w + r, k * w + r);
+                // Too many to list: every row, and round k is then not listed either. Two
+                // passes over whole rounds (the vehicle labels, then the ready ones), which the
+                // compiler keeps free of bounds checks.
+                let rows = 1..self.slot.len();
+                let (lo, hi) = self.veh.split_at_mut(k * w);
+                let (prev, cur) = (&lo[(k - 1) * w..][rows.clone()], &mut hi[rows.clone()]);
+                let (lo, hi) = self.refs.split_at_mut(k * w);
+                let (from_prev, from_cur) =
+                    (&lo[(k - 1) * w..][rows.clone()], &mut hi[rows.clone()]);
+                for (((p, c), fp), fc) in prev.iter().zip(cur).zip(from_prev).zip(from_cur) {
+                    if *p > *c {
+                        *c = *p;
+                        fc[0] = fp[0];
+                    }
+                }
+                let (lo, hi) = self.ready.split_at_mut(k * w);
+                let (prev, cur) = (&lo[(k - 1) * w..][rows.clone()], &mut hi[rows.clone()]);
+                let (lo, hi) = self.refs.split_at_mut(k * w);
+                let (from_prev, from_cur) = (&lo[(k - 1) * w..][rows.clone()], &mut hi[rows]);
+                for (((p, c), fp), fc) in prev.iter().zip(cur).zip(from_prev).zip(from_cur) {
+                    if *p > *c {
+                        *c = *p;
+                        fc[1] = fp[1];
+                    }
                 }
                 for p in &mut self.pending {
                     *p &= !bit;
@@ -418,6 +447,7 @@ mod tests {
     #[test]
     fn a_dropped_store_serves_the_next_search_empty() {
         let mut l = Labels::take(64, 3);
+        l.carry(1);
         l.set_veh(1, 5, 10, ride(1));
         drop(l);
         let l = Labels::take(64, 2);

@@ -402,11 +402,18 @@ impl<'a, D: Direction> Search<'a, D> {
     /// Whether a label of round `k` at `slot` with scan time `t` can be part of a journey the
     /// corridor allows (always, without one): a vehicle label needs the other search's ready
     /// label, a ready label its vehicle label.
-    #[inline]
+    #[inline(always)]
     fn in_corridor(&self, k: usize, slot: u32, t: i64, vehicle: bool) -> bool {
-        let Some(c) = self.sq.corridor else {
-            return true;
-        };
+        match self.sq.corridor {
+            None => true,
+            Some(c) => self.corridor_allows(c, k, slot, t, vehicle),
+        }
+    }
+
+    /// [`Search::in_corridor`] with a corridor, out of line: most searches have none, and
+    /// their check stays one comparison where it is inlined.
+    #[inline(never)]
+    fn corridor_allows(&self, c: &Corridor, k: usize, slot: u32, t: i64, vehicle: bool) -> bool {
         let tt = self.tt;
         let s = tt.slot_stop(slot);
         let m = (self.sq.max_rides - k).min(c.reached);
