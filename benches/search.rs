@@ -12,7 +12,10 @@
 //!   not disturb;
 //! - `GETHERE_SEARCH_SLOW_MS=X` prints the counters of every query slower than X ms;
 //! - `GETHERE_SEARCH_NO_CELLS=1` drops the cell graph, so the search runs without its
-//!   lower bounds (the pruning's before/after in one build).
+//!   lower bounds (the pruning's before/after in one build);
+//! - `GETHERE_SEARCH_FEED=PATH` runs the same queries on another feed with service on
+//!   2018-10-10, such as two tiles of `examples/country_feed.rs` (620 k stop times, for the
+//!   issue's "445 k-stop-time feed", which is not among the shared ones).
 
 #[path = "support/mod.rs"]
 mod common;
@@ -38,9 +41,15 @@ fn query(tt: &Timetable, kind: QueryKind, hm: &str, a: StopIdx, b: StopIdx) -> Q
 }
 
 fn bench(c: &mut Criterion) {
-    let Some(path) = common::shared(common::CHARLOTTE) else {
-        eprintln!("../shared/data absent: search benchmark skipped");
-        return;
+    let path = match std::env::var_os("GETHERE_SEARCH_FEED") {
+        Some(p) => std::path::PathBuf::from(p),
+        None => match common::shared(common::CHARLOTTE) {
+            Some(p) => p,
+            None => {
+                eprintln!("../shared/data absent: search benchmark skipped");
+                return;
+            }
+        },
     };
     let cache = tempfile::tempdir().expect("tempdir");
     let (mut tt, _) = load_or_compile(&path, cache.path()).expect("compiles");
