@@ -216,7 +216,10 @@ impl Labels {
 
     #[inline]
     pub fn set_veh(&mut self, k: usize, s: u32, t: i64, ride: Ride) {
-        debug_assert!(k < self.rounds_used, "round {k} is written after it is carried into");
+        debug_assert!(
+            k < self.rounds_used,
+            "round {k} is written after it is carried into"
+        );
         let i = self.at_mut(k, s);
         self.veh[i] = INF - t;
         self.refs[i][0] = self.rides.len() as u32;
@@ -226,7 +229,10 @@ impl Labels {
 
     #[inline]
     pub fn set_ready(&mut self, k: usize, s: u32, t: i64, from: ReadyFrom) {
-        debug_assert!(k < self.rounds_used, "round {k} is written after it is carried into");
+        debug_assert!(
+            k < self.rounds_used,
+            "round {k} is written after it is carried into"
+        );
         let i = self.at_mut(k, s);
         self.ready[i] = INF - t;
         self.refs[i][1] = self.froms.len() as u32;

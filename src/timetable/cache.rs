@@ -100,6 +100,11 @@ macro_rules! flat_fields {
             rules.prev,
             stop_seqs.first,
             stop_seqs.list,
+            shapes.ids.ends,
+            shapes.ids.bytes,
+            shapes.start,
+            shapes.coords,
+            shapes.pattern_shape,
             stops.ids.ends,
             stops.ids.bytes,
             stops.by_id,
@@ -724,6 +729,9 @@ mod tests {
         assert!(!tt.dep.is_mapped());
         let back = read_cache(&path, &tt.meta.content_hash).unwrap();
         assert!(back.dep.is_mapped() && back.trips.is_mapped());
+        // The shapes for maps are sections too (they grow with the patterns).
+        assert!(back.shapes.coords.is_mapped() && !back.shapes.coords.is_empty());
+        assert!(back.shapes.pattern_shape.is_mapped());
         // Every field, flat or small part: a field in neither list would differ here.
         assert_eq!(format!("{back:?}"), format!("{tt:?}"));
         assert!(!back.trip_strings.is_empty());

@@ -255,5 +255,22 @@ pub(super) fn indices(tt: &Timetable) -> Check {
             && (st.by_id.is_empty() || st.by_id.len() == ns)
             && below(st.by_id.iter().copied(), ns.max(1)),
         "stops",
+    )?;
+    shapes(tt)
+}
+
+/// The shapes for maps: the CSR of points over the coordinates (a shape id is read as "" if
+/// damaged), and each pattern's shape a shape or [`super::shapes::NO_SHAPE`].
+fn shapes(tt: &Timetable) -> Check {
+    let sh = &tt.shapes;
+    let n = sh.ids.len();
+    csr(&sh.start, n, sh.coords.len(), true, "shapes")?;
+    ensure(
+        sh.pattern_shape.len() <= tt.patterns.len()
+            && sh
+                .pattern_shape
+                .iter()
+                .all(|&k| k == super::shapes::NO_SHAPE || (k as usize) < n),
+        "shapes",
     )
 }

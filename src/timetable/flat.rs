@@ -39,6 +39,7 @@ pub unsafe trait Pod: Copy + Send + Sync + 'static {
 unsafe impl Pod for u8 {}
 unsafe impl Pod for u16 {}
 unsafe impl Pod for u32 {}
+unsafe impl Pod for i32 {}
 unsafe impl Pod for u64 {}
 unsafe impl Pod for i64 {}
 unsafe impl Pod for f64 {}

@@ -17,7 +17,7 @@
 
 use super::StopIdx;
 
-fn put_varint(out: &mut Vec<u8>, mut x: u64) {
+pub(super) fn put_varint(out: &mut Vec<u8>, mut x: u64) {
     while x >= 0x80 {
         out.push((x as u8) | 0x80);
         x >>= 7;
@@ -66,7 +66,7 @@ impl<'a> WalkLinks<'a> {
 /// One varint from the front of `bytes`, or `None` (and no bytes left) when it is cut or
 /// longer than 5 bytes.
 #[inline]
-fn take_varint(bytes: &mut &[u8]) -> Option<u64> {
+pub(super) fn take_varint(bytes: &mut &[u8]) -> Option<u64> {
     let mut x = 0u64;
     for i in 0..5 {
         let Some((&b, rest)) = bytes.split_first() else {

@@ -3,12 +3,14 @@
 //!
 //! A compile stage of its own ([`compile_shapes`]), run after the patterns exist. Shapes are
 //! simplified to map resolution (Douglas–Peucker at [`SIMPLIFY_M`] metres in a local
-//! projection) and stored as quantized coordinates (1e-5°, about a metre), delta-encoded so
-//! the cache's varints keep them small. A pattern whose trips have no usable shape (a feed
+//! projection) and stored as quantized coordinates (1e-5°, about a metre), each point as the
+//! difference to the one before. A pattern whose trips have no usable shape (a feed
 //! without shapes.txt, a trip without shape_id, a shape_id with no points) has
 //! [`NO_SHAPE`]: [`Shapes::pattern_line`] then draws it stop to stop.
 
-use super::{Pattern, PatternIdx, Timetable, Trip};
+use super::flat::StrTable;
+use super::links::{put_varint, take_varint};
+use super::{Pattern, PatternIdx, Store, Timetable, Trip};
 use crate::walk::Projection;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -27,36 +29,44 @@ const Q: f64 = 1e5;
 /// (a wrong shape_id): that leg is drawn stop to stop.
 const MAX_STOP_OFF_SHAPE_M: f64 = 150.0;
 
-/// Simplified shapes and which pattern uses which.
+/// Simplified shapes and which pattern uses which: flat sections of the cache (mapped, not
+/// decoded, when a query process opens it: the table grows with the patterns).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Shapes {
     /// The GTFS shape_id of each compiled shape.
-    pub ids: Vec<String>,
-    /// Shape `k`'s points are `coords[2 * start[k] .. 2 * start[k + 1]]` (CSR, `ids.len() + 1`).
-    pub start: Vec<u32>,
+    #[serde(skip)]
+    pub ids: StrTable,
+    /// Shape `k`'s points are the bytes `coords[start[k] .. start[k + 1]]` (CSR,
+    /// `ids.len() + 1`).
+    #[serde(skip)]
+    pub start: Store<u32>,
     /// (lat, lon) pairs in 1e-5°, each shape's first point absolute and the others as the
-    /// difference to the point before.
-    pub coords: Vec<i32>,
+    /// difference to the point before, as zigzag LEB128 varints (one to three bytes a
+    /// coordinate on city shapes, against four as `i32`s).
+    #[serde(skip)]
+    pub coords: Store<u8>,
     /// The shape of each pattern, or [`NO_SHAPE`].
-    pub pattern_shape: Vec<u32>,
+    #[serde(skip)]
+    pub pattern_shape: Store<u32>,
 }
 
 impl Shapes {
-    /// Shape `k` as (lat, lon) points.
+    /// Shape `k` as (lat, lon) points (a damaged stream ends early, never panics).
     pub fn points(&self, k: u32) -> Vec<(f64, f64)> {
-        let (a, b) = (
-            self.start[k as usize] as usize,
-            self.start[k as usize + 1] as usize,
-        );
+        let k = k as usize;
+        let (Some(&a), Some(&b)) = (self.start.get(k), self.start.get(k + 1)) else {
+            return Vec::new();
+        };
+        let mut bytes = self.coords.get(a as usize..b as usize).unwrap_or(&[]);
+        let unzig = |z: u64| (z >> 1) as i64 ^ -((z & 1) as i64);
         let (mut la, mut lo) = (0i64, 0i64);
-        self.coords[2 * a..2 * b]
-            .chunks_exact(2)
-            .map(|c| {
-                la += c[0] as i64;
-                lo += c[1] as i64;
-                (la as f64 / Q, lo as f64 / Q)
-            })
-            .collect()
+        let mut out = Vec::new();
+        while let (Some(x), Some(y)) = (take_varint(&mut bytes), take_varint(&mut bytes)) {
+            la = la.wrapping_add(unzig(x));
+            lo = lo.wrapping_add(unzig(y));
+            out.push((la as f64 / Q, lo as f64 / Q));
+        }
+        out
     }
 
     /// The shape of pattern `p`, if it has one.
@@ -234,7 +244,7 @@ pub fn compile_shapes(
         Some((fi, t))
     };
     let mut out = Shapes {
-        start: vec![0],
+        start: vec![0].into(),
         ..Shapes::default()
     };
     let mut index: HashMap<(usize, &str), u32> = HashMap::new();
@@ -253,7 +263,7 @@ pub fn compile_shapes(
                         pts.sort_by_key(|&(seq, _, _)| seq);
                         let k = out.ids.len() as u32;
                         push_shape(&mut out, pts);
-                        out.ids.push(id.1.to_string());
+                        out.ids.push(id.1);
                         index.insert(id, k);
                         k
                     }
@@ -271,20 +281,22 @@ fn push_shape(out: &mut Shapes, pts: &[(usize, f64, f64)]) {
     let proj = Projection::around(pts[0].1);
     let xy: Vec<[f64; 2]> = pts.iter().map(|&(_, la, lo)| proj.xy(la, lo)).collect();
     let q = |x: f64| (x * Q).round() as i64;
+    let zig = |d: i64| ((d << 1) ^ (d >> 63)) as u64;
     let (mut pla, mut plo) = (0i64, 0i64);
-    let mut n = 0u32;
-    for i in simplify(&xy, SIMPLIFY_M) {
+    let mut bytes = Vec::new();
+    for (n, i) in simplify(&xy, SIMPLIFY_M).into_iter().enumerate() {
         let (la, lo) = (q(pts[i].1), q(pts[i].2));
         if n > 0 && la == pla && lo == plo {
             continue;
         }
-        out.coords.push((la - pla) as i32);
-        out.coords.push((lo - plo) as i32);
+        put_varint(&mut bytes, zig(la - pla));
+        put_varint(&mut bytes, zig(lo - plo));
         (pla, plo) = (la, lo);
-        n += 1;
     }
-    let last = *out.start.last().unwrap_or(&0);
-    out.start.push(last + n);
+    for b in bytes {
+        out.coords.push(b);
+    }
+    out.start.push(out.coords.len() as u32);
 }
 
 #[cfg(test)]
@@ -318,11 +330,8 @@ mod tests {
         // Simplified: far fewer points than shapes.txt rows, yet every stop within a few
         // metres of its line.
         let rows = raw.shapes.as_ref().unwrap().as_ref().unwrap().len();
-        assert!(
-            sh.coords.len() / 2 < rows / 4,
-            "{} of {rows}",
-            sh.coords.len() / 2
-        );
+        let points: usize = (0..sh.ids.len() as u32).map(|k| sh.points(k).len()).sum();
+        assert!(points < rows / 4, "{points} of {rows}");
         for p in 0..tt.patterns.len() as u32 {
             let p = PatternIdx(p);
             let n = tt.pattern(p).num_stops as usize;
@@ -339,7 +348,7 @@ mod tests {
     #[test]
     fn quantized_deltas_round_trip() {
         let mut s = Shapes {
-            start: vec![0],
+            start: vec![0].into(),
             ..Shapes::default()
         };
         push_shape(
@@ -350,7 +359,7 @@ mod tests {
                 (3, 45.5, -122.7),
             ],
         );
-        s.ids.push("a".into());
+        s.ids.push("a");
         let p = s.points(0);
         assert_eq!(p.len(), 3);
         assert!((p[2].0 - 45.5).abs() < 1e-9 && (p[2].1 + 122.7).abs() < 1e-9);

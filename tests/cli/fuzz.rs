@@ -83,6 +83,7 @@ const COMPACT: &[&str] = &[
     "stops.kinds",
     "stops.wheelchair",
     "stops.by_id",
+    "shapes.pattern_shape",
 ];
 
 /// Reading and compiling must give Ok or Err, never panic.
@@ -289,7 +290,7 @@ proptest! {
     }
 
     /// The compact encodings (packed stop → pattern words, front-coded stop strings, sparse
-    /// parents, elided columns) damaged inside their own sections: rejected on open, or every
+    /// parents, elided columns, the pattern → shape table) damaged inside their own sections: rejected on open, or every
     /// reader of them still answers without panicking.
     #[test]
     fn damaged_compact_sections_are_rejected_or_harmless(section in 0..COMPACT.len(), flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..4)) {
@@ -327,6 +328,9 @@ proptest! {
                 }
             }
             let _ = back.stop_and_children(gethere::timetable::StopIdx(0));
+            for p in 0..back.patterns.len() {
+                let _ = back.shapes.pattern_line(&back, gethere::timetable::PatternIdx(p as u32));
+            }
         }
         let run = |cmd: &[&str]| {
             let mut args = vec!["gethere", "--feed", feed.to_str().unwrap(), "--cache-dir", cache.to_str().unwrap()];
