@@ -5,23 +5,28 @@
 //! labels and touches a few tens of thousands of slots. In a fresh process every page it
 //! touches is a page fault (1–1.6 µs each here, measured), so the store is laid out for the
 //! pages a search touches:
-//! - a slot gets its labels when it is first written: a *row* of one label per round, appended
-//!   to one array, and a per-slot row number (0: the shared row of unreached labels, never
-//!   written). A search touches rows for the slots it reaches and nothing for the rest; the
-//!   row-number array is allocated zeroed, so its untouched pages are never faulted in;
-//! - a label is 24 bytes, both times (`INF − t`, so 0 is unreached) and two references:
-//!   where each label came from (a [`Ride`], 24 bytes, or a [`ReadyFrom`]) is appended to a
-//!   log when it is set and only its index is stored and carried;
+//! - a slot gets a *row* when it is first written: rows are numbered in the order slots are
+//!   reached, and a per-slot row number says where a slot's labels are (0: the shared row of
+//!   unreached labels, never written). Round k's labels of rows 0, 1, 2, … lie side by side
+//!   (round-major over rows), so a search touches, per round, a dense block as long as the
+//!   slots it has reached, and nothing for the rest. The arrays and the row numbers are
+//!   allocated zeroed: pages never written are never faulted in. (Round-major keeps a city
+//!   search's scans as dense as a per-slot array would; a slot-major layout touched as many
+//!   pages and was 4–6% slower on Charlotte.)
+//! - a label is 24 bytes: both times (`INF − t`, so 0 is unreached) and two references. Where
+//!   a label came from (a [`Ride`], 24 bytes, or a [`ReadyFrom`]) is appended to a log when it
+//!   is set, and only its index is stored and carried;
 //! - labels mean "with at most k rides", so round k starts as a copy of round k − 1: only the
-//!   slots written in round k − 1 since its last copy are copied ([`Labels::carry`]), and when
-//!   they are too many to list, the pass runs over the rows (the slots reached), not over
-//!   every slot; a slot's rounds are side by side, so the copy stays within its row;
-//! - a store is emptied for another search by zeroing the rows handed out, and kept for the thread's next search when
-//!   dropped ([`Labels::take`]): the searches of a query (its tightening passes, a growing
-//!   horizon) and of a process's further queries reuse it instead of allocating again.
+//!   slots written in round k − 1 since its last copy are copied ([`Labels::carry`]); when
+//!   they are too many to list, the pass runs over the rows handed out, not over every slot;
+//! - a store is emptied for another search by zeroing the rows handed out in the rounds used,
+//!   and kept for the thread's next search when dropped ([`Labels::take`]): the searches of a
+//!   query (its tightening passes, a growing horizon) and of a process's further queries
+//!   reuse it instead of allocating again.
 //!
-//! On the country-size feed this took the label store from 9,000 of a cross-country arrive-by
-//! query's 12,000 page faults (four round-major arrays, 52 bytes a label) to about 1,300.
+//! On the country-size feed this took the label stores from 9,000 of a cross-country
+//! arrive-by query's 12,200 page faults (four round-major arrays over every slot, 52 bytes a
+//! label) to about 1,500 of 5,700.
 
 use super::raptor::{INF, ReadyFrom, Ride};
 use crate::timetable::PatternIdx;

@@ -335,20 +335,10 @@ pub fn compile_region(feeds: &[FeedInput], skip_broken: bool) -> Result<Timetabl
         }
         .into(),
         headsigns: headsigns.list,
-        arr: if built.arr == built.dep {
-            Vec::new()
-        } else {
-            built.arr
-        }
-        .into(),
+        arr: unless_equal(built.arr, &built.dep).into(),
         dep: built.dep.into(),
         freq_windows: freq_windows.into(),
-        freq_arr: if built.freq_arr == built.freq_dep {
-            Vec::new()
-        } else {
-            built.freq_arr
-        }
-        .into(),
+        freq_arr: unless_equal(built.freq_arr, &built.freq_dep).into(),
         freq_dep: built.freq_dep.into(),
         stop_patterns,
         transfers_start: csr_if_any(rules_c.1, &rules_c.2).into(),
@@ -1376,6 +1366,12 @@ fn merge(parts: Vec<FeedCompiled>) -> Region {
         })
         .collect();
     r
+}
+
+/// Arrivals as stored: empty when every one equals its departure (then departures are read
+/// for both).
+fn unless_equal<T: PartialEq>(arr: Vec<T>, dep: &[T]) -> Vec<T> {
+    if arr == dep { Vec::new() } else { arr }
 }
 
 /// What stage "patterns" builds.
