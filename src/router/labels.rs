@@ -285,31 +285,10 @@ impl Labels {
                 self.changed[k - 1] = Some(c);
             }
             None => {
-                // Too many to list: every row, and round k is then not listed either. Two
-                // passes over whole rounds (the vehicle labels, then the ready ones), which the
-                // compiler keeps free of bounds checks.
+                // Too many to list: every row, and round k is then not listed either.
                 let rows = 1..self.slot.len();
-                let (lo, hi) = self.veh.split_at_mut(k * w);
-                let (prev, cur) = (&lo[(k - 1) * w..][rows.clone()], &mut hi[rows.clone()]);
-                let (lo, hi) = self.refs.split_at_mut(k * w);
-                let (from_prev, from_cur) =
-                    (&lo[(k - 1) * w..][rows.clone()], &mut hi[rows.clone()]);
-                for (((p, c), fp), fc) in prev.iter().zip(cur).zip(from_prev).zip(from_cur) {
-                    if *p > *c {
-                        *c = *p;
-                        fc[0] = fp[0];
-                    }
-                }
-                let (lo, hi) = self.ready.split_at_mut(k * w);
-                let (prev, cur) = (&lo[(k - 1) * w..][rows.clone()], &mut hi[rows.clone()]);
-                let (lo, hi) = self.refs.split_at_mut(k * w);
-                let (from_prev, from_cur) = (&lo[(k - 1) * w..][rows.clone()], &mut hi[rows]);
-                for (((p, c), fp), fc) in prev.iter().zip(cur).zip(from_prev).zip(from_cur) {
-                    if *p > *c {
-                        *c = *p;
-                        fc[1] = fp[1];
-                    }
-                }
+                carry_round(&mut self.veh, &mut self.refs, 0, k, w, rows.clone());
+                carry_round(&mut self.ready, &mut self.refs, 1, k, w, rows);
                 for p in &mut self.pending {
                     *p &= !bit;
                 }
@@ -334,6 +313,30 @@ impl Labels {
             self.refs[i][1] = self.refs[p][1];
         }
         v || r
+    }
+}
+
+/// One kind of label (`times`, with reference `j` of `refs`) of rows `rows` carried from round
+/// k − 1 into round k (rounds `w` apart) where better: a pass over two whole rounds, which the
+/// compiler keeps free of bounds checks (a per-row loop over both kinds was not vectorized).
+fn carry_round(
+    times: &mut [i64],
+    refs: &mut [[u32; 2]],
+    j: usize,
+    k: usize,
+    w: usize,
+    rows: std::ops::Range<usize>,
+) {
+    let (lo, hi) = times.split_at_mut(k * w);
+    let (prev, cur) = (&lo[(k - 1) * w..][rows.clone()], &mut hi[rows.clone()]);
+    let (lo, hi) = refs.split_at_mut(k * w);
+    let (from_prev, from_cur) = (&lo[(k - 1) * w..][rows.clone()], &mut hi[rows]);
+    // Stored values are `INF − t`: larger is better.
+    for (((p, c), fp), fc) in prev.iter().zip(cur).zip(from_prev).zip(from_cur) {
+        if *p > *c {
+            *c = *p;
+            fc[j] = fp[j];
+        }
     }
 }
 

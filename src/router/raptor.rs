@@ -439,7 +439,8 @@ impl<'a, D: Direction> Search<'a, D> {
         // Room for the query's own search, so that its passes' stores serve it later too.
         let labels = Labels::take(n, r.max(sq.q.max_transfers as usize + 2));
         let mut scr = Scratch::take(tt.stops.len(), n, tt.patterns.len(), r);
-        scr.size_active(tt.patterns.len() * sq.days.clone().count());
+        let num_days = sq.days.clone().count();
+        scr.size_active(tt.patterns.len() * num_days);
         for a in sq.targets {
             let e = &mut scr.egress[a.stop.ix()];
             if *e == NONE {
@@ -464,7 +465,7 @@ impl<'a, D: Direction> Search<'a, D> {
             cont_queue: Vec::new(),
             boardable: Vec::new(),
             first_day: *sq.days.start(),
-            num_days: sq.days.clone().count(),
+            num_days,
             feed_days: tt.num_days(),
             min_day_gap: (0..tt.zones.len().max(1) as u32)
                 .flat_map(|z| {
@@ -569,9 +570,9 @@ impl<'a, D: Direction> Search<'a, D> {
     /// earliest-trip search walked through every such trip again at each stop.
     fn active_trips(&mut self, pi: PatternIdx, p: &Pattern, day: usize) -> (usize, usize) {
         let ix = pi.ix() * self.num_days + (day - self.first_day);
-        let (first, end) = self.scr.active[ix];
-        if first != NONE {
-            return (first as usize, end as usize);
+        let (first, end1) = self.scr.active[ix];
+        if end1 != 0 {
+            return (first as usize, end1 as usize - 1);
         }
         let nt = p.num_trips as usize;
         // A frequency pattern's runs share one record: all run or none.
@@ -590,7 +591,7 @@ impl<'a, D: Direction> Search<'a, D> {
                 }
             }
         };
-        self.scr.active[ix] = (range.0 as u32, range.1 as u32);
+        self.scr.active[ix] = (range.0 as u32, range.1 as u32 + 1);
         self.scr.active_set.push(ix as u32);
         range
     }

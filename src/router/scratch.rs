@@ -59,8 +59,8 @@ pub(crate) struct Scratch {
     pub stamp: u32,
     pub wave_stamp: u32,
     /// Per (pattern, day): the pattern-local trips from its first to its last one that can be
-    /// taken that day, as `(first, end)`, or `(NONE, 0)` when not yet known; and the indices
-    /// written, reset when the store is given back.
+    /// taken that day, as `(first, end + 1)`, so that `(0, 0)`, "not yet known", is the zeroed
+    /// allocation ([`sized`]); and the indices written, reset when the store is given back.
     pub active: Vec<(u32, u32)>,
     pub active_set: Vec<u32>,
 }
@@ -130,7 +130,7 @@ impl Scratch {
     /// Makes the per-(pattern, day) `active` array at least this long.
     pub fn size_active(&mut self, pattern_days: usize) {
         if self.active.len() < pattern_days {
-            self.active.resize(pattern_days, (NONE, 0));
+            sized(&mut self.active, pattern_days, (0, 0));
         }
     }
 
@@ -150,7 +150,7 @@ impl Scratch {
             self.enumerated[i as usize] = 0;
         }
         for i in self.active_set.drain(..) {
-            self.active[i as usize] = (NONE, 0);
+            self.active[i as usize] = (0, 0);
         }
         // `take` made room for `rounds` above the base.
         self.base += rounds as u16;

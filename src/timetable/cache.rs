@@ -36,8 +36,8 @@
 //! that this very file passed ([`open_cache`]). Cache files are never written in place (see
 //! below) and any write moves the change time, so the memo cannot outlive the checked bytes
 //! except by damage below the file system; a damaged index then panics on a bounds check, it
-//! never reads outside the mapping. The stop times themselves, string bytes and walking links' bytes are not
-//! checked: any bits there are a valid `u32` or read as "" (strings are checked as UTF-8 when
+//! never reads outside the mapping. The stop times themselves, string bytes and walking
+//! links' bytes are not checked: any bits there are a valid `u32` or read as "" (strings are checked as UTF-8 when
 //! read; a damaged walking link list ends early), so damage there can give a wrong time or a
 //! missing walk, never a panic or undefined behaviour. Anything that fails means "rebuild",
 //! with the reason in the message.

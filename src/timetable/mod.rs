@@ -712,14 +712,9 @@ impl Timetable {
                 len: p.num_trips as usize,
             }
         } else {
-            let times = if departure {
-                &self.dep
-            } else {
-                self.arrivals()
-            };
             let w = p.row_len();
             let s = p.times_start as usize + pos * w;
-            Column::Rows(&times[s..s + w])
+            Column::Rows(&self.scheduled_times(departure)[s..s + w])
         }
     }
 
@@ -742,12 +737,17 @@ impl Timetable {
         if p.is_frequency() {
             return self.run_time(p, k, pos, departure);
         }
-        let times = if departure {
+        self.scheduled_times(departure)[p.times_start as usize + pos * p.num_trips as usize + k]
+    }
+
+    /// Scheduled patterns' departure rows, or arrival rows.
+    #[inline(always)]
+    fn scheduled_times(&self, departure: bool) -> &[u32] {
+        if departure {
             &self.dep
         } else {
             self.arrivals()
-        };
-        times[p.times_start as usize + pos * p.num_trips as usize + k]
+        }
     }
 
     /// The stored time rows of a scheduled pattern `p`: (departures, arrivals), each indexed

@@ -6,10 +6,11 @@
 use gethere::feed::load::read_raw;
 use gethere::place::Place;
 use gethere::time::{parse_date, parse_duration, parse_user_time};
+use gethere::timetable::Timetable;
 use gethere::timetable::cache::{read_cache, write_cache};
 use gethere::timetable::compile::compile;
 use proptest::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn cases() -> u32 {
     std::env::var("GETHERE_FUZZ_CASES")
@@ -85,6 +86,21 @@ const COMPACT: &[&str] = &[
     "stops.by_id",
     "shapes.pattern_shape",
 ];
+
+/// The base feed in `dir/feed`, compiled and cached under `dir/cache` as a query process would
+/// find it: (feed, cache dir, content hash, cache file, the timetable).
+fn cached_base(dir: &Path) -> (PathBuf, PathBuf, String, PathBuf, Timetable) {
+    let feed = dir.join("feed");
+    std::fs::create_dir(&feed).unwrap();
+    write_feed(&feed, &base_files());
+    let cache = dir.join("cache");
+    let hash = gethere::feed::load::content_hash(&feed).unwrap();
+    let path = gethere::timetable::cache::cache_path(&cache, &hash);
+    let raw = read_raw(&feed).unwrap();
+    let tt = compile(&raw, "fuzz", hash.clone()).unwrap();
+    write_cache(&path, &tt).unwrap();
+    (feed, cache, hash, path, tt)
+}
 
 /// Reading and compiling must give Ok or Err, never panic.
 fn read_and_compile(dir: &Path) {
@@ -248,21 +264,13 @@ proptest! {
     fn damaged_cache_is_rejected_or_harmless(flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6), cut in proptest::option::of(any::<usize>())) {
         use clap::Parser;
         let dir = tempfile::tempdir().unwrap();
-        let feed = dir.path().join("feed");
-        std::fs::create_dir(&feed).unwrap();
-        write_feed(&feed, &base_files());
-        let cache = dir.path().join("cache");
+        let (feed, cache, hash, path, tt) = cached_base(dir.path());
         let run = |cmd: &[&str]| {
             let mut args = vec!["gethere", "--feed", feed.to_str().unwrap(), "--cache-dir", cache.to_str().unwrap()];
             args.extend_from_slice(cmd);
             let _ = gethere::app::run(gethere::cli::Cli::try_parse_from(args).unwrap(), 0);
         };
         run(&["feed", "info"]);
-        let hash = gethere::feed::load::content_hash(&feed).unwrap();
-        let path = gethere::timetable::cache::cache_path(&cache, &hash);
-        let raw = read_raw(&feed).unwrap();
-        let tt = compile(&raw, "fuzz", hash.clone()).unwrap();
-        write_cache(&path, &tt).unwrap();
         let mut bytes = std::fs::read(&path).unwrap();
         for (at, x) in flips {
             let i = at % bytes.len();
@@ -290,21 +298,13 @@ proptest! {
     }
 
     /// The compact encodings (packed stop → pattern words, front-coded stop strings, sparse
-    /// parents, elided columns, the pattern → shape table) damaged inside their own sections: rejected on open, or every
-    /// reader of them still answers without panicking.
+    /// parents, elided columns, the pattern → shape table) damaged inside their own sections:
+    /// rejected on open, or every reader of them still answers without panicking.
     #[test]
     fn damaged_compact_sections_are_rejected_or_harmless(section in 0..COMPACT.len(), flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..4)) {
         use clap::Parser;
         let dir = tempfile::tempdir().unwrap();
-        let feed = dir.path().join("feed");
-        std::fs::create_dir(&feed).unwrap();
-        write_feed(&feed, &base_files());
-        let cache = dir.path().join("cache");
-        let hash = gethere::feed::load::content_hash(&feed).unwrap();
-        let path = gethere::timetable::cache::cache_path(&cache, &hash);
-        let raw = read_raw(&feed).unwrap();
-        let tt = compile(&raw, "fuzz", hash.clone()).unwrap();
-        write_cache(&path, &tt).unwrap();
+        let (feed, cache, hash, path, _) = cached_base(dir.path());
         let mut bytes = std::fs::read(&path).unwrap();
         // The section table starts at byte 160: (offset u64, length u64) per flat field.
         let sizes = gethere::timetable::cache::section_sizes(&path).unwrap();
